@@ -1,0 +1,133 @@
+"""The model every extract backend emits: a document of pages, each with ruled grids and loose text.
+
+Coordinates are PDF points (1/72 inch) with the origin at the page's top-left, whatever the
+source: a scan's pixels are divided by its dpi / 72 so that a box means the same thing for a
+text PDF and for a scan of it. Transcripts have no geometry; their cells carry line and column.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SourceKind = Literal["text_pdf", "scan_pdf", "image", "transcript"]
+
+
+class Box(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    @property
+    def width(self) -> float:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+    @property
+    def cx(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+    def union(self, other: Box) -> Box:
+        return Box(
+            x0=min(self.x0, other.x0),
+            y0=min(self.y0, other.y0),
+            x1=max(self.x1, other.x1),
+            y1=max(self.y1, other.y1),
+        )
+
+    def contains_point(self, x: float, y: float) -> bool:
+        return self.x0 <= x <= self.x1 and self.y0 <= y <= self.y1
+
+    def overlap_area(self, other: Box) -> float:
+        w = min(self.x1, other.x1) - max(self.x0, other.x0)
+        h = min(self.y1, other.y1) - max(self.y0, other.y0)
+        return w * h if w > 0 and h > 0 else 0.0
+
+    def rounded(self, ndigits: int = 1) -> list[float]:
+        return [round(v, ndigits) for v in (self.x0, self.y0, self.x1, self.y1)]
+
+
+class Cell(BaseModel):
+    """One cell of a ruled table; a merged cell covers row_span x col_span grid slots."""
+
+    row: int
+    col: int
+    row_span: int = 1
+    col_span: int = 1
+    page: int
+    box: Box | None = None
+    # text as read, wrapped lines joined; raw keeps the line breaks of the source
+    text: str = ""
+    raw: str = ""
+    confidence: float = 1.0
+    # transcripts only: 1-based line and column of the cell's first character
+    line: int | None = None
+    column: int | None = None
+    # the reader decided from geometry that the cell holds a dash (—), which OCR never writes
+    dash: bool = False
+
+    @property
+    def last_row(self) -> int:
+        return self.row + self.row_span - 1
+
+    @property
+    def last_col(self) -> int:
+        return self.col + self.col_span - 1
+
+
+class Grid(BaseModel):
+    """A ruled table on one page. Tables continued on later pages are separate grids."""
+
+    page: int
+    box: Box | None = None
+    n_rows: int
+    n_cols: int
+    cells: list[Cell]
+    # x of each vertical and y of each horizontal ruling, n_cols + 1 and n_rows + 1 of them
+    col_edges: list[float] = Field(default_factory=list)
+    row_edges: list[float] = Field(default_factory=list)
+
+
+class TextLine(BaseModel):
+    """Text outside any table: titles, 填报日期 lines, notes."""
+
+    page: int
+    text: str
+    box: Box | None = None
+    confidence: float = 1.0
+    line: int | None = None
+
+
+class Page(BaseModel):
+    number: int  # 1-based
+    width: float
+    height: float
+    grids: list[Grid] = Field(default_factory=list)
+    lines: list[TextLine] = Field(default_factory=list)
+    # pixels per PDF point used when the page was read from pixels; None for a text layer
+    scale: float | None = None
+    rotation: int = 0
+    skew_degrees: float = 0.0
+
+
+class SourceInfo(BaseModel):
+    file: str
+    sha256: str
+    kind: SourceKind
+    n_pages: int
+
+
+class Document(BaseModel):
+    source: SourceInfo
+    pages: list[Page]

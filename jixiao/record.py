@@ -1,0 +1,143 @@
+"""The form record of forms.md section 5: what normalize produces and score reads.
+
+Values stay plain (numbers, strings) under the contract's keys so that the JSON reads as the
+form does; where each value came from lives beside it in ``prov``, keyed by field name.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from jixiao.grid import Box
+
+SCHEMA_VERSION = "1.0"
+
+FormType = Literal["department_overall", "project"]
+Op = Literal[">=", "<=", "="]
+Level1 = Literal["output", "outcome", "satisfaction", "budget_execution"]
+Level2 = Literal[
+    "quantity",
+    "quality",
+    "timeliness",
+    "cost",
+    "economic",
+    "social",
+    "ecological",
+    "sustainability",
+    "service_satisfaction",
+]
+FundsItem = Literal[
+    "total", "basic", "project", "other", "fiscal", "carryover", "special_account", "unit_funds"
+]
+
+
+class Prov(BaseModel):
+    """Where one value was read: page and box for PDFs and images, line and column for text."""
+
+    page: int | None = None
+    box: Box | None = None
+    raw: str = ""
+    confidence: float = 1.0
+    line: int | None = None
+    column: int | None = None
+    # how a label was mapped: the canonical choice, its score and the runner-up's margin
+    match_score: float | None = None
+    match_margin: float | None = None
+
+
+class Quantity(BaseModel):
+    """A target or actual value: the printed text and its parsed form."""
+
+    text: str
+    op: Op | None = None
+    value: float | None = None
+    unit: str | None = None
+
+
+class FundsRow(BaseModel):
+    item: FundsItem
+    label: str
+    initial_budget: float | None = None
+    annual_budget: float | None = None
+    executed: float | None = None
+    weight: float | None = None
+    execution_rate: float | None = None  # percent as printed: 100 for 100%
+    score: float | None = None
+    prov: dict[str, Prov] = Field(default_factory=dict)
+
+
+class Goals(BaseModel):
+    planned: str | None = None
+    actual: str | None = None
+    prov: dict[str, Prov] = Field(default_factory=dict)
+
+
+class Indicator(BaseModel):
+    id: str
+    parent: str | None = None  # id of the subtotal row this component sums into
+    level1: Level1 | None = None
+    level2: Level2 | None = None
+    name: str
+    target: Quantity | None = None
+    actual: Quantity | None = None
+    weight: float | None = None
+    score: float | None = None
+    reason: str | None = None
+    is_subtotal: bool = False
+    children: list[str] = Field(default_factory=list)
+    level1_label: str | None = None
+    level2_label: str | None = None
+    prov: dict[str, Prov] = Field(default_factory=dict)
+
+
+class Total(BaseModel):
+    weight: float | None = None
+    score: float | None = None
+    prov: dict[str, Prov] = Field(default_factory=dict)
+
+
+class Contact(BaseModel):
+    name: str | None = None
+    phone: str | None = None
+    prov: dict[str, Prov] = Field(default_factory=dict)
+
+
+class FormSource(BaseModel):
+    file: str
+    sha256: str
+    pages: list[int]
+    index: int = 0  # position of this form among the forms of its file
+
+
+class FormRecord(BaseModel):
+    schema_version: str = SCHEMA_VERSION
+    source: FormSource
+    form_type: FormType | None = None
+    title: str | None = None
+    year: int | None = None
+    unit: str | None = None
+    department: str | None = None
+    project_name: str | None = None
+    fill_date: str | None = None  # ISO date
+    funds: list[FundsRow] = Field(default_factory=list)
+    goals: Goals = Field(default_factory=Goals)
+    indicators: list[Indicator] = Field(default_factory=list)
+    total: Total = Field(default_factory=Total)
+    grade: Literal["优", "良", "中", "差"] | None = None
+    conclusion: str | None = None
+    contact: Contact = Field(default_factory=Contact)
+    # weights printed beside level-1 labels, e.g. 产出指标(50分)
+    level1_declared: dict[str, float] = Field(default_factory=dict)
+    # provincial extras: 存在问题, 改进措施 and the like, by their printed label
+    extra: dict[str, str] = Field(default_factory=dict)
+    prov: dict[str, Prov] = Field(default_factory=dict)
+    # how the reader decided things a person may want to check (low-margin label matches...)
+    notes: list[str] = Field(default_factory=list)
+
+    def indicator(self, ident: str) -> Indicator | None:
+        return next((i for i in self.indicators if i.id == ident), None)
+
+    def funds_row(self, item: str) -> FundsRow | None:
+        return next((f for f in self.funds if f.item == item), None)
