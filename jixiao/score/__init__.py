@@ -1,0 +1,39 @@
+"""Stage 3: recompute every checkable figure of a form record and report where it disagrees."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jixiao.findings import Finding
+from jixiao.record import FormRecord
+from jixiao.score.confidence import check_confidence
+from jixiao.score.context import Audit
+from jixiao.score.funds import check_funds
+from jixiao.score.indicators import check_indicators
+from jixiao.score.rules import RuleSet, load_rules
+from jixiao.score.totals import check_totals
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    record: FormRecord
+    findings: list[Finding]
+    recomputed_total: float | None
+    recomputed_grade: str | None
+
+    def count(self, severity: str) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)
+
+
+def audit(record: FormRecord, rules: RuleSet | None = None) -> AuditResult:
+    a = Audit(record, rules or load_rules())
+    check_funds(a)
+    check_indicators(a)
+    check_totals(a)
+    check_confidence(a)
+    total = round(sum(a.recomputed.values()), 4) if a.recomputed else None
+    grade = a.rules.grade_for(total) if total is not None else None
+    return AuditResult(record, a.findings, total, grade)
+
+
+__all__ = ["AuditResult", "audit", "load_rules", "RuleSet"]

@@ -1,0 +1,50 @@
+# jixiao: `make demo` and `make test` set everything up on a fresh Debian machine.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+OUT := fixtures/out
+export OMP_THREAD_LIMIT ?= 1
+
+.PHONY: setup system-deps demo test fast-test fixtures truth bench lint clean
+
+setup: $(STAMP)
+
+system-deps:
+	bash scripts/system-deps.sh
+
+$(STAMP): pyproject.toml constraints.txt scripts/system-deps.sh
+	bash scripts/system-deps.sh
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+# render every truth file to PDFs (and, from the scan issue on, to degraded scans)
+fixtures: $(STAMP)
+	$(BIN)/python -m fixtures.build --out $(OUT)
+
+# rewrite the generated truth files (deterministic; they are committed)
+truth: $(STAMP)
+	$(BIN)/python -m fixtures.generate
+
+demo: $(STAMP)
+	$(BIN)/python -m fixtures.build --out $(OUT) --only qiannan-2024-dept
+	$(BIN)/jixiao audit $(OUT)/pdf/qiannan-2024-dept.pdf --html report.html --json findings.json --xlsx findings.xlsx
+	@echo "report: $(CURDIR)/report.html"
+
+test: $(STAMP) fixtures
+	$(BIN)/python -m pytest -q
+
+fast-test: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not slow and not browser"
+
+bench: $(STAMP) fixtures
+	$(BIN)/python -m fixtures.bench --out $(OUT)
+
+lint: $(STAMP)
+	$(BIN)/ruff check jixiao fixtures tests
+	$(BIN)/mypy jixiao
+
+clean:
+	rm -rf $(OUT) report.html findings.json findings.xlsx .pytest_cache

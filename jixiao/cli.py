@@ -1,0 +1,133 @@
+"""The jixiao command line: thin commands over the library. Library errors become one line here."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from jixiao.errors import JixiaoError
+from jixiao.pipeline import FileOutcome, process_file
+from jixiao.report.html import write_html
+from jixiao.report.jsonout import write_findings, write_records
+from jixiao.report.xlsx import write_xlsx
+from jixiao.score.rules import RuleSet, load_rules, shipped_rule_sets
+
+app = typer.Typer(
+    help="jixiao（绩效）：读取、规范化并审核绩效自评表。Read, normalise and audit 绩效自评表.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+Files = Annotated[list[Path], typer.Argument(help="PDF, image or transcript files of forms.")]
+RulesOpt = Annotated[Optional[Path], typer.Option("--rules", help="Rule-set TOML file or shipped name.")]
+
+
+def _fail(message: str) -> None:
+    err.print(f"[red]jixiao:[/red] {message}", highlight=False, soft_wrap=True)
+
+
+def _rules(path: Path | None) -> RuleSet:
+    try:
+        return load_rules(path)
+    except JixiaoError as exc:
+        _fail(str(exc))
+        raise typer.Exit(2) from exc
+
+
+def _run(files: list[Path], rules: RuleSet) -> list[FileOutcome]:
+    outcomes = []
+    for path in files:
+        outcome = process_file(path, rules)
+        if outcome.error is not None:
+            _fail(f"{outcome.error.file}: {outcome.error.reason}")
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _exit_code(outcomes: list[FileOutcome]) -> int:
+    return 0 if all(o.ok for o in outcomes) else 1
+
+
+def _num(x: float | None) -> str:
+    return "—" if x is None else f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+def _summary(outcomes: list[FileOutcome]) -> None:
+    table = Table(title="jixiao", show_lines=False)
+    for col in ("文件", "表", "单位", "年度", "总分 填报/重算", "错误", "警告", "提示"):
+        table.add_column(col)
+    for o in outcomes:
+        for r in o.results:
+            rec = r.record
+            table.add_row(o.path.name, str(rec.source.index + 1), rec.unit or "—", str(rec.year or "—"),
+                          f"{_num(rec.total.score)} / {_num(r.recomputed_total)}", str(r.count("error")),
+                          str(r.count("warning")), str(r.count("info")))
+    out.print(table)
+
+
+@app.command()
+def extract(
+    files: Files,
+    output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the records (JSON Lines).")] = Path("forms.jsonl"),
+    rules: RulesOpt = None,
+) -> None:
+    """Extract every form in FILES to one JSON object per form (JSON Lines)."""
+    outcomes = _run(files, _rules(rules))
+    write_records(outcomes, output)
+    n = sum(len(o.results) for o in outcomes)
+    out.print(f"{n} form(s) from {sum(o.ok for o in outcomes)}/{len(outcomes)} file(s) -> {output}")
+    raise typer.Exit(_exit_code(outcomes))
+
+
+@app.command()
+def audit(
+    files: Files,
+    json_out: Annotated[Optional[Path], typer.Option("--json", help="Findings as a JSON array.")] = None,
+    html_out: Annotated[Optional[Path], typer.Option("--html", help="Report for the auditor (HTML).")] = None,
+    xlsx_out: Annotated[Optional[Path], typer.Option("--xlsx", help="Findings as a spreadsheet.")] = None,
+    rules: RulesOpt = None,
+) -> None:
+    """Recompute scores and totals of every form in FILES and report each discrepancy."""
+    rule_set = _rules(rules)
+    outcomes = _run(files, rule_set)
+    if json_out:
+        write_findings(outcomes, json_out)
+    if html_out:
+        write_html(outcomes, rule_set, html_out)
+    if xlsx_out:
+        write_xlsx(outcomes, xlsx_out)
+    _summary(outcomes)
+    raise typer.Exit(_exit_code(outcomes))
+
+
+@app.command("rules")
+def rules_cmd(
+    show: Annotated[Optional[str], typer.Argument(help="A shipped rule set or a TOML file to print.")] = None,
+) -> None:
+    """List the shipped rule sets, or print one as it is resolved (with what it extends)."""
+    if show is None:
+        for name in shipped_rule_sets():
+            rs = load_rules(name)
+            out.print(f"[bold]{name}[/bold]  {rs.description}")
+        return
+    out.print_json(_rules(Path(show)).model_dump_json())
+
+
+def main() -> None:
+    try:
+        app()
+    except JixiaoError as exc:
+        _fail(str(exc))
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,228 @@
+"""``read_document``: sniff a file by its bytes, hash it, and hand it to the reader for its kind.
+
+Readers are a small registry keyed by file kind, so the scan path slots in by registering an
+image reader and a page-OCR hook; until then images and image-only PDF pages raise ``NeedsOcr``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from jixiao.errors import EmptyFile, InputError, TooLarge, UnsupportedFile
+from jixiao.extract.base import (
+    FileKind,
+    NeedsOcr,
+    PageResult,
+    PageStatus,
+    ReadLimits,
+    ReadResult,
+    page_list,
+)
+from jixiao.extract.pdf_text import PdfTextOptions, read_pdf
+from jixiao.grid import Document, SourceInfo
+
+
+class ReadOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    limits: ReadLimits = Field(default_factory=ReadLimits)
+    pdf: PdfTextOptions = Field(default_factory=PdfTextOptions)
+    # what to do with pages only OCR could read when no OCR is registered: raise NeedsOcr, or
+    # keep them as empty pages (the caller then reports ExtractResult.pages' statuses itself)
+    on_needs_ocr: Literal["raise", "skip"] = "raise"
+
+
+# ---------------------------------------------------------------- sniffing
+
+_HEAD = 1024  # PDF readers accept the %PDF- header anywhere in the first KiB
+
+_IMAGES: list[tuple[bytes, FileKind]] = [
+    (b"\x89PNG\r\n\x1a\n", "png"),
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"II*\x00", "tiff"),
+    (b"MM\x00*", "tiff"),
+]
+
+# what common non-forms start with, to name them in the reason
+_OTHERS: list[tuple[bytes, str]] = [
+    (b"PK\x03\x04", "a zip archive (.docx, .xlsx, .ofd and .zip files are zips)"),
+    (b"PK\x05\x06", "an empty zip archive"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Office document (.doc, .xls, .wps)"),
+    (b"GIF8", "a GIF image"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"Rar!", "a RAR archive"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
+    (b"{\\rtf", "an RTF document"),
+    (b"%!PS", "a PostScript file"),
+    (b"<?xml", "an XML file"),
+]
+
+
+def _describe(head: bytes) -> str:
+    """What the first bytes say the file is, for the reason of UnsupportedFile."""
+    for magic, what in _OTHERS:
+        if head.startswith(magic):
+            return what
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "a WebP image"
+    lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if lowered.startswith((b"<!doctype html", b"<html")):
+        return "an HTML page"
+    if _looks_like_text(head):
+        return "a text file"
+    return ""
+
+
+def _looks_like_text(head: bytes) -> bool:
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        # the cut at _HEAD may split a character; GBK files are text too
+        try:
+            text = head.decode("gb18030")
+        except UnicodeDecodeError:
+            return False
+    return all(ch.isprintable() or ch in "\r\n\t\ufeff" for ch in text)
+
+
+def sniff(path: Path) -> FileKind:
+    """The file's kind from its first bytes; the extension is not trusted."""
+    head = _read_head(path)
+    if not head:
+        raise EmptyFile(path, "empty file (0 bytes)")
+    if b"%PDF-" in head:
+        return "pdf"
+    for magic, kind in _IMAGES:
+        if head.startswith(magic):
+            return kind
+    what = _describe(head)
+    start = f"starts with {head[:8]!r}"
+    raise UnsupportedFile(
+        path, f"not a PDF or image ({start}: {what})" if what else f"not a PDF or image ({start})"
+    )
+
+
+def _read_head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as f:
+            return f.read(_HEAD)
+    except FileNotFoundError:
+        raise InputError(path, "no such file") from None
+    except IsADirectoryError:
+        raise InputError(path, "a directory, not a file") from None
+    except OSError as exc:
+        raise InputError(path, f"cannot be read ({exc.strerror or exc})") from None
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _check_size(path: Path, limits: ReadLimits) -> None:
+    size = path.stat().st_size
+    if size > limits.max_bytes:
+        mb, limit_mb = size / 2**20, limits.max_bytes / 2**20
+        raise TooLarge(path, f"{mb:.0f} MB, over the limit of {limit_mb:.0f} MB")
+
+
+# ---------------------------------------------------------------- readers
+
+Reader = Callable[[Path, ReadOptions], ReadResult]
+# given the file and the numbers of pages that need OCR, returns those pages read by OCR
+PageOcr = Callable[[Path, list[int], ReadOptions], list[PageResult]]
+
+
+def _read_pdf(path: Path, options: ReadOptions) -> ReadResult:
+    return read_pdf(path, options.limits, options.pdf)
+
+
+def _image_needs_ocr(kind: FileKind) -> Reader:
+    def reader(path: Path, options: ReadOptions) -> ReadResult:
+        raise NeedsOcr(
+            path, f"a {kind.upper()} image: reading scans needs OCR, which is not available yet"
+        )
+
+    return reader
+
+
+READERS: dict[FileKind, Reader] = {
+    "pdf": _read_pdf,
+    "png": _image_needs_ocr("png"),
+    "jpeg": _image_needs_ocr("jpeg"),
+    "tiff": _image_needs_ocr("tiff"),
+}
+_page_ocr: list[PageOcr] = []  # zero or one hook, for PDF pages without a text layer
+
+
+def register_reader(kind: FileKind, reader: Reader) -> None:
+    """Replace the reader of one file kind (the scan path registers its image reader here)."""
+    READERS[kind] = reader
+
+
+def register_page_ocr(hook: PageOcr | None) -> None:
+    """Set (or with None, clear) the hook that reads PDF pages that have no text layer."""
+    _page_ocr[:] = [hook] if hook is not None else []
+
+
+def _fill_ocr_pages(path: Path, result: ReadResult, options: ReadOptions) -> None:
+    missing = [p.page.number for p in result.needing_ocr()]
+    if not missing:
+        return
+    if _page_ocr:
+        by_number = {p.page.number: p for p in _page_ocr[0](path, missing, options)}
+        result.pages = [by_number.get(p.page.number, p) for p in result.pages]
+    elif options.on_needs_ocr == "raise":
+        reasons = sorted({p.reason for p in result.needing_ocr()})
+        pages = "page" if len(missing) == 1 else "pages"
+        need = "needs" if len(missing) == 1 else "need"
+        raise NeedsOcr(
+            path,
+            f"{pages} {page_list(missing)} {need} OCR, which is not available yet "
+            f"({'; '.join(reasons)})",
+            pages=missing,
+        )
+
+
+class ExtractResult(BaseModel):
+    """The document and, per page, how it was read (text, needs_ocr, blank) and why."""
+
+    document: Document
+    status: list[PageStatus]
+    reasons: list[str]
+
+
+def extract_document(path: Path, options: ReadOptions | None = None) -> ExtractResult:
+    """Read a PDF or image into the grid model, with each page's status."""
+    options = options or ReadOptions()
+    path = Path(path)
+    kind = sniff(path)
+    _check_size(path, options.limits)
+    result = READERS[kind](path, options)
+    _fill_ocr_pages(path, result, options)
+    source = SourceInfo(
+        file=str(path), sha256=sha256_of(path), kind=result.kind, n_pages=len(result.pages)
+    )
+    document = Document(source=source, pages=[p.page for p in result.pages])
+    return ExtractResult(
+        document=document,
+        status=[p.status for p in result.pages],
+        reasons=[p.reason for p in result.pages],
+    )
+
+
+def read_document(path: Path, options: ReadOptions | None = None) -> Document:
+    """Read a PDF or image into the grid model.
+
+    Raises UnsupportedFile, EmptyFile, TooLarge, EncryptedFile, CorruptFile, or NeedsOcr (pages
+    or images that only OCR can read while no OCR reader is registered).
+    """
+    return extract_document(path, options).document

@@ -1,0 +1,60 @@
+"""Pixels of a page: PDF pages rendered with pypdfium2, image files decoded (multi-page TIFF too).
+
+Used by the scan path (OCR needs pixels) and by reports (evidence crops around a cell).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pypdfium2 as pdfium
+from PIL import Image, ImageSequence
+
+from jixiao.errors import CorruptFile
+
+RGB = npt.NDArray[np.uint8]
+POINTS_PER_INCH = 72.0
+DEFAULT_IMAGE_DPI = 300.0  # what an image without a dpi tag is taken to be: archives scan at 300
+
+
+def render_pdf_page(path: Path, page_number: int, dpi: float) -> RGB:
+    """Page ``page_number`` (1-based) of a PDF as an RGB array at ``dpi``."""
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        page = pdf[page_number - 1]
+        bitmap = page.render(scale=dpi / POINTS_PER_INCH, rotation=0)
+        return np.ascontiguousarray(np.asarray(bitmap.to_pil().convert("RGB")))
+    finally:
+        pdf.close()
+
+
+def image_frames(path: Path) -> list[tuple[RGB, float]]:
+    """Every frame of an image file with its dpi (TIFF scans hold several pages)."""
+    try:
+        with Image.open(path) as img:
+            frames = []
+            for frame in ImageSequence.Iterator(img):
+                dpi = _dpi_of(frame)
+                frames.append((np.asarray(frame.convert("RGB")), dpi))
+            return frames
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise CorruptFile(path, f"the image cannot be decoded ({exc})") from exc
+
+
+def _dpi_of(frame: Image.Image) -> float:
+    dpi = frame.info.get("dpi")
+    if dpi and float(dpi[0]) >= 50:
+        return float(dpi[0])
+    return DEFAULT_IMAGE_DPI
+
+
+def page_image(path: Path, page_number: int, dpi: float = 150.0) -> tuple[RGB, float]:
+    """A page's pixels and how many pixels there are per PDF point (to map boxes onto them)."""
+    with open(path, "rb") as fh:
+        is_pdf = b"%PDF" in fh.read(1024)
+    if is_pdf:
+        return render_pdf_page(path, page_number, dpi), dpi / POINTS_PER_INCH
+    image, native = image_frames(path)[page_number - 1]
+    return image, native / POINTS_PER_INCH

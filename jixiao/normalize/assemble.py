@@ -1,0 +1,153 @@
+"""One FormRecord from one form's grids and text lines."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from jixiao.grid import Cell, Document, TextLine
+from jixiao.normalize.funds import funds_rows
+from jixiao.normalize.indicators import indicator_rows
+from jixiao.normalize.keyvalues import KeyValue, line_pairs, row_pairs
+from jixiao.normalize.lexicon import DEPARTMENT_TITLE_WORDS, PROJECT_TITLE_WORDS
+from jixiao.normalize.matcher import label_key
+from jixiao.normalize.provenance import prov_of_cell, prov_of_line
+from jixiao.normalize.sections import Block, Sections, find_sections
+from jixiao.normalize.segment import FormSlice
+from jixiao.normalize.table import Row, RowStream, role_of
+from jixiao.normalize.text import clean
+from jixiao.normalize.values import parse_date, parse_grade, parse_number, parse_phone, years_in
+from jixiao.record import FormRecord, FormSource
+
+_EXTRA_LABELS = {"problems": "存在问题", "improvements": "改进措施"}
+_NOTE_LINE = re.compile(r"^\s*[-*]?\s*(注|说明|备注|\d{1,2}\s*[.、．])")
+
+
+def build_record(doc: Document, form: FormSlice, index: int) -> FormRecord:
+    rec = FormRecord(
+        source=FormSource(file=doc.source.file, sha256=doc.source.sha256, pages=form.pages, index=index)
+    )
+    sections = find_sections(RowStream.from_grids(form.grids))
+    _title(rec, form)
+    _apply_pairs(rec, _pairs(sections, form.lines))
+    for block in sections.funds:
+        rec.funds.extend(funds_rows(block, rec.notes))
+    _goals(rec, sections)
+    rec.indicators, rec.level1_declared = indicator_rows(sections.indicators)
+    _total(rec, sections)
+    _infer(rec, form)
+    return rec
+
+
+def _title(rec: FormRecord, form: FormSlice) -> None:
+    if form.title is not None:
+        rec.title = clean(form.title.text).lstrip("#").strip()
+        rec.prov["title"] = prov_of_line(form.title, form.title.text)
+
+
+def _pairs(sections: Sections, lines: list[TextLine]) -> list[KeyValue]:
+    pairs = [kv for row in sections.kv_rows for kv in row_pairs(row)]
+    for line in lines:
+        if not _NOTE_LINE.match(clean(line.text)) and len(clean(line.text)) <= 120:
+            pairs.extend(line_pairs(line))
+    return pairs
+
+
+def _apply_pairs(rec: FormRecord, pairs: list[KeyValue]) -> None:
+    for kv in pairs:
+        if not kv.value:
+            continue
+        if kv.key in ("unit", "department", "project_name", "conclusion") and getattr(rec, kv.key) is None:
+            setattr(rec, kv.key, kv.value)
+            rec.prov[kv.key] = kv.prov
+        elif kv.key == "fill_date" and rec.fill_date is None:
+            rec.fill_date = parse_date(kv.value)
+            rec.prov["fill_date"] = kv.prov
+        elif kv.key == "contact_name" and rec.contact.name is None:
+            rec.contact.name, rec.contact.prov["name"] = kv.value, kv.prov
+        elif kv.key == "phone" and rec.contact.phone is None:
+            rec.contact.phone, rec.contact.prov["phone"] = parse_phone(kv.value), kv.prov
+        elif kv.key == "grade" and rec.grade is None:
+            rec.grade = parse_grade(kv.value)  # type: ignore[assignment]
+            rec.prov["grade"] = kv.prov
+        elif kv.key == "year" and rec.year is None:
+            rec.year = next(iter(years_in(kv.value + "年度")), None)
+        elif kv.key in _EXTRA_LABELS:
+            rec.extra.setdefault(_EXTRA_LABELS[kv.key], kv.value)
+            rec.prov.setdefault(f"extra.{_EXTRA_LABELS[kv.key]}", kv.prov)
+
+
+def _goals(rec: FormRecord, sections: Sections) -> None:
+    for block in sections.goals:
+        for role in ("planned", "actual"):
+            cells = _cells_of(block, role)
+            if cells and getattr(rec.goals, role) is None:
+                setattr(rec.goals, role, "".join(clean(c.text) for c in cells) or None)
+                rec.goals.prov[role] = prov_of_cell(cells[0])
+    for row in sections.goal_rows:
+        rest = row.starting[1:]
+        if rest and rec.goals.planned is None:
+            rec.goals.planned = "".join(clean(c.text) for c in rest) or None
+            rec.goals.prov["planned"] = prov_of_cell(rest[0])
+
+
+def _cells_of(block: Block, role: str) -> list[Cell]:
+    roles = block.roles()
+    seen: list[Cell] = []
+    for row in block.rows:
+        for cell in row.starting:
+            if role_of(cell, roles) == role and cell not in seen:
+                seen.append(cell)
+    return seen
+
+
+def _total(rec: FormRecord, sections: Sections) -> None:
+    if not sections.total_rows or not sections.indicators:
+        return
+    block = sections.indicators[-1]
+    row = sections.total_rows[0]
+    for cell in _cells_by_role(row, block):
+        role = role_of(cell, block.roles())
+        if role in ("weight", "score") and getattr(rec.total, role) is None:
+            setattr(rec.total, role, parse_number(cell.text))
+            rec.total.prov[role] = prov_of_cell(cell)
+
+
+def _cells_by_role(row: Row, block: Block) -> list[Cell]:
+    return [c for c in row.starting if role_of(c, block.roles()) is not None]
+
+
+def _infer(rec: FormRecord, form: FormSlice) -> None:
+    if rec.grade is None:
+        rec.grade = parse_grade(rec.conclusion)  # type: ignore[assignment]
+    if rec.year is None:
+        rec.year = _year(rec, form)
+    rec.form_type = _form_type(rec)
+
+
+def _year(rec: FormRecord, form: FormSlice) -> int | None:
+    header = " ".join([rec.title or ""] + [line.text for line in form.lines[:4]])
+    found = years_in(header) or re.findall(r"(20\d{2})\s*年", header.replace("年度", "年"))
+    if found:
+        return int(found[0])
+    body = " ".join(filter(None, [rec.conclusion, rec.goals.planned, rec.goals.actual]))
+    counted = Counter(years_in(body))
+    if counted:
+        return counted.most_common(1)[0][0]
+    if rec.fill_date:
+        return int(rec.fill_date[:4]) - 1  # filed early the following year
+    return None
+
+
+def _form_type(rec: FormRecord) -> str | None:
+    title = label_key(rec.title or "")
+    if any(w in title for w in DEPARTMENT_TITLE_WORDS):
+        return "department_overall"
+    if any(w in title for w in PROJECT_TITLE_WORDS) or rec.project_name:
+        return "project"
+    items = {f.item for f in rec.funds}
+    if items & {"basic", "project"}:
+        return "department_overall"
+    if items & {"fiscal", "carryover", "special_account", "unit_funds"}:
+        return "project"
+    return None

@@ -1,0 +1,131 @@
+"""The indicator block: one Indicator per 三级指标 row, with subtotals linked to their components."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from jixiao.grid import Cell
+from jixiao.normalize.lexicon import LEVEL1, LEVEL2, LEVEL2_PARENT
+from jixiao.normalize.matcher import Match, declared_weight, match
+from jixiao.normalize.provenance import prov_of_cell
+from jixiao.normalize.sections import Block
+from jixiao.normalize.table import Row, role_of
+from jixiao.normalize.text import clean, is_dash
+from jixiao.normalize.values import compose_quantity, parse_number, parse_quantity
+from jixiao.record import Indicator, Quantity
+
+_NUMBERED = re.compile(r"^\s*(?:\d{1,2}\s*[.、．)）]|[(（]\s*\d{1,2}\s*[)）]|[①-⑳]|[一二三四五六七八九十]{1,2}\s*[、.])")
+_SUBTOTAL = re.compile(r"小计|合计")
+
+
+@dataclass
+class _Levels:
+    """Level labels carry forward: a label cell cut by a page break is blank on the next page."""
+
+    level1: tuple[str | None, str | None] = (None, None)  # canonical, printed
+    level2: tuple[str | None, str | None] = (None, None)
+    declared: dict[str, float] = field(default_factory=dict)
+
+
+def _by_role(row: Row, block: Block) -> dict[str, Cell]:
+    roles = block.roles()
+    out: dict[str, Cell] = {}
+    for cell in row.cells:
+        role = role_of(cell, roles)
+        if role and role not in out:
+            out[role] = cell
+    return out
+
+
+def _text(cells: dict[str, Cell], role: str) -> str:
+    cell = cells.get(role)
+    return clean(cell.text) if cell else ""
+
+
+def _level(cells: dict[str, Cell], role: str, vocab: dict[str, tuple[str, ...]]) -> tuple[Match | None, str]:
+    printed = _text(cells, role)
+    return (match(printed, vocab) if printed else None), printed
+
+
+def _update_levels(cells: dict[str, Cell], levels: _Levels) -> None:
+    m1, p1 = _level(cells, "level1", LEVEL1)
+    if m1 is not None and m1.ok:
+        levels.level1 = (m1.canonical, p1)
+        weight = declared_weight(p1)
+        if weight is not None and m1.canonical:
+            levels.declared[m1.canonical] = weight
+    m2, p2 = _level(cells, "level2", LEVEL2)
+    if m2 is not None and m2.ok:
+        levels.level2 = (m2.canonical, p2)
+        if m1 is None or not m1.ok:
+            parent = LEVEL2_PARENT.get(m2.canonical or "")
+            if parent != levels.level1[0]:
+                levels.level1 = (parent, levels.level1[1] if levels.level1[0] == parent else None)
+
+
+def _quantity(cells: dict[str, Cell], role: str, block: Block) -> Quantity | None:
+    if role == "target" and block.has("nature"):
+        return compose_quantity(_text(cells, "nature"), _text(cells, "target"), _text(cells, "measure_unit"))
+    q = parse_quantity(_text(cells, role))
+    unit = _text(cells, "measure_unit")
+    if q is not None and q.value is not None and q.unit is None and unit and not is_dash(unit):
+        q = Quantity(text=q.text, op=q.op, value=q.value, unit=unit)
+    return q
+
+
+def _indicator(idx: int, cells: dict[str, Cell], block: Block, levels: _Levels) -> Indicator:
+    ind = Indicator(
+        id=f"I{idx:02d}",
+        level1=levels.level1[0],  # type: ignore[arg-type]
+        level2=levels.level2[0],  # type: ignore[arg-type]
+        level1_label=levels.level1[1],
+        level2_label=levels.level2[1],
+        name=_text(cells, "name"),
+        target=_quantity(cells, "target", block),
+        actual=_quantity(cells, "actual", block),
+        weight=parse_number(_text(cells, "weight")),
+        score=parse_number(_text(cells, "score")),
+        reason=_reason(_text(cells, "reason")),
+    )
+    for role in ("name", "target", "actual", "weight", "score", "reason", "level1", "level2"):
+        if role in cells:
+            ind.prov[role] = prov_of_cell(cells[role])
+    return ind
+
+
+def _reason(text: str) -> str | None:
+    return None if not text or is_dash(text) else text
+
+
+def _is_content(cells: dict[str, Cell]) -> bool:
+    return any(_text(cells, r) for r in ("name", "target", "actual", "weight", "score"))
+
+
+def indicator_rows(blocks: list[Block]) -> tuple[list[Indicator], dict[str, float]]:
+    """Indicators of every indicator block in order (a continued table may repeat its header);
+    level labels carry across blocks and pages."""
+    levels = _Levels()
+    out: list[Indicator] = []
+    for block in blocks:
+        for row in block.rows:
+            cells = _by_role(row, block)
+            _update_levels(cells, levels)
+            if _is_content(cells) and _text(cells, "name"):
+                out.append(_indicator(len(out) + 1, cells, block, levels))
+    link_subtotals(out)
+    return out, levels.declared
+
+
+def link_subtotals(indicators: list[Indicator]) -> None:
+    """A 小计 row owns the numbered rows that follow it in the same 二级指标 group."""
+    current: Indicator | None = None
+    for ind in indicators:
+        if _SUBTOTAL.search(ind.name) and not _NUMBERED.match(ind.name):
+            ind.is_subtotal = True
+            current = ind
+        elif current is not None and _NUMBERED.match(ind.name) and ind.level2 == current.level2:
+            ind.parent = current.id
+            current.children.append(ind.id)
+        else:
+            current = None

@@ -1,0 +1,108 @@
+"""Canonical labels of the forms and the printed variants each province and year uses.
+
+Each vocabulary maps a canonical name to the label texts seen for it. Matching is fuzzy (see
+matcher.py), so variants list different wordings, not every OCR garbling of one wording.
+"""
+
+from __future__ import annotations
+
+Vocabulary = dict[str, tuple[str, ...]]
+
+# columns of the funds block
+FUNDS_COLUMNS: Vocabulary = {
+    "initial_budget": ("年初预算数", "年初预算", "年初预算数(万元)", "年初预算安排数", "预算数"),
+    "annual_budget": ("全年预算数", "全年预算数(A)", "调整后预算数", "调整预算数", "全年预算",
+                      "预算调整数", "全年预算数(调整后)"),
+    "executed": ("全年执行数", "全年执行数(B)", "预算执行数", "执行数", "实际执行数",
+                 "全年实际执行数", "实际支出数"),
+    "weight": ("分值", "权重", "权重(%)", "分值(分)"),
+    "execution_rate": ("执行率", "预算执行率", "执行率(%)", "执行率(B/A)"),
+    "score": ("得分", "自评得分", "评分"),
+    "label": ("资金来源", "资金类别", "项目", "资金性质"),
+}
+
+# columns of the indicator block
+INDICATOR_COLUMNS: Vocabulary = {
+    "level1": ("一级指标",),
+    "level2": ("二级指标",),
+    "name": ("三级指标", "绩效指标名称", "指标名称", "三级指标名称"),
+    "nature": ("指标性质", "指标属性", "指标方向"),
+    "target": ("年度指标值", "年度指标值(A)", "指标值", "年度目标值", "预期指标值", "目标值",
+               "年度指标值(目标值)", "计划指标值"),
+    "measure_unit": ("度量单位", "计量单位", "指标单位"),
+    "actual": ("实际完成值", "实际完成值(B)", "完成值", "全年实际值", "实际值", "实际完成情况值"),
+    "weight": ("分值", "权重", "指标分值", "权重分值"),
+    "score": ("得分", "自评得分", "评分"),
+    "reason": ("未完成原因分析", "偏差原因分析及改进措施", "偏差原因分析", "原因分析",
+               "未完成原因分析及改进措施", "偏差原因及改进措施", "偏差原因"),
+}
+
+# rows of the funds block
+FUNDS_ROWS: Vocabulary = {
+    "total": ("年度资金总额", "资金总额", "总额", "年度预算资金总额", "年度资金合计", "合计"),
+    "basic": ("基本支出", "其中:基本支出"),
+    "project": ("项目支出", "其中:项目支出"),
+    "other": ("其他资金", "其他", "其他收入"),
+    "fiscal": ("当年财政拨款", "其中:当年财政拨款", "财政资金", "财政拨款", "本年财政拨款"),
+    "carryover": ("上年结转资金", "上年结转", "结转资金"),
+    "special_account": ("财政专户管理资金", "财政专户资金"),
+    "unit_funds": ("单位资金", "单位自有资金"),
+}
+
+# key: value labels of the header, footer and text lines around the table
+KEYS: Vocabulary = {
+    "unit": ("部门(单位)名称", "部门名称", "单位名称", "实施单位", "预算单位", "单位(盖章)",
+             "部门(单位)", "填报单位", "预算部门"),
+    "department": ("主管部门", "主管单位", "主管部门及代码"),
+    "project_name": ("项目名称",),
+    "fill_date": ("填报日期", "填表日期", "日期"),
+    "year": ("年度", "预算年度", "评价年度"),
+    "conclusion": ("自评结论", "评价结论", "结论", "总体评价结论"),
+    "contact_name": ("联系人", "填表人", "经办人", "项目负责人"),
+    "phone": ("联系电话", "电话", "联系方式"),
+    "grade": ("评价等级", "自评等级", "等级", "等次", "评价等次"),
+    "problems": ("存在问题", "存在的问题", "主要问题"),
+    "improvements": ("改进措施", "整改措施", "下一步改进措施", "意见建议"),
+}
+
+# labels of the block a row belongs to (left-hand row-spanning cells, header rows)
+BLOCKS: Vocabulary = {
+    "funds": ("部门(单位)总体资金(万元)", "项目资金(万元)", "年度资金(万元)", "资金情况(万元)",
+              "年度预算资金(万元)", "部门总体资金(万元)", "总体资金(万元)", "项目资金",
+              "年度预算执行情况(万元)"),
+    "goals": ("年度总体目标", "总体目标", "年度目标", "年度绩效目标"),
+    "goals_planned": ("预期目标", "年度目标", "目标"),
+    "goals_actual": ("实际完成情况", "完成情况", "实际完成"),
+    "indicators": ("绩效指标", "年度绩效指标", "绩效指标完成情况"),
+    "total": ("总分", "合计", "总计", "总得分"),
+}
+
+LEVEL1: Vocabulary = {
+    "output": ("产出指标", "产出"),
+    "outcome": ("效益指标", "效益"),
+    "satisfaction": ("满意度指标", "满意度"),
+    "budget_execution": ("预算执行率", "预算资金执行率", "预算执行"),
+}
+
+LEVEL2: Vocabulary = {
+    "quantity": ("数量指标", "数量"),
+    "quality": ("质量指标", "质量"),
+    "timeliness": ("时效指标", "时效"),
+    "cost": ("成本指标", "成本"),
+    "economic": ("经济效益指标", "经济效益"),
+    "social": ("社会效益指标", "社会效益"),
+    "ecological": ("生态效益指标", "生态效益"),
+    "sustainability": ("可持续影响指标", "可持续影响", "可持续发展指标"),
+    "service_satisfaction": ("服务对象满意度指标", "服务对象满意度", "满意度指标", "满意度"),
+}
+
+# which level-1 a level-2 belongs to, to fill a level-1 the form leaves blank
+LEVEL2_PARENT: dict[str, str] = {
+    "quantity": "output", "quality": "output", "timeliness": "output", "cost": "output",
+    "economic": "outcome", "social": "outcome", "ecological": "outcome",
+    "sustainability": "outcome", "service_satisfaction": "satisfaction",
+}
+
+TITLE_WORDS = ("自评表", "自评价表", "评价表", "绩效目标自评", "绩效自评")
+DEPARTMENT_TITLE_WORDS = ("部门整体", "部门(单位)整体", "单位整体", "整体支出")
+PROJECT_TITLE_WORDS = ("项目支出", "项目绩效")

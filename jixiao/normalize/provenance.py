@@ -1,0 +1,24 @@
+"""Provenance of a value: the cell or line it was read from."""
+
+from __future__ import annotations
+
+from jixiao.grid import Cell, TextLine
+from jixiao.normalize.matcher import Match
+from jixiao.record import Prov
+
+
+def prov_of_cell(cell: Cell, raw: str | None = None, m: Match | None = None) -> Prov:
+    return Prov(
+        page=cell.page,
+        box=cell.box,
+        raw=cell.raw or cell.text if raw is None else raw,
+        confidence=cell.confidence,
+        line=cell.line,
+        column=cell.column,
+        match_score=m.score if m else None,
+        match_margin=m.margin if m else None,
+    )
+
+
+def prov_of_line(line: TextLine, raw: str) -> Prov:
+    return Prov(page=line.page, box=line.box, raw=raw, confidence=line.confidence, line=line.line)

@@ -1,0 +1,166 @@
+"""Find the blocks of a form in its row stream: header key/values, funds, goals, indicators, total.
+
+Blocks are recognised by their labels (fuzzy-matched), never by row or column positions, so a
+province that moves a block, renames a column or adds one still reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from jixiao.grid import Cell
+from jixiao.normalize.lexicon import BLOCKS, FUNDS_COLUMNS, INDICATOR_COLUMNS, KEYS, Vocabulary
+from jixiao.normalize.matcher import Match, label_key, match
+from jixiao.normalize.table import Extent, Row, RowStream, extent
+
+KEY_ACCEPT = 84.0
+_FUNDS_CORE = {"initial_budget", "annual_budget", "executed", "execution_rate"}
+_INDICATOR_CORE = {"level1", "level2", "name", "target", "actual"}
+_ENDS_INDICATORS = {"conclusion", "contact_name", "phone", "problems", "improvements", "grade"}
+
+
+@dataclass
+class HeaderCol:
+    role: str
+    extent: Extent
+    cell: Cell
+    match: Match
+
+
+@dataclass
+class Block:
+    kind: Literal["funds", "indicators", "goals"]
+    header_row: Row
+    header: list[HeaderCol]
+    rows: list[Row] = field(default_factory=list)
+
+    def roles(self) -> list[tuple[str, Extent]]:
+        return [(h.role, h.extent) for h in self.header]
+
+    def has(self, role: str) -> bool:
+        return any(h.role == role for h in self.header)
+
+
+@dataclass
+class Sections:
+    funds: list[Block] = field(default_factory=list)
+    indicators: list[Block] = field(default_factory=list)
+    goals: list[Block] = field(default_factory=list)
+    kv_rows: list[Row] = field(default_factory=list)
+    total_rows: list[Row] = field(default_factory=list)
+    goal_rows: list[Row] = field(default_factory=list)  # '年度总体目标 | text' without a header
+
+
+def header_cols(row: Row, vocab: Vocabulary) -> list[HeaderCol]:
+    """Header cells and the column role each names. A block's side label (绩效指标, 项目资金) is
+    not a column, even where it resembles one (绩效指标 / 指标名称)."""
+    cols = []
+    for cell in row.starting:
+        m = match(cell.text, vocab)
+        if not m.ok or len(label_key(cell.text)) > 16:
+            continue
+        if vocab is not BLOCKS and match(cell.text, BLOCKS).score > m.score:
+            continue
+        cols.append(HeaderCol(m.canonical or "", extent(cell), cell, m))
+    return cols
+
+
+def _funds_header(row: Row) -> list[HeaderCol] | None:
+    cols = header_cols(row, FUNDS_COLUMNS)
+    roles = {c.role for c in cols}
+    if len(roles & _FUNDS_CORE) >= 2 and len(roles) >= 3 and not roles & {"level1", "level2"}:
+        return cols
+    return None
+
+
+def _indicator_header(row: Row) -> list[HeaderCol] | None:
+    cols = header_cols(row, INDICATOR_COLUMNS)
+    roles = {c.role for c in cols}
+    return cols if len(roles & _INDICATOR_CORE) >= 3 else None
+
+
+def _goals_header(row: Row) -> list[HeaderCol] | None:
+    cols = [
+        HeaderCol(c.role.removeprefix("goals_"), c.extent, c.cell, c.match)
+        for c in header_cols(row, BLOCKS)
+        if c.role in ("goals_planned", "goals_actual")
+    ]
+    return cols if {c.role for c in cols} == {"planned", "actual"} else None
+
+
+def key_of(cell: Cell) -> str | None:
+    """The header/footer key a cell is the label of (联系人, 自评结论, ...), if it is one."""
+    if len(label_key(cell.text)) > 14:
+        return None
+    m = match(cell.text, KEYS, accept=KEY_ACCEPT)
+    return m.canonical
+
+
+def _first_key(row: Row) -> str | None:
+    for cell in row.starting:
+        key = key_of(cell)
+        if key:
+            return key
+    return None
+
+
+def _is_total(row: Row) -> bool:
+    return any(
+        len(label_key(c.text)) <= 4 and match(c.text, {"total": BLOCKS["total"]}, 85).ok
+        for c in row.starting
+    )
+
+
+def _is_goal_line(row: Row) -> bool:
+    first = row.starting[:1]
+    return bool(first) and match(first[0].text, {"goals": BLOCKS["goals"]}, 85).ok
+
+
+class _Walker:
+    """Walks the rows once, opening a block at its header and closing it at the next one."""
+
+    def __init__(self) -> None:
+        self.out = Sections()
+        self.block: Block | None = None
+
+    def open(self, kind: Literal["funds", "indicators", "goals"], row: Row, cols: list[HeaderCol]) -> None:
+        self.block = Block(kind, row, cols)
+        getattr(self.out, kind).append(self.block)
+
+    def feed(self, row: Row) -> None:
+        if not row.starting:
+            return
+        if (cols := _indicator_header(row)) is not None:
+            return self.open("indicators", row, cols)
+        if (cols := _funds_header(row)) is not None:
+            return self.open("funds", row, cols)
+        if (cols := _goals_header(row)) is not None:
+            return self.open("goals", row, cols)
+        self.feed_content(row)
+
+    def feed_content(self, row: Row) -> None:
+        kind = self.block.kind if self.block else None
+        if kind == "indicators" and _is_total(row):
+            self.out.total_rows.append(row)
+            self.block = None
+            return
+        key = _first_key(row)
+        if key and (kind != "indicators" or key in _ENDS_INDICATORS):
+            self.out.kv_rows.append(row)
+            self.block = None
+            return
+        if _is_goal_line(row) and kind != "goals":
+            self.out.goal_rows.append(row)
+            return
+        if self.block is not None and not row.is_empty():
+            self.block.rows.append(row)
+        elif _is_total(row):
+            self.out.total_rows.append(row)
+
+
+def find_sections(stream: RowStream) -> Sections:
+    walker = _Walker()
+    for row in stream.rows:
+        walker.feed(row)
+    return walker.out

@@ -1,0 +1,63 @@
+"""Split a document into forms: a form starts at its title; pages without one continue the last."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from jixiao.grid import Document, Grid, Page, TextLine
+from jixiao.normalize.lexicon import TITLE_WORDS
+from jixiao.normalize.matcher import label_key
+
+
+@dataclass
+class FormSlice:
+    grids: list[Grid] = field(default_factory=list)
+    lines: list[TextLine] = field(default_factory=list)
+    pages: list[int] = field(default_factory=list)
+    title: TextLine | None = None
+
+    def add_page(self, number: int) -> None:
+        if number not in self.pages:
+            self.pages.append(number)
+
+
+def is_title(line: TextLine) -> bool:
+    key = label_key(line.text)
+    return len(key) <= 40 and any(w in key for w in TITLE_WORDS) and not key.startswith("注")
+
+
+def _top(item: Grid | TextLine) -> float:
+    if item.box is not None:
+        return item.box.y0
+    if isinstance(item, Grid):  # a transcript's table: where its first cell was written
+        return float(min((c.line or 0 for c in item.cells), default=0))
+    return float(item.line or 0)
+
+
+def _page_items(page: Page) -> list[Grid | TextLine]:
+    """Grids and lines in reading order. Without geometry (transcripts) lines keep file order."""
+    items: list[Grid | TextLine] = [*page.grids, *page.lines]
+    return sorted(items, key=_top)
+
+
+def split_forms(doc: Document) -> list[FormSlice]:
+    forms: list[FormSlice] = []
+    current: FormSlice | None = None
+    for page in doc.pages:
+        for item in _page_items(page):
+            if isinstance(item, TextLine) and is_title(item):
+                current = FormSlice(title=item)
+                forms.append(current)
+            if current is None:
+                current = FormSlice()
+                forms.append(current)
+            _add(current, item, page.number)
+    return [f for f in forms if f.grids]
+
+
+def _add(form: FormSlice, item: Grid | TextLine, page: int) -> None:
+    form.add_page(page)
+    if isinstance(item, Grid):
+        form.grids.append(item)
+    else:
+        form.lines.append(item)

@@ -1,0 +1,198 @@
+"""Parsing printed values: money, percents, weights, targets with their operators, dates, grades."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from jixiao.normalize.text import clean, compact, is_dash
+from jixiao.record import Op, Quantity
+
+# OCR look-alikes of digits, applied only inside a token that is otherwise numeric
+_DIGIT_LOOKALIKES = str.maketrans(
+    {"O": "0", "o": "0", "〇": "0", "l": "1", "I": "1", "|": "1", "S": "5", "B": "8", "Z": "2"}
+)
+# '738, 26' / '738. 26' / '738 .26': OCR puts a space around the decimal mark
+_SPACED_DECIMAL = re.compile(r"(\d)\s*([.,])\s+(\d)|(\d)\s+([.,])\s*(\d)")
+# a comma followed by one or two digits is a decimal mark misread ('738,26'); by three, thousands
+_COMMA_DECIMAL = re.compile(r"(\d),(\d{1,2})(?!\d)")
+_THOUSANDS = re.compile(r"(\d),(\d{3})(?!\d)")
+_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
+_NUMERIC_TOKEN = re.compile(r"^[-+]?[\dOolI|SBZ〇]+(?:\.[\dOolI|SBZ〇]+)?%?$")
+
+
+def repair_number_text(text: str) -> str:
+    """Undo OCR's spacing and punctuation inside numbers; leaves other text as it is."""
+    t = clean(text)
+    t = _SPACED_DECIMAL.sub(lambda m: f"{m[1] or m[4]}.{m[3] or m[6]}", t)
+    t = _THOUSANDS.sub(r"\1\2", t)
+    t = _COMMA_DECIMAL.sub(r"\1.\2", t)
+    t = re.sub(r"(?<=\d)\s+(?=%)", "", t)
+    t = re.sub(r"(?<=\d)。(?=\d)", ".", t)
+    if _NUMERIC_TOKEN.match(t.replace(" ", "")):
+        t = t.replace(" ", "").translate(_DIGIT_LOOKALIKES)
+    return t
+
+
+def parse_number(text: str | None) -> float | None:
+    """The single number a numeric cell holds (money, weight, score), or None for blank/dash.
+
+    Text around the number (a unit like 万元 or 分) is allowed; two different numbers are not,
+    since guessing which one was meant would hide a misread.
+    """
+    if text is None or is_dash(text):
+        return None
+    t = repair_number_text(text)
+    nums = _NUMBER.findall(t.replace(" ", ""))
+    if len(nums) != 1:
+        return None
+    return float(nums[0])
+
+
+def parse_percent(text: str | None) -> float | None:
+    """A rate printed as '100%', '99.65 %' or '0.9965' (a fraction is scaled to percent)."""
+    value = parse_number(text)
+    if value is None:
+        return None
+    if "%" not in repair_number_text(text or "") and 0 < value <= 1.5 and "." in (text or ""):
+        return round(value * 100, 6)
+    return value
+
+
+def decimals_of(text: str | None) -> int:
+    """How many decimals the printed number has: sets the rounding tolerance when re-checking it."""
+    m = re.search(r"\d+\.(\d+)", repair_number_text(text or ""))
+    return len(m.group(1)) if m else 0
+
+
+# operators in words and signs, longest first so that 不低于 wins over 低于
+_OP_PREFIXES: list[tuple[str, Op]] = [
+    (">=", ">="), ("≥", ">="), ("≧", ">="), ("不低于", ">="), ("不少于", ">="), ("大于等于", ">="),
+    ("不小于", ">="), ("至少", ">="), ("达到", ">="), (">", ">="), ("大于", ">="), ("高于", ">="),
+    ("超过", ">="), ("<=", "<="), ("≤", "<="), ("≦", "<="), ("不高于", "<="), ("不超过", "<="),
+    ("不多于", "<="), ("不大于", "<="), ("小于等于", "<="), ("控制在", "<="), ("<", "<="),
+    ("小于", "<="), ("低于", "<="), ("少于", "<="), ("=", "="), ("＝", "="), ("等于", "="),
+]
+_OP_SUFFIXES: list[tuple[str, Op]] = [
+    ("及以上", ">="), ("以上", ">="), ("或以上", ">="), ("以内", "<="), ("以下", "<="),
+    ("之内", "<="), ("及以下", "<="),
+]
+_DATE_LIKE = re.compile(r"\d{4}\s*年(\s*\d{1,2}\s*月)?|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}[.\-/]\d{1,2}[.\-/]\d{1,2}")
+_QUANT = re.compile(r"^(?P<num>[-+]?\d+(?:\.\d+)?)(?P<unit>[^\d]{0,8})$")
+
+
+def op_symbol(op: Op | None) -> str:
+    return {">=": "≥", "<=": "≤", "=": "="}.get(op or "", "")
+
+
+def parse_op(text: str | None) -> Op | None:
+    """The operator alone, as printed in a 指标性质 column: ≥, ≤, =, 正向, 反向, 定性."""
+    t = compact(text)
+    if t in {"正向", "正向指标"}:
+        return ">="
+    if t in {"反向", "反向指标"}:
+        return "<="
+    for word, op in _OP_PREFIXES:
+        if t == word:
+            return op
+    return None
+
+
+def _strip_op(t: str) -> tuple[str, Op | None]:
+    for word, op in _OP_PREFIXES:
+        if t.startswith(word):
+            return t[len(word):], op
+    for word, op in _OP_SUFFIXES:
+        if t.endswith(word):
+            return t[: -len(word)], op
+    return t, None
+
+
+def parse_quantity(text: str | None) -> Quantity | None:
+    """A target or actual value: '≥5个' -> (>=, 5, 个); '1项' -> (=, 1, 项); '优秀' -> qualitative."""
+    if text is None or compact(text) == "" or is_dash(text):
+        return None
+    printed = clean(text)
+    if _DATE_LIKE.search(printed):
+        return Quantity(text=printed)  # deadlines are judged, not computed
+    body, op = _strip_op(repair_number_text(printed).replace(" ", ""))
+    m = _QUANT.match(body)
+    if not m:
+        return Quantity(text=printed)
+    unit = m["unit"] or None
+    if unit:
+        unit, suffix_op = _strip_op(unit)
+        op = op or suffix_op
+        unit = unit or None
+    return Quantity(text=printed, op=op or "=", value=float(m["num"]), unit=unit)
+
+
+def compose_quantity(nature: str | None, value: str | None, unit: str | None) -> Quantity | None:
+    """Join the split columns of Sichuan/Yunnan forms (指标性质 | 指标值 | 度量单位) into one value."""
+    vtext = clean(value)
+    if not vtext or is_dash(vtext):
+        return None
+    op = parse_op(nature)
+    utext = clean(unit) if unit and not is_dash(unit) else ""
+    q = parse_quantity(vtext + ("" if vtext.endswith(utext) else utext))
+    if q is None or q.value is None:
+        return q
+    printed = (op_symbol(op) if op in (">=", "<=") else "") + q.text
+    return Quantity(text=printed, op=op or q.op, value=q.value, unit=q.unit)
+
+
+_DATE_PATTERNS = [
+    re.compile(r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日?"),
+    re.compile(r"(?P<y>\d{4})\s*[.\-/]\s*(?P<m>\d{1,2})\s*[.\-/]\s*(?P<d>\d{1,2})"),
+    re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})"),
+]
+
+
+def parse_date(text: str | None) -> str | None:
+    """An ISO date from '2025.2.20', '2025年2月20日', '2025-02-20', '2025. 2. 2 20' (OCR)."""
+    t = repair_number_text(text or "")
+    for pattern in _DATE_PATTERNS:
+        for m in pattern.finditer(t):
+            try:
+                return dt.date(int(m["y"]), int(m["m"]), int(m["d"])).isoformat()
+            except ValueError:
+                continue
+    return None
+
+
+_PHONE = re.compile(r"1[3-9]\d{9}|(?:\(?0\d{2,3}\)?[-\s]?)?\d{7,8}")
+# OCR reads a leading 0 of an area code as ')' or 'O'
+_PHONE_LEAD = str.maketrans({")": "0", "O": "0", "o": "0", "D": "0"})
+
+
+def parse_phone(text: str | None) -> str | None:
+    t = clean(text).replace(" ", "").replace("-", "").replace("—", "")
+    if t[:1] in ")OoD" and t[1:2].isdigit():
+        t = t[:1].translate(_PHONE_LEAD) + t[1:]
+    m = _PHONE.search(t)
+    return m.group(0).replace("(", "").replace(")", "") if m else (t or None)
+
+
+_GRADE = re.compile(
+    r"(?:结论|等级|等次|评价|评定|自评)[^。；;，,]{0,6}?(?:为|是|:|：|评定为|达到)\s*[“\"']?\s*"
+    r"(?P<g>优秀|优|良好|良|中等|中|合格|较差|差|不合格)"
+)
+_GRADE_MAP = {"优秀": "优", "优": "优", "良好": "良", "良": "良", "中等": "中", "中": "中",
+              "合格": "中", "较差": "差", "差": "差", "不合格": "差"}
+
+
+def parse_grade(text: str | None) -> str | None:
+    """The grade a conclusion states: '自评结论为优' -> 优. Words like 最优 in prose do not count."""
+    t = clean(text)
+    m = _GRADE.search(t)
+    if m:
+        return _GRADE_MAP[m["g"]]
+    bare = compact(t)
+    return _GRADE_MAP.get(bare)
+
+
+_YEAR = re.compile(r"(20\d{2})\s*年度")
+
+
+def years_in(text: str | None) -> list[int]:
+    return [int(y) for y in _YEAR.findall(clean(text))]

@@ -1,0 +1,124 @@
+"""Per-indicator checks: cap (rule 2), rule score (rule 4), qualitative tier (rule 5), deviation
+reason (rule 7), and subtotals against their components."""
+
+from __future__ import annotations
+
+from jixiao.record import Indicator
+from jixiao.score.context import Audit, differs, fmt
+from jixiao.score.formula import TIER_NAMES, is_qualitative, quantitative, tier_bounds, tier_of
+
+
+def check_indicators(a: Audit) -> None:
+    for ind in a.record.indicators:
+        _cap(a, ind)
+        _rule_score(a, ind)
+        _tier(a, ind)
+        _reason(a, ind)
+        if ind.is_subtotal:
+            _subtotal(a, ind)
+
+
+def _cap(a: Audit, ind: Indicator) -> None:
+    if ind.score is None or ind.weight is None:
+        return
+    if ind.score - ind.weight > a.rules.tolerance.score + 1e-9:
+        a.add(
+            "SCORE_EXCEEDS_WEIGHT", ind.name, "score",
+            f"「{ind.name}」得分 {fmt(ind.score)} 超过其分值 {fmt(ind.weight)}，"
+            f"超出 {fmt(ind.score - ind.weight)} 分；各三级指标得分不能超过分值上限。",
+            "score_cap", ind.score, ind.weight, ind.prov.get("score"), (ind.prov.get("weight"),), ind.id,
+        )
+
+
+def _rule_score(a: Audit, ind: Indicator) -> None:
+    expected = quantitative(ind, a.rules)
+    if expected is None:
+        if ind.parent is None and ind.score is not None and ind.weight is not None:
+            a.recomputed[ind.id] = min(ind.score, ind.weight)
+        return
+    if ind.parent is None:
+        a.recomputed[ind.id] = expected.value
+    if ind.score is None or not differs(ind.score, expected.value, a.rules.tolerance.score):
+        return
+    capped = min(ind.score, ind.weight if ind.weight is not None else ind.score)
+    if capped != ind.score and not differs(capped, expected.value, a.rules.tolerance.score):
+        return  # only the cap is broken, and SCORE_EXCEEDS_WEIGHT says so
+    a.add(
+        "SCORE_RULE_MISMATCH", ind.name, "score",
+        f"「{ind.name}」得分应为 {expected.arithmetic}，表中填报 {fmt(ind.score)}，"
+        f"相差 {fmt(ind.score - expected.value)} 分。",
+        expected.rule, ind.score, round(expected.value, 4), ind.prov.get("score"),
+        (ind.prov.get("target"), ind.prov.get("actual"), ind.prov.get("weight")), ind.id,
+    )
+
+
+def _tier(a: Audit, ind: Indicator) -> None:
+    if not is_qualitative(ind) or ind.score is None or not ind.weight or ind.score > ind.weight:
+        return
+    tier = tier_of(ind, a.rules)
+    if tier is None:
+        return
+    lo, hi = tier_bounds(tier, a.rules)
+    share = ind.score / ind.weight
+    # lower bounds are included (注4: 含80%, 含50%); the top tier also includes its upper bound
+    inside = share >= lo - 1e-9 and (share < hi - 1e-9 or hi >= 1.0)
+    if not inside:
+        a.add(
+            "QUALITATIVE_TIER_MISMATCH", ind.name, "score",
+            f"「{ind.name}」为定性指标，完成情况「{ind.actual.text if ind.actual else ''}」属"
+            f"「{TIER_NAMES[tier]}」档，得分应在分值 {fmt(ind.weight)} 的 {fmt(lo * 100)}%–{fmt(hi * 100)}% "
+            f"之间（{fmt(lo * ind.weight)}–{fmt(hi * ind.weight)} 分），表中填报 {fmt(ind.score)} 分"
+            f"（{fmt(share * 100)}%）。",
+            "qualitative", ind.score, f"{fmt(lo * ind.weight)}–{fmt(hi * ind.weight)}",
+            ind.prov.get("score"), (ind.prov.get("actual"),), ind.id,
+        )
+
+
+def _reason(a: Audit, ind: Indicator) -> None:
+    if ind.reason or ind.score is None or ind.weight is None:
+        return
+    rules = a.rules.deviation_reason
+    if rules.when_score_below_weight and differs(ind.score, ind.weight, a.rules.tolerance.score) and ind.score < ind.weight:
+        a.add(
+            "MISSING_DEVIATION_REASON", ind.name, "score",
+            f"「{ind.name}」得分 {fmt(ind.score)} 低于分值 {fmt(ind.weight)}（扣 "
+            f"{fmt(ind.weight - ind.score)} 分），未填写未完成原因分析。",
+            "deviation_reason", ind.score, ind.weight, ind.prov.get("reason") or ind.prov.get("score"),
+            (ind.prov.get("score"),), ind.id,
+        )
+        return
+    _over_target(a, ind)
+
+
+def _over_target(a: Audit, ind: Indicator) -> None:
+    limit = a.rules.deviation_reason.when_actual_over_target_pct
+    expected = quantitative(ind, a.rules) if limit else None
+    if expected is not None and expected.ratio * 100 > limit + 1e-9:
+        a.add(
+            "MISSING_DEVIATION_REASON", ind.name, "actual",
+            f"「{ind.name}」实际完成值达年度指标值的 {fmt(expected.ratio * 100)}%，超过 "
+            f"{fmt(limit)}%，按规则须说明偏差原因，表中未填写。",
+            "deviation_reason.over_target", round(expected.ratio * 100, 2), limit,
+            ind.prov.get("actual"), (), ind.id,
+        )
+
+
+def _subtotal(a: Audit, sub: Indicator) -> None:
+    parts = [p for p in a.record.indicators if p.parent == sub.id]
+    if not parts:
+        return
+    for field_name, word in (("weight", "分值"), ("score", "得分")):
+        reported = getattr(sub, field_name)
+        values = [getattr(p, field_name) for p in parts]
+        if reported is None or any(v is None for v in values):
+            continue
+        expected = sum(values)
+        if differs(reported, expected, a.rules.tolerance.score):
+            terms = " + ".join(f"{p.name} {fmt(getattr(p, field_name))}" for p in parts)
+            a.add(
+                "SUBTOTAL_MISMATCH", sub.name, field_name,
+                f"「{sub.name}」{word}应为其组成项之和：{terms} = {fmt(expected)}，"
+                f"表中填报 {fmt(reported)}，相差 {fmt(reported - expected)}。",
+                "subtotal", reported, round(expected, 4), sub.prov.get(field_name),
+                tuple(p.prov.get(field_name) for p in parts), sub.id,
+            )

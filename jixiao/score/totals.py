@@ -1,0 +1,131 @@
+"""Whole-form checks: total score and weight (rule 1), level-1 weights (rule 1), grade (rule 6)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from jixiao.record import Indicator
+from jixiao.score.context import Audit, differs, fmt
+from jixiao.score.funds import budget_weight
+
+LEVEL1_NAMES = {"output": "产出指标", "outcome": "效益指标", "satisfaction": "满意度指标",
+                "budget_execution": "预算执行率"}
+TOTAL = "总分"
+
+
+def counted(a: Audit) -> list[Indicator]:
+    """Rows that add up to the total: not subtotal components, and not a budget-execution row
+    when the funds block already carries that weight."""
+    funds_has_budget = budget_weight(a) is not None
+    return [
+        i for i in a.record.indicators
+        if i.parent is None and not (funds_has_budget and i.level1 == "budget_execution")
+    ]
+
+
+def _sum(values: list[float | None]) -> float:
+    return sum(v for v in values if v is not None)
+
+
+def _budget_score(a: Audit) -> float | None:
+    total = a.record.funds_row("total")
+    return total.score if total is not None else None
+
+
+def check_totals(a: Audit) -> None:
+    rows = counted(a)
+    weight_sum = _sum([i.weight for i in rows]) + (budget_weight(a) or 0.0)
+    score_sum = _sum([i.score for i in rows]) + (_budget_score(a) or 0.0)
+    _weights_100(a, weight_sum)
+    _printed_total(a, "weight", weight_sum, "分值")
+    _printed_total(a, "score", score_sum, "得分")
+    _level1(a, rows)
+    _declared(a, rows)
+    _grade(a, score_sum)
+
+
+def _weights_100(a: Audit, weight_sum: float) -> None:
+    if not a.record.indicators or not differs(weight_sum, a.rules.weights.total, a.rules.tolerance.score):
+        return
+    a.add(
+        "WEIGHT_TOTAL_NOT_100", TOTAL, "weight",
+        f"计入总分的各项分值合计为 {fmt(weight_sum)}（三级指标 {fmt(weight_sum - (budget_weight(a) or 0))}"
+        f" + 预算执行 {fmt(budget_weight(a) or 0)}），应为 {fmt(a.rules.weights.total)}。",
+        "weights.total", weight_sum, a.rules.weights.total, a.record.total.prov.get("weight"),
+    )
+
+
+def _printed_total(a: Audit, field_name: str, computed: float, word: str) -> None:
+    reported = getattr(a.record.total, field_name)
+    if reported is None or not differs(reported, computed, a.rules.tolerance.score):
+        return
+    a.add(
+        "TOTAL_MISMATCH", TOTAL, field_name,
+        f"总分栏{word}填报 {fmt(reported)}，而计入总分的各项{word}合计为 {fmt(computed)}"
+        f"（各三级指标及小计 + 预算执行），相差 {fmt(reported - computed)}。",
+        "total", reported, round(computed, 4), a.record.total.prov.get(field_name),
+    )
+
+
+def _by_level1(a: Audit, rows: list[Indicator]) -> dict[str, float] | None:
+    sums: dict[str, float] = defaultdict(float)
+    for ind in rows:
+        if ind.level1 is None or ind.weight is None:
+            return None  # a level unknown: comparing would guess
+        sums[ind.level1] += ind.weight
+    if budget_weight(a) is not None:
+        sums["budget_execution"] += budget_weight(a) or 0.0
+    return dict(sums)
+
+
+def _level1(a: Audit, rows: list[Indicator]) -> None:
+    sums = _by_level1(a, rows)
+    if not sums:
+        return
+    standard = a.rules.weights.standard
+    for level, std in standard.items():
+        got = sums.get(level, 0.0)
+        if differs(got, std, a.rules.tolerance.score):
+            fixed = "（该项权重不得调整）" if level in a.rules.weights.fixed else ""
+            a.add(
+                "LEVEL1_WEIGHT_NONSTANDARD", LEVEL1_NAMES.get(level, level), "weight",
+                f"一级指标「{LEVEL1_NAMES.get(level, level)}」分值合计 {fmt(got)}，标准为 "
+                f"{fmt(std)}{fixed}；调整须说明理由且总分仍为 {fmt(a.rules.weights.total)}。",
+                "weights.standard", got, std, _first_prov(rows, level),
+            )
+
+
+def _first_prov(rows: list[Indicator], level: str):  # type: ignore[no-untyped-def]
+    for ind in rows:
+        if ind.level1 == level:
+            return ind.prov.get("level1") or ind.prov.get("weight")
+    return None
+
+
+def _declared(a: Audit, rows: list[Indicator]) -> None:
+    """A weight printed in a level-1 label ('产出指标(50分)') is a subtotal of that level's weights."""
+    sums = _by_level1(a, rows) or {}
+    for level, declared in a.record.level1_declared.items():
+        if level in sums and differs(sums[level], declared, a.rules.tolerance.score):
+            label = next((i.level1_label for i in rows if i.level1 == level and i.level1_label), level)
+            a.add(
+                "SUBTOTAL_MISMATCH", label or level, "weight",
+                f"一级指标标注「{label}」为 {fmt(declared)} 分，其下各指标分值合计为 {fmt(sums[level])}。",
+                "subtotal.level1", declared, sums[level], _first_prov(rows, level),
+            )
+
+
+def _grade(a: Audit, score_sum: float) -> None:
+    stated = a.record.grade
+    total = a.record.total.score if a.record.total.score is not None else score_sum
+    if stated is None or (not a.record.indicators and a.record.total.score is None):
+        return
+    fitting = a.rules.grade_for(total)
+    if stated != fitting:
+        floors = "，".join(f"{g} ≥ {fmt(v)}" for g, v in sorted(a.rules.grades.items(), key=lambda kv: -kv[1]))
+        a.add(
+            "GRADE_MISMATCH", TOTAL, "grade",
+            f"自评等级为「{stated}」，但总分 {fmt(total)} 对应的等级是「{fitting}」（{floors}，其余为差）。",
+            "grades", stated, fitting, a.record.prov.get("grade") or a.record.prov.get("conclusion"),
+            (a.record.total.prov.get("score"),),
+        )

@@ -1,0 +1,83 @@
+"""Rule sets are data: shipped sets load, variants change the arithmetic, typos fail loudly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from jixiao.errors import RulesError
+from jixiao.record import FormRecord, FormSource, FundsRow, Indicator, Quantity
+from jixiao.score import audit
+from jixiao.score.rules import load_rules, shipped_rule_sets
+
+
+def _form(indicators: list[Indicator], budget_score: float = 10.0, rate: float = 100.0) -> FormRecord:
+    funds = [FundsRow(item="total", label="年度资金总额", annual_budget=100.0, executed=rate,
+                      weight=10.0, execution_rate=rate, score=budget_score)]
+    return FormRecord(source=FormSource(file="t", sha256="", pages=[1]), funds=funds, indicators=indicators)
+
+
+def _ind(name: str, target: str, actual: str, weight: float, score: float, op: str | None = None,
+         tv: float | None = None, av: float | None = None, unit: str | None = None, reason: str | None = "x") -> Indicator:
+    return Indicator(id=name, name=name, level1="output", level2="quantity", weight=weight, score=score,
+                     target=Quantity(text=target, op=op, value=tv, unit=unit),  # type: ignore[arg-type]
+                     actual=Quantity(text=actual, op="=" if av is not None else None, value=av, unit=unit),
+                     reason=reason)
+
+
+def codes(rec: FormRecord, rules: str | None = None) -> set[tuple[str, str]]:
+    return {(f.code, f.target) for f in audit(rec, load_rules(rules)).findings
+            if f.code not in ("WEIGHT_TOTAL_NOT_100", "LEVEL1_WEIGHT_NONSTANDARD")}
+
+
+def test_shipped_sets_load() -> None:
+    names = shipped_rule_sets()
+    assert "default" in names and len(names) >= 2
+    strict = load_rules("variant-guizhou-strict")
+    assert strict.qualitative.partial == (0.6, 0.8)
+    assert strict.tolerance.score == load_rules().tolerance.score  # inherited
+
+
+def test_unknown_key_fails(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('extends = "default"\nname = "bad"\n[indicator]\nnegativ = "ratio"\n', encoding="utf-8")
+    with pytest.raises(RulesError, match="negativ"):
+        load_rules(bad)
+
+
+def test_broken_toml_fails(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.toml"
+    bad.write_text("name = [", encoding="utf-8")
+    with pytest.raises(RulesError, match="TOML"):
+        load_rules(bad)
+
+
+def test_negative_indicator_formula_variants() -> None:
+    # target ≤10 days, actual 12: ratio rule gives 10/12*6 = 5; deviation rule (1-(12-10)/10)*6 = 4.8
+    ind = _ind("办理时限", "≤10天", "12天", 6, 5.0, "<=", 10, 12, "天")
+    assert codes(_form([ind])) == set()
+    assert ("SCORE_RULE_MISMATCH", "办理时限") in codes(_form([ind]), "variant-guizhou-strict")
+    ind.score = 4.8
+    assert codes(_form([ind]), "variant-guizhou-strict") == set()
+
+
+def test_qualitative_tiers_variant() -> None:
+    ind = _ind("服务质量", "优秀", "部分达成", 10, 5.5)  # partly achieved: 55% of the weight
+    assert codes(_form([ind])) == set()  # default partial tier is 50-80%
+    assert ("QUALITATIVE_TIER_MISMATCH", "服务质量") in codes(_form([ind]), "variant-guizhou-strict")
+
+
+def test_budget_execution_rounding_variant() -> None:
+    rec = _form([], budget_score=9.0, rate=92.0)  # 10 x 92% = 9.2, rounded to whole points: 9
+    assert ("SCORE_RULE_MISMATCH", "年度资金总额") in codes(rec)
+    assert ("SCORE_RULE_MISMATCH", "年度资金总额") not in codes(rec, "variant-guizhou-strict")
+
+
+def test_reason_variants() -> None:
+    rec = _form([_ind("培训人次", "≥100人次", "150人次", 5, 5, ">=", 100, 150, "人次", reason=None)], rate=85.0,
+                budget_score=8.5)
+    assert codes(rec) == set()
+    strict = codes(rec, "variant-guizhou-strict")
+    assert ("MISSING_DEVIATION_REASON", "培训人次") in strict  # 150% of target > 130%
+    assert ("MISSING_DEVIATION_REASON", "年度资金总额") in strict  # rate 85% < 90%
