@@ -12,6 +12,7 @@ from rich.table import Table
 
 from jixiao.errors import JixiaoError
 from jixiao.pipeline import FileOutcome, process_file
+from jixiao.report.explain import explain_table
 from jixiao.report.html import write_html
 from jixiao.report.jsonout import write_findings, write_records
 from jixiao.report.xlsx import write_xlsx
@@ -105,6 +106,22 @@ def audit(
     if xlsx_out:
         write_xlsx(outcomes, xlsx_out)
     _summary(outcomes)
+    raise typer.Exit(_exit_code(outcomes))
+
+
+@app.command()
+def explain(
+    files: Files,
+    rules: RulesOpt = None,
+) -> None:
+    """Show how every header and row label was read and mapped: the choice, its score, the runner-up."""
+    rule_set = _rules(rules)
+    outcomes = _run(files, rule_set)
+    for o in outcomes:
+        for r in o.results:
+            out.print(explain_table(r.record, rule_set.confidence.label_margin))
+            for note in r.record.notes:
+                out.print(f"[yellow]注意[/yellow] {note}")
     raise typer.Exit(_exit_code(outcomes))
 
 

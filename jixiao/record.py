@@ -104,6 +104,25 @@ class Contact(BaseModel):
     prov: dict[str, Prov] = Field(default_factory=dict)
 
 
+class LabelDecision(BaseModel):
+    """How one printed label was mapped: for `jixiao explain` and for LOW_CONFIDENCE findings."""
+
+    kind: str  # funds.column, indicators.column, funds.row, level1, level2, key, ...
+    raw: str
+    canonical: str | None
+    score: float
+    runner_up: str | None = None
+    runner_score: float = 0.0
+    page: int | None = None
+    box: Box | None = None
+    line: int | None = None
+    column: int | None = None
+
+    @property
+    def margin(self) -> float:
+        return self.score - self.runner_score
+
+
 class FormSource(BaseModel):
     file: str
     sha256: str
@@ -133,8 +152,10 @@ class FormRecord(BaseModel):
     # provincial extras: 存在问题, 改进措施 and the like, by their printed label
     extra: dict[str, str] = Field(default_factory=dict)
     prov: dict[str, Prov] = Field(default_factory=dict)
-    # how the reader decided things a person may want to check (low-margin label matches...)
+    # how the reader decided things a person may want to check (repairs, unread labels...)
     notes: list[str] = Field(default_factory=list)
+    # every label the reader mapped to the canonical schema, with its score and runner-up
+    labels: list[LabelDecision] = Field(default_factory=list)
 
     def indicator(self, ident: str) -> Indicator | None:
         return next((i for i in self.indicators if i.id == ident), None)

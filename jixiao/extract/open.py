@@ -24,6 +24,9 @@ from jixiao.extract.base import (
     page_list,
 )
 from jixiao.extract.pdf_text import PdfTextOptions, read_pdf
+from jixiao.extract.transcript import HTML_SUFFIXES, TEXT_SUFFIXES, read_transcript
+
+TRANSCRIPT_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES
 from jixiao.grid import Document, SourceInfo
 
 
@@ -79,15 +82,19 @@ def _describe(head: bytes) -> str:
 
 
 def _looks_like_text(head: bytes) -> bool:
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError:
-        # the cut at _HEAD may split a character; GBK files are text too
-        try:
-            text = head.decode("gb18030")
-        except UnicodeDecodeError:
-            return False
-    return all(ch.isprintable() or ch in "\r\n\t\ufeff" for ch in text)
+    text = _decode_head(head)
+    return text is not None and all(ch.isprintable() or ch in "\r\n\t\f\ufeff" for ch in text)
+
+
+def _decode_head(head: bytes) -> str | None:
+    # the cut at _HEAD may split a multi-byte character: retry without the last few bytes
+    for encoding in ("utf-8", "gb18030"):
+        for trim in range(4):
+            try:
+                return head[: len(head) - trim].decode(encoding)
+            except UnicodeDecodeError:
+                continue
+    return None
 
 
 def sniff(path: Path) -> FileKind:
@@ -101,6 +108,8 @@ def sniff(path: Path) -> FileKind:
         if head.startswith(magic):
             return kind
     what = _describe(head)
+    if what in ("a text file", "an HTML page") and path.suffix.lower() in TRANSCRIPT_SUFFIXES:
+        return "transcript"
     start = f"starts with {head[:8]!r}"
     raise UnsupportedFile(
         path, f"not a PDF or image ({start}: {what})" if what else f"not a PDF or image ({start})"
@@ -154,7 +163,12 @@ def _image_needs_ocr(kind: FileKind) -> Reader:
     return reader
 
 
+def _read_transcript(path: Path, options: ReadOptions) -> ReadResult:
+    return read_transcript(path)
+
+
 READERS: dict[FileKind, Reader] = {
+    "transcript": _read_transcript,
     "pdf": _read_pdf,
     "png": _image_needs_ocr("png"),
     "jpeg": _image_needs_ocr("jpeg"),

@@ -6,16 +6,18 @@ import re
 from collections import Counter
 
 from jixiao.grid import Cell, Document, TextLine
+from jixiao.normalize.decisions import Decisions
 from jixiao.normalize.funds import funds_rows
 from jixiao.normalize.indicators import indicator_rows
 from jixiao.normalize.keyvalues import KeyValue, line_pairs, row_pairs
 from jixiao.normalize.lexicon import DEPARTMENT_TITLE_WORDS, PROJECT_TITLE_WORDS
 from jixiao.normalize.matcher import label_key
+from jixiao.normalize.names import complete_unit_name
 from jixiao.normalize.provenance import prov_of_cell, prov_of_line
 from jixiao.normalize.sections import Block, Sections, find_sections
 from jixiao.normalize.segment import FormSlice
 from jixiao.normalize.table import Row, RowStream, role_of
-from jixiao.normalize.text import clean
+from jixiao.text import clean
 from jixiao.normalize.values import parse_date, parse_grade, parse_number, parse_phone, years_in
 from jixiao.record import FormRecord, FormSource
 
@@ -28,15 +30,24 @@ def build_record(doc: Document, form: FormSlice, index: int) -> FormRecord:
         source=FormSource(file=doc.source.file, sha256=doc.source.sha256, pages=form.pages, index=index)
     )
     sections = find_sections(RowStream.from_grids(form.grids))
+    decisions = Decisions()
+    _headers(sections, decisions)
     _title(rec, form)
     _apply_pairs(rec, _pairs(sections, form.lines))
     for block in sections.funds:
-        rec.funds.extend(funds_rows(block, rec.notes))
+        rec.funds.extend(funds_rows(block, rec.notes, decisions))
     _goals(rec, sections)
-    rec.indicators, rec.level1_declared = indicator_rows(sections.indicators)
+    rec.indicators, rec.level1_declared = indicator_rows(sections.indicators, decisions)
     _total(rec, sections)
     _infer(rec, form)
+    rec.labels = decisions.items
     return rec
+
+
+def _headers(sections: Sections, decisions: Decisions) -> None:
+    for block in [*sections.funds, *sections.goals, *sections.indicators]:
+        for col in block.header:
+            decisions.add(f"{block.kind}.column", col.cell, col.match)
 
 
 def _title(rec: FormRecord, form: FormSlice) -> None:
@@ -46,9 +57,9 @@ def _title(rec: FormRecord, form: FormSlice) -> None:
 
 
 def _pairs(sections: Sections, lines: list[TextLine]) -> list[KeyValue]:
-    pairs = [kv for row in sections.kv_rows for kv in row_pairs(row)]
+    pairs = [kv for row, limit in sections.kv_rows for kv in row_pairs(row, limit)]
     for line in lines:
-        if not _NOTE_LINE.match(clean(line.text)) and len(clean(line.text)) <= 120:
+        if not _NOTE_LINE.match(clean(line.text)):
             pairs.extend(line_pairs(line))
     return pairs
 
@@ -57,7 +68,9 @@ def _apply_pairs(rec: FormRecord, pairs: list[KeyValue]) -> None:
     for kv in pairs:
         if not kv.value:
             continue
-        if kv.key in ("unit", "department", "project_name", "conclusion") and getattr(rec, kv.key) is None:
+        if kv.key in ("unit", "department") and getattr(rec, kv.key) is None:
+            _set_unit(rec, kv)
+        elif kv.key in ("project_name", "conclusion") and getattr(rec, kv.key) is None:
             setattr(rec, kv.key, kv.value)
             rec.prov[kv.key] = kv.prov
         elif kv.key == "fill_date" and rec.fill_date is None:
@@ -75,6 +88,16 @@ def _apply_pairs(rec: FormRecord, pairs: list[KeyValue]) -> None:
         elif kv.key in _EXTRA_LABELS:
             rec.extra.setdefault(_EXTRA_LABELS[kv.key], kv.value)
             rec.prov.setdefault(f"extra.{_EXTRA_LABELS[kv.key]}", kv.prov)
+
+
+def _set_unit(rec: FormRecord, kv: KeyValue) -> None:
+    name, repaired = complete_unit_name(kv.value)
+    prov = kv.prov
+    if repaired:
+        prov = prov.model_copy(update={"confidence": min(prov.confidence, 0.7)})
+        rec.notes.append(f"单位名称「{kv.value}」末字缺失，按机构名称惯例补全为「{name}」，请核对。")
+    setattr(rec, kv.key, name)
+    rec.prov[kv.key] = prov
 
 
 def _goals(rec: FormRecord, sections: Sections) -> None:
@@ -106,15 +129,24 @@ def _total(rec: FormRecord, sections: Sections) -> None:
         return
     block = sections.indicators[-1]
     row = sections.total_rows[0]
-    for cell in _cells_by_role(row, block):
-        role = role_of(cell, block.roles())
-        if role in ("weight", "score") and getattr(rec.total, role) is None:
-            setattr(rec.total, role, parse_number(cell.text))
-            rec.total.prov[role] = prov_of_cell(cell)
+    found = _total_cells(row, block)
+    for role, cell in found.items():
+        setattr(rec.total, role, parse_number(cell.text))
+        rec.total.prov[role] = prov_of_cell(cell)
 
 
-def _cells_by_role(row: Row, block: Block) -> list[Cell]:
-    return [c for c in row.starting if role_of(c, block.roles()) is not None]
+def _total_cells(row: Row, block: Block) -> dict[str, Cell]:
+    """分值 and 得分 of the 总分 row: under their headers, or else the first two numbers after the
+    label (a transcript's continuation table has its own columns)."""
+    if block.positional(row):
+        found = {role_of(c, block.roles()): c for c in row.starting}
+        picked = {r: c for r, c in found.items() if r in ("weight", "score") and parse_number(c.text) is not None}
+        if picked:
+            return picked  # type: ignore[return-value]
+    numbers = [c for c in row.starting if parse_number(c.text) is not None]
+    if len(numbers) >= 2:
+        return {"weight": numbers[0], "score": numbers[1]}
+    return {"score": numbers[0]} if numbers else {}
 
 
 def _infer(rec: FormRecord, form: FormSlice) -> None:

@@ -15,7 +15,7 @@ LOOKALIKES: dict[str, str] = {
     "カ": "分", "力": "力", "値": "值", "Щ": "项", "щ": "项", "Ш": "项", "ш": "项",
     "ノ": "人", "イ": "亻", "ロ": "口", "エ": "工", "ニ": "二", "ハ": "八", "ト": "卜",
     "タ": "夕", "〇": "0", "О": "0", "о": "0", "З": "3", "б": "6", "Б": "6",
-    "粉": "数", "敷": "数", "頂": "项", "顶": "项", "页": "项", "埙": "项",
+    "粉": "数", "敷": "数", "頂": "项", "埙": "项",
     "椋": "标", "杯": "标", "忻": "析", "折": "析", "扳": "板",
     "菅": "管", "官": "管", "賁": "责", "仟": "任", "彳": "行", "亍": "行",
 }
@@ -49,9 +49,18 @@ PUNCTUATION: dict[str, str] = {
 
 CONFUSIONS: dict[str, str] = {**VARIANTS, **LOOKALIKES, **PUNCTUATION}
 _TABLE = str.maketrans({k: v for k, v in CONFUSIONS.items() if k != v})
+# only characters that cannot be meant as printed (kana, Cyrillic in a Chinese form): safe to
+# fold inside values such as units, where a real character must never be swapped for another
+_SCRIPT_TABLE = str.maketrans({k: v for k, v in LOOKALIKES.items()
+                               if k != v and not ("\u4e00" <= k <= "\u9fff")})
 
 
 @lru_cache(maxsize=65536)
 def fold(text: str) -> str:
     """Map every known confusable character to the one these forms print."""
     return text.translate(_TABLE)
+
+
+def fold_script(text: str) -> str:
+    """Fold only look-alikes from other scripts (Щ -> 项, カ -> 分): safe inside values."""
+    return text.translate(_SCRIPT_TABLE)

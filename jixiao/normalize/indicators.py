@@ -6,12 +6,14 @@ import re
 from dataclasses import dataclass, field
 
 from jixiao.grid import Cell
-from jixiao.normalize.lexicon import LEVEL1, LEVEL2, LEVEL2_PARENT
+from jixiao.normalize.align import align, indicator_fit
+from jixiao.normalize.decisions import Decisions
+from jixiao.normalize.lexicon import LEVEL1, LEVEL2, LEVEL2_HINTS, LEVEL2_PARENT
 from jixiao.normalize.matcher import Match, declared_weight, match
 from jixiao.normalize.provenance import prov_of_cell
 from jixiao.normalize.sections import Block
 from jixiao.normalize.table import Row, role_of
-from jixiao.normalize.text import clean, is_dash
+from jixiao.text import clean, is_dash
 from jixiao.normalize.values import compose_quantity, parse_number, parse_quantity
 from jixiao.record import Indicator, Quantity
 
@@ -26,16 +28,38 @@ class _Levels:
     level1: tuple[str | None, str | None] = (None, None)  # canonical, printed
     level2: tuple[str | None, str | None] = (None, None)
     declared: dict[str, float] = field(default_factory=dict)
+    decisions: Decisions = field(default_factory=Decisions)
 
 
 def _by_role(row: Row, block: Block) -> dict[str, Cell]:
+    """Each role's cell: under its header where that holds, else aligned by what the values are."""
+    if block.positional(row):
+        out = _by_header(row, block)
+        if _plausible(out):
+            return out
+    return align(row.cells, ["level1", "level2", *[r for r in block.role_order() if r not in ("level1", "level2")]],
+                 indicator_fit)
+
+
+def _by_header(row: Row, block: Block) -> dict[str, Cell]:
     roles = block.roles()
     out: dict[str, Cell] = {}
     for cell in row.cells:
         role = role_of(cell, roles)
-        if role and role not in out:
+        if role and (role not in out or (not clean(out[role].text) and clean(cell.text))):
             out[role] = cell
     return out
+
+
+def _plausible(cells: dict[str, Cell]) -> bool:
+    """Values that contradict their column (a text under 分值, a number as the name) mean the row's
+    cells shifted: the header's positions do not hold for it."""
+    for role in ("weight", "score"):
+        text = _text(cells, role)
+        if text and not is_dash(text) and parse_number(text) is None:
+            return False
+    name = _text(cells, "name")
+    return not (name and parse_number(name) is not None and len(name) <= 8)
 
 
 def _text(cells: dict[str, Cell], role: str) -> str:
@@ -50,12 +74,15 @@ def _level(cells: dict[str, Cell], role: str, vocab: dict[str, tuple[str, ...]])
 
 def _update_levels(cells: dict[str, Cell], levels: _Levels) -> None:
     m1, p1 = _level(cells, "level1", LEVEL1)
+    m2, p2 = _level(cells, "level2", LEVEL2)
+    for role, m in (("level1", m1), ("level2", m2)):
+        if m is not None:
+            levels.decisions.add(role, cells[role], m)
     if m1 is not None and m1.ok:
         levels.level1 = (m1.canonical, p1)
         weight = declared_weight(p1)
         if weight is not None and m1.canonical:
             levels.declared[m1.canonical] = weight
-    m2, p2 = _level(cells, "level2", LEVEL2)
     if m2 is not None and m2.ok:
         levels.level2 = (m2.canonical, p2)
         if m1 is None or not m1.ok:
@@ -102,19 +129,48 @@ def _is_content(cells: dict[str, Cell]) -> bool:
     return any(_text(cells, r) for r in ("name", "target", "actual", "weight", "score"))
 
 
-def indicator_rows(blocks: list[Block]) -> tuple[list[Indicator], dict[str, float]]:
+def indicator_rows(blocks: list[Block], decisions: Decisions) -> tuple[list[Indicator], dict[str, float]]:
     """Indicators of every indicator block in order (a continued table may repeat its header);
     level labels carry across blocks and pages."""
-    levels = _Levels()
+    levels = _Levels(decisions=decisions)
     out: list[Indicator] = []
+    explicit: list[bool] = []  # whether the row carried its own 二级指标 label
+    spans_known = True
     for block in blocks:
         for row in block.rows:
             cells = _by_role(row, block)
             _update_levels(cells, levels)
             if _is_content(cells) and _text(cells, "name"):
                 out.append(_indicator(len(out) + 1, cells, block, levels))
+                explicit.append(bool(_text(cells, "level2")) and levels.level2 != (None, None))
+                spans_known = spans_known and _spans_known(row)
+    if not spans_known:
+        _recentre(out, explicit)
     link_subtotals(out)
     return out, levels.declared
+
+
+def _spans_known(row: Row) -> bool:
+    """Text transcripts flatten merged cells: a label is written once, on the middle row."""
+    return any(c.box is not None or c.row_span > 1 for c in row.cells)
+
+
+def _hint(name: str) -> str | None:
+    found = [l2 for l2, words in LEVEL2_HINTS.items() if any(w in name for w in words)]
+    return found[0] if len(found) == 1 else None
+
+
+def _recentre(out: list[Indicator], explicit: list[bool]) -> None:
+    """A row without its own label took the previous group's; where its name clearly belongs to
+    the next labelled group (and not to the previous), move it there."""
+    for k, ind in enumerate(out):
+        if explicit[k] or ind.is_subtotal:
+            continue
+        nxt = next((out[j] for j in range(k + 1, len(out)) if explicit[j]), None)
+        hint = _hint(ind.name)
+        if nxt is not None and hint == nxt.level2 and hint != ind.level2:
+            ind.level1, ind.level2 = nxt.level1, nxt.level2
+            ind.level1_label, ind.level2_label = nxt.level1_label, nxt.level2_label
 
 
 def link_subtotals(indicators: list[Indicator]) -> None:

@@ -9,11 +9,12 @@ from functools import lru_cache
 
 from jixiao.grid import Cell, TextLine
 from jixiao.normalize.confusion import fold
-from jixiao.normalize.lexicon import KEYS
+from jixiao.normalize.lexicon import BLOCKS, FUNDS_COLUMNS, INDICATOR_COLUMNS, KEYS
+from jixiao.normalize.matcher import match
 from jixiao.normalize.provenance import prov_of_cell, prov_of_line
 from jixiao.normalize.sections import key_of
-from jixiao.normalize.table import Row
-from jixiao.normalize.text import clean, nfkc, strip_markup
+from jixiao.normalize.table import Row, extent
+from jixiao.text import clean, compact, nfkc, strip_markup
 from jixiao.record import Prov
 
 
@@ -25,13 +26,16 @@ class KeyValue:
     prov: Prov
 
 
-def row_pairs(row: Row) -> list[KeyValue]:
-    """Each key cell takes the text of the cells up to the next key cell as its value."""
+def row_pairs(row: Row, limit: float | None = None) -> list[KeyValue]:
+    """Each key cell takes the text of the cells up to the next key cell as its value; cells
+    from ``limit`` on belong to something else (a header run into this row)."""
     pairs: list[KeyValue] = []
     key_cell: Cell | None = None
     key: str | None = None
     values: list[Cell] = []
     for cell in row.starting:
+        if limit is not None and extent(cell).b > limit + 1e-6:
+            break
         k = key_of(cell)
         if k:
             _close(pairs, key, key_cell, values)
@@ -45,12 +49,32 @@ def row_pairs(row: Row) -> list[KeyValue]:
 def _close(out: list[KeyValue], key: str | None, key_cell: Cell | None, values: list[Cell]) -> None:
     if key is None or key_cell is None:
         return
-    text = "".join(clean(c.text) for c in values)
+    label = clean(key_cell.text)
+    # a key split over two cells ('部门(单位)' | '名称'): the second half is not the value
+    while values and match(label + clean(values[0].text), KEYS).score > match(label, KEYS).score:
+        label += clean(values[0].text)
+        values = values[1:]
+    text = strip_leaked_labels("".join(clean(c.text) for c in values))
     prov = prov_of_cell(values[0], text) if values else prov_of_cell(key_cell, "")
     for extra in values[1:]:
         if prov.box is not None and extra.box is not None:
             prov.box = prov.box.union(extra.box)
-    out.append(KeyValue(key, clean(key_cell.text), text, prov))
+    out.append(KeyValue(key, label, text, prov))
+
+
+@lru_cache(maxsize=1)
+def _table_labels() -> tuple[str, ...]:
+    vocabs = (FUNDS_COLUMNS, INDICATOR_COLUMNS, BLOCKS)
+    labels = {compact(v) for vocab in vocabs for vs in vocab.values() for v in vs if len(compact(v)) >= 3}
+    return tuple(sorted(labels, key=len, reverse=True))
+
+
+def strip_leaked_labels(value: str) -> str:
+    """A value that ends with a table label ('…服务中心资金来源') took in the header next to it."""
+    for label in _table_labels():
+        if value.endswith(label) and len(value) > len(label):
+            return value[: -len(label)]
+    return value
 
 
 @lru_cache(maxsize=1)
@@ -58,6 +82,14 @@ def _key_pattern() -> re.Pattern[str]:
     variants = sorted({fold(v) for vs in KEYS.values() for v in vs}, key=len, reverse=True)
     spaced = ["\\s*".join(re.escape(ch) for ch in v) for v in variants]
     return re.compile(r"(" + "|".join(spaced) + r")\s*[:：]")
+
+
+@lru_cache(maxsize=1)
+def _lead_pattern() -> re.Pattern[str]:
+    """A key opening a line needs no colon: '自评结论  自评结论为优…' (a row read as a line)."""
+    variants = sorted({fold(v) for vs in KEYS.values() for v in vs if len(v) >= 3}, key=len, reverse=True)
+    spaced = ["\\s*".join(re.escape(ch) for ch in v) for v in variants]
+    return re.compile(r"^\s*(" + "|".join(spaced) + r")\s*[:：]?")
 
 
 def _canonical(label: str) -> str | None:
@@ -73,6 +105,10 @@ def line_pairs(line: TextLine) -> list[KeyValue]:
     text = re.sub(r"\s+", " ", strip_markup(nfkc(line.text or ""))).strip()
     # fold is one character for one, so positions found in the folded text hold in the original
     found = list(_key_pattern().finditer(fold(text)))
+    if not found or found[0].start() > 0:
+        lead = _lead_pattern().match(fold(text))
+        if lead:
+            found.insert(0, lead)
     pairs = []
     for i, m in enumerate(found):
         end = found[i + 1].start() if i + 1 < len(found) else len(text)

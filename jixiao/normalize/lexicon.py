@@ -74,7 +74,8 @@ BLOCKS: Vocabulary = {
     "goals_planned": ("预期目标", "年度目标", "目标"),
     "goals_actual": ("实际完成情况", "完成情况", "实际完成"),
     "indicators": ("绩效指标", "年度绩效指标", "绩效指标完成情况"),
-    "total": ("总分", "合计", "总计", "总得分"),
+    # OCR often loses the 分 of a spread-out 总  分
+    "total": ("总分", "合计", "总计", "总得分", "总"),
 }
 
 LEVEL1: Vocabulary = {
@@ -106,3 +107,16 @@ LEVEL2_PARENT: dict[str, str] = {
 TITLE_WORDS = ("自评表", "自评价表", "评价表", "绩效目标自评", "绩效自评")
 DEPARTMENT_TITLE_WORDS = ("部门整体", "部门(单位)整体", "单位整体", "整体支出")
 PROJECT_TITLE_WORDS = ("项目支出", "项目绩效")
+
+# words in an indicator's name that say which 二级指标 it belongs under: used only where a
+# transcript lost the extent of a merged label cell (its text sits on the middle row of the span)
+LEVEL2_HINTS: dict[str, tuple[str, ...]] = {
+    "service_satisfaction": ("满意",),
+    "timeliness": ("及时", "时效", "时限", "完成时间", "按时", "进度"),
+    "cost": ("成本", "支出", "费用", "经费", "单价"),
+    "quality": ("合格率", "达标率", "质量", "准确率", "完好率"),
+    "quantity": ("数量", "个数", "次数", "人次", "面积"),
+    "ecological": ("生态", "绿化", "污染", "排放", "森林", "水质"),
+    "sustainability": ("持续", "长效", "长期"),
+    "economic": ("经济", "增收", "产值"),
+}

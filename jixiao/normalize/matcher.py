@@ -10,13 +10,13 @@ from rapidfuzz import fuzz
 
 from jixiao.normalize.confusion import fold
 from jixiao.normalize.lexicon import Vocabulary
-from jixiao.normalize.text import compact
+from jixiao.text import compact
 
 ACCEPT = 78.0  # below this a label is not taken to be any canonical one
 LOW_MARGIN = 8.0  # a winner this close to its runner-up is reported for a person to check
 
 _WEIGHT_NOTE = re.compile(r"\(\s*\d+(?:\.\d+)?\s*分?\s*\)|\d+(?:\.\d+)?分$")
-_DECOR = re.compile(r"[:;,.、。·*#|\[\]{}<>\"'“”‘’]")
+_DECOR = re.compile(r"[:;,.、。·*#|\[\]{}<>\"'“”‘’『』「」_\-~]")
 _AB_SUFFIX = re.compile(r"\([AB]\)$|\(A\)|\(B\)")
 
 

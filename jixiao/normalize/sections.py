@@ -41,29 +41,62 @@ class Block:
     def has(self, role: str) -> bool:
         return any(h.role == role for h in self.header)
 
+    def role_order(self) -> list[str]:
+        ordered = sorted(self.header, key=lambda h: h.extent.a)
+        return list(dict.fromkeys(h.role for h in ordered))
+
+    def positional(self, row: Row) -> bool:
+        """Whether the header's columns can be trusted for this row: the same grid, or boxes
+        (continuation pages of a PDF or scan keep their x positions; a transcript's do not)."""
+        return row.grid_index == self.header_row.grid_index or any(c.box is not None for c in row.cells)
+
 
 @dataclass
 class Sections:
     funds: list[Block] = field(default_factory=list)
     indicators: list[Block] = field(default_factory=list)
     goals: list[Block] = field(default_factory=list)
-    kv_rows: list[Row] = field(default_factory=list)
+    # rows holding key: value pairs, with the x up to which they do (a header may follow them on
+    # the same row when an OCR engine ran two printed rows together)
+    kv_rows: list[tuple[Row, float | None]] = field(default_factory=list)
     total_rows: list[Row] = field(default_factory=list)
     goal_rows: list[Row] = field(default_factory=list)  # '年度总体目标 | text' without a header
 
 
 def header_cols(row: Row, vocab: Vocabulary) -> list[HeaderCol]:
     """Header cells and the column role each names. A block's side label (绩效指标, 项目资金) is
-    not a column, even where it resembles one (绩效指标 / 指标名称)."""
-    cols = []
-    for cell in row.starting:
-        m = match(cell.text, vocab)
-        if not m.ok or len(label_key(cell.text)) > 16:
-            continue
-        if vocab is not BLOCKS and match(cell.text, BLOCKS).score > m.score:
-            continue
-        cols.append(HeaderCol(m.canonical or "", extent(cell), cell, m))
+    not a column, even where it resembles one (绩效指标 / 指标名称). A header an OCR engine split
+    into neighbouring cells ('全年执行' | '数(B)') is joined back into one column."""
+    cells = row.starting
+    cols: list[HeaderCol] = []
+    i = 0
+    while i < len(cells):
+        end, m = _widest_label(cells, i, vocab)
+        if m.ok and len(label_key(cells[i].text)) <= 16 and not _is_side_label(cells[i], m, end == i, vocab):
+            ext = Extent(extent(cells[i]).a, extent(cells[end]).b)
+            cols.append(HeaderCol(m.canonical or "", ext, cells[i], m))
+        i = end + 1
     return cols
+
+
+def _widest_label(cells: list[Cell], start: int, vocab: Vocabulary) -> tuple[int, Match]:
+    """Extend a header over following cells while the joined text matches clearly better."""
+    best_end, best = start, match(cells[start].text, vocab)
+    text = cells[start].text
+    for end in range(start + 1, min(start + 3, len(cells))):
+        alone = match(cells[end].text, vocab)
+        if alone.ok and alone.score >= 90:
+            break  # the next cell is a header of its own
+        text += cells[end].text
+        joined = match(text, vocab)
+        if not joined.ok or joined.score < best.score + 3:
+            break
+        best_end, best = end, joined
+    return best_end, best
+
+
+def _is_side_label(cell: Cell, m: Match, single: bool, vocab: Vocabulary) -> bool:
+    return single and vocab is not BLOCKS and match(cell.text, BLOCKS).score > m.score
 
 
 def _funds_header(row: Row) -> list[HeaderCol] | None:
@@ -127,6 +160,9 @@ class _Walker:
     def open(self, kind: Literal["funds", "indicators", "goals"], row: Row, cols: list[HeaderCol]) -> None:
         self.block = Block(kind, row, cols)
         getattr(self.out, kind).append(self.block)
+        left = min(c.extent.a for c in cols)
+        if any(key_of(c) for c in row.starting if extent(c).b <= left + 1e-6):
+            self.out.kv_rows.append((row, left))
 
     def feed(self, row: Row) -> None:
         if not row.starting:
@@ -147,7 +183,7 @@ class _Walker:
             return
         key = _first_key(row)
         if key and (kind != "indicators" or key in _ENDS_INDICATORS):
-            self.out.kv_rows.append(row)
+            self.out.kv_rows.append((row, None))
             self.block = None
             return
         if _is_goal_line(row) and kind != "goals":

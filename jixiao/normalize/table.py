@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from jixiao.grid import Cell, Grid
-from jixiao.normalize.text import clean
+from jixiao.text import clean
 
 
 @dataclass(frozen=True)

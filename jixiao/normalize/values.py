@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from jixiao.normalize.text import clean, compact, is_dash
+from jixiao.normalize.confusion import fold_script
+from jixiao.text import clean, compact, is_dash
 from jixiao.record import Op, Quantity
 
 # OCR look-alikes of digits, applied only inside a token that is otherwise numeric
@@ -123,7 +124,10 @@ def parse_quantity(text: str | None) -> Quantity | None:
     if unit:
         unit, suffix_op = _strip_op(unit)
         op = op or suffix_op
-        unit = unit or None
+        repaired = fold_script(unit).strip("-_~·. ")
+        if repaired != unit and repaired:
+            printed = printed.replace(unit, repaired)  # '1-Щ' was printed 1项
+        unit = repaired or None
     return Quantity(text=printed, op=op or "=", value=float(m["num"]), unit=unit)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from jixiao.normalize.text import compact
+from jixiao.text import compact
 from jixiao.record import Indicator, Quantity
 from jixiao.score.context import fmt, pct
 from jixiao.score.rules import RuleSet

@@ -1,4 +1,4 @@
-"""Text clean-up shared by every path: what a printed label or value 'is', whatever read it."""
+"""Text clean-up shared by every stage: what a printed label or value is, whatever read it."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import unicodedata
 
 _CJK = r"\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
-_SPACE_NEAR_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[\w(（])|(?<=[\w)）%])\s+(?=[{_CJK}])")
+_SPACE_NEAR_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[\w(（])|(?<=[\w)）%.:,])\s+(?=[{_CJK}])")
 _HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?>")
 _MULTISPACE = re.compile(r"\s+")
 

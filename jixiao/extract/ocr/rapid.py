@@ -1,0 +1,263 @@
+"""RapidOCR 3.x (PP-OCRv6 small, onnxruntime), strictly offline.
+
+rapidocr 3.x resolves each model through ``default_models.yaml`` and, when a session is built
+without an explicit ``model_path``, checks the file's SHA-256 and downloads it if missing or
+different (``inference_engine/onnxruntime/main.py``). Passing ``Det/Rec/Cls.model_path`` to the
+files its wheel ships skips that branch entirely: nothing is hashed, nothing is fetched. The
+rec model carries its character list in the onnx metadata, so no dictionary is fetched either.
+If a file is missing we raise ``OcrUnavailable`` instead of letting rapidocr go online.
+
+Measured on the 2-core machine (see the report with this module): the 0°/180° text-line
+classifier flipped ``(A)`` into ``(V)`` and ``93%`` into ``%86`` on an upright page, so it is
+off by default; pages are never upside down after deskew.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar, TypedDict
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from jixiao.errors import OcrUnavailable
+from jixiao.extract.ocr.base import (
+    Image,
+    LineKind,
+    OcrBox,
+    OcrFailed,
+    clean_line,
+    summary,
+    register_engine,
+    to_bgr,
+)
+
+# the three models rapidocr 3.10.0's wheel ships in rapidocr/models/
+DET_MODEL = "PP-OCRv6_det_small.onnx"
+REC_MODEL = "PP-OCRv6_rec_small.onnx"
+CLS_MODEL = "ch_ppocr_mobile_v2.0_cls_mobile.onnx"
+INSTALL = "pip install rapidocr==3.10.0 onnxruntime"
+
+
+class RapidOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # folder holding the three .onnx files; None: the models folder inside the installed wheel
+    model_dir: Path | None = None
+    # the 0/180 degree classifier: off, it turned "(A)" into "(V)" on upright pages
+    use_cls: bool = False
+    # rapidocr shrinks a page whose longer side exceeds this before detection and recognition.
+    # 2000 (its default) measured best: 4000 read no better with PP-OCRv6 and cost more at 300 dpi
+    max_side_len: int = Field(2000, ge=256)
+    # rapidocr drops lines scored below this; kept low so a doubtful read reaches the auditor
+    # with its confidence instead of leaving the cell silently empty
+    text_score: float = Field(0.5, ge=0.0, le=1.0)
+    # onnxruntime threads: the machines are 2-core; inter-op parallelism buys nothing for these
+    # sequential graphs
+    intra_op_threads: int = Field(2, ge=1)
+    inter_op_threads: int = Field(1, ge=1)
+    # crops per recognition batch: a batch is padded to its widest crop, crops are sorted by
+    # width first, so larger batches of similar numeric cells pay little padding
+    rec_batch: int = Field(6, ge=1)
+    # white margin (in crop heights) added around read_lines crops: the recogniser was trained
+    # on detector boxes, which keep a margin round the ink
+    line_pad: float = Field(0.15, ge=0.0, le=1.0)
+
+
+class RapidRaw(TypedDict):
+    """rapidocr's page output as plain lists: 4-point boxes in pixels, texts, scores."""
+
+    boxes: list[list[list[float]]]
+    txts: list[str]
+    scores: list[float]
+
+
+class RapidLinesRaw(TypedDict):
+    """rapidocr's recognition-only output as plain lists, one entry per crop."""
+
+    txts: list[str]
+    scores: list[float]
+
+
+# ---------------------------------------------------------------- conversion (pure)
+
+
+def convert_rapid(raw: RapidRaw) -> list[OcrBox]:
+    """Page output to boxes: bounding box of each quadrilateral, empty texts dropped."""
+    boxes: list[OcrBox] = []
+    for quad, text, score in zip(raw["boxes"], raw["txts"], raw["scores"], strict=True):
+        text = re.sub(r"\s+", " ", text).strip()
+        if not text:
+            continue
+        xs = [float(p[0]) for p in quad]
+        ys = [float(p[1]) for p in quad]
+        polygon = tuple((float(p[0]), float(p[1])) for p in quad)
+        boxes.append(
+            OcrBox(
+                x0=min(xs),
+                y0=min(ys),
+                x1=max(xs),
+                y1=max(ys),
+                text=text,
+                confidence=_unit(score),
+                polygon=polygon if len(polygon) == 4 else None,  # type: ignore[arg-type]
+            )
+        )
+    return boxes
+
+
+def convert_rapid_lines(raw: RapidLinesRaw, kind: LineKind) -> list[tuple[str, float]]:
+    return [
+        (clean_line(t, kind), _unit(s) if clean_line(t, kind) else 0.0)
+        for t, s in zip(raw["txts"], raw["scores"], strict=True)
+    ]
+
+
+def raw_from_output(output: Any) -> RapidRaw:
+    """rapidocr's ``RapidOCROutput`` (numpy boxes, tuples) as JSON-able lists."""
+    if getattr(output, "boxes", None) is None or getattr(output, "txts", None) is None:
+        return RapidRaw(boxes=[], txts=[], scores=[])
+    return RapidRaw(
+        boxes=[[[float(v) for v in p] for p in quad] for quad in output.boxes.tolist()],
+        txts=[str(t) for t in output.txts],
+        scores=[float(s) for s in output.scores],
+    )
+
+
+def _unit(score: float) -> float:
+    return min(max(float(score), 0.0), 1.0)
+
+
+# ---------------------------------------------------------------- the engine
+
+
+def wheel_model_dir() -> Path:
+    try:
+        import rapidocr
+    except ImportError as exc:
+        raise OcrUnavailable(f"rapidocr is not installed: {INSTALL}") from exc
+    return Path(rapidocr.__file__).resolve().parent / "models"
+
+
+def _model_paths(options: RapidOptions) -> dict[str, Path]:
+    folder = options.model_dir or wheel_model_dir()
+    paths = {"Det": folder / DET_MODEL, "Rec": folder / REC_MODEL}
+    if options.use_cls:
+        paths["Cls"] = folder / CLS_MODEL
+    for path in paths.values():
+        if not path.is_file():
+            raise OcrUnavailable(
+                f"RapidOCR model {path.name} is missing from {folder}: reinstall rapidocr==3.10.0"
+                " (its wheel ships it); jixiao never downloads models"
+            )
+    return paths
+
+
+def _params(options: RapidOptions, paths: dict[str, Path]) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "Global.log_level": "warning",
+        "Global.use_cls": options.use_cls,
+        "Global.max_side_len": options.max_side_len,
+        "Global.text_score": options.text_score,
+        "Rec.rec_batch_num": options.rec_batch,
+        "EngineConfig.onnxruntime.intra_op_num_threads": options.intra_op_threads,
+        "EngineConfig.onnxruntime.inter_op_num_threads": options.inter_op_threads,
+    }
+    params.update({f"{task}.model_path": str(path) for task, path in paths.items()})
+    return params
+
+
+def _load(options: RapidOptions) -> Any:
+    """A RapidOCR with its sessions built now, so that a broken install fails here."""
+    try:
+        import onnxruntime  # noqa: F401  (rapidocr 3.x does not depend on it)
+    except ImportError as exc:
+        raise OcrUnavailable(f"onnxruntime is not installed: {INSTALL}") from exc
+    paths = _model_paths(options)
+    try:
+        from rapidocr import RapidOCR
+
+        engine = RapidOCR(params=_params(options, paths))
+        # rapidocr builds sessions on first use; build them now (private but pinned: 3.10.0)
+        engine._load_det_model()
+        engine._load_rec_model()
+        if options.use_cls:
+            engine._load_cls_model()
+    except OcrUnavailable:
+        raise
+    except Exception as exc:  # onnxruntime's load errors derive from Exception only
+        raise OcrUnavailable(
+            f"RapidOCR models in {paths['Det'].parent} cannot be loaded ({summary(exc)}): "
+            "reinstall rapidocr==3.10.0 and onnxruntime"
+        ) from exc
+    return engine
+
+
+def _pad(crop: Image, share: float) -> Image:
+    import cv2
+
+    if share <= 0:
+        return crop
+    m = max(2, round(crop.shape[0] * share))
+    return cv2.copyMakeBorder(crop, m, m, m, m, cv2.BORDER_REPLICATE)
+
+
+@register_engine
+class RapidOcrEngine:
+    """PP-OCRv6 small through rapidocr 3.10; one instance per process (``get_engine``)."""
+
+    name: ClassVar[str] = "rapidocr"
+    Options: ClassVar[type[RapidOptions]] = RapidOptions
+
+    def __init__(self, options: RapidOptions | None = None) -> None:
+        self.options = options or RapidOptions()
+        self._ocr = _load(self.options)
+        # rapidocr's __call__ stores use_det/use_cls/use_rec on the instance (they stick to
+        # later calls), so every call passes all three, and calls are serialised
+        self._lock = threading.Lock()
+
+    def read_page(self, image: Image, line_mask: Image | None = None) -> list[OcrBox]:
+        """Detection + recognition over the page. ``line_mask`` is ignored: PP-OCRv6 reads
+        text between ruling lines as it is."""
+        return convert_rapid(self.page_raw(image))
+
+    def read_lines(self, crops: Sequence[Image], kind: LineKind) -> list[tuple[str, float]]:
+        """Recognition only, batched; ``kind`` only changes clean-up (numeric: no spaces)."""
+        return convert_rapid_lines(self.lines_raw(crops), kind)
+
+    def page_raw(self, image: Image) -> RapidRaw:
+        bgr = to_bgr(image)
+        with self._lock:
+            output = self._run(
+                lambda: self._ocr(bgr, use_det=True, use_cls=self.options.use_cls, use_rec=True)
+            )
+        return raw_from_output(output)
+
+    def lines_raw(self, crops: Sequence[Image]) -> RapidLinesRaw:
+        """``RapidOCR.recognize_txt`` takes a list and batches it (``rec_batch`` at a time);
+        a ``use_det=False`` call would take one image per call."""
+        ready = [to_bgr(_pad(c, self.options.line_pad)) for c in crops if c.size]
+        if not ready:
+            return RapidLinesRaw(txts=[""] * len(crops), scores=[0.0] * len(crops))
+        with self._lock:
+            out = self._run(lambda: self._ocr.recognize_txt(ready))
+        txts, scores = iter(out.txts), iter(out.scores)
+        pairs = [(next(txts), float(next(scores))) if c.size else ("", 0.0) for c in crops]
+        return RapidLinesRaw(txts=[t for t, _ in pairs], scores=[s for _, s in pairs])
+
+    @staticmethod
+    def _run(call: Any) -> Any:
+        import cv2
+
+        try:
+            return call()
+        except (cv2.error, ValueError, RuntimeError) as exc:
+            raise OcrFailed(f"RapidOCR failed: {summary(exc)}") from exc
+        except Exception as exc:
+            # rapidocr's own ONNXRuntimeError / ResizeImgError / LoadImageError derive from
+            # Exception; anything else is a bug of ours and propagates
+            if type(exc).__module__.startswith("rapidocr"):
+                raise OcrFailed(f"RapidOCR failed: {summary(exc)}") from exc
+            raise

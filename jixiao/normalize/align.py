@@ -1,0 +1,99 @@
+"""Column roles from the values themselves, for rows whose cells do not sit under their headers.
+
+A transcript's continuation table, or an OCR engine that dropped an empty cell, shifts a row's
+cells left or right of the header. The roles still come in the header's order, and each value
+says what it can be (a 一级指标 label, a small number, a percent, a long text), so the row is
+aligned to the role sequence by dynamic programming: each non-empty cell takes a later role than
+the cell before it, or is skipped as noise at a small cost.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+from jixiao.grid import Cell
+from jixiao.normalize.lexicon import FUNDS_ROWS, LEVEL1, LEVEL2
+from jixiao.normalize.matcher import match
+from jixiao.normalize.values import parse_number, parse_op, parse_quantity
+from jixiao.text import clean, is_dash
+
+Fit = Callable[[str, str], float]
+SKIP = -1.0
+NEVER = -6.0
+
+
+def _is_number(text: str) -> bool:
+    return parse_number(text) is not None and len(text) <= 10 and "%" not in text
+
+
+def _is_quantity(text: str) -> bool:
+    q = parse_quantity(text)
+    return q is not None and (q.value is not None or len(text) <= 12)
+
+
+def indicator_fit(role: str, text: str) -> float:
+    """How well a cell's text suits an indicator-block role."""
+    if role == "level1":
+        return 3.0 if match(text, LEVEL1).ok else NEVER
+    if role == "level2":
+        return 3.0 if match(text, LEVEL2).ok else NEVER
+    if role == "nature":
+        return 3.0 if parse_op(text) or text in ("定性", "定量") else NEVER
+    if role == "measure_unit":
+        return 1.5 if len(text) <= 4 and not any(ch.isdigit() for ch in text) else NEVER
+    if role in ("weight", "score"):
+        return 2.0 if _is_number(text) and (parse_number(text) or 0) <= 100 else NEVER
+    if role in ("target", "actual"):
+        return 1.5 if _is_quantity(text) else (-2.0 if len(text) > 20 else 0.2)
+    if role == "name":
+        return NEVER if _is_number(text) else 1.0 + min(len(text), 20) / 20
+    if role == "reason":
+        return NEVER if _is_number(text) else 0.8
+    return NEVER
+
+
+def funds_fit(role: str, text: str) -> float:
+    """How well a cell's text suits a funds-block role."""
+    value = parse_number(text)
+    if role == "label":
+        return 3.0 if match(text, FUNDS_ROWS).ok else (NEVER if value is not None else 0.5)
+    if role in ("initial_budget", "annual_budget", "executed"):
+        return 2.0 if value is not None and "%" not in text else NEVER
+    if role == "execution_rate":
+        return 3.0 if value is not None and "%" in text else (0.3 if value is not None else NEVER)
+    if role in ("weight", "score"):
+        return 1.5 if value is not None and value <= 100 and "%" not in text else NEVER
+    return NEVER
+
+
+def align(cells: Sequence[Cell], roles: Sequence[str], fit: Fit) -> dict[str, Cell]:
+    """The best role for each non-empty cell, roles strictly in order; cells may be skipped."""
+    items = [c for c in cells if clean(c.text) and not is_dash(c.text)]
+    n, m = len(items), len(roles)
+    # best[i][j]: best total for the first i cells using only roles[:j]
+    best = [[-math.inf] * (m + 1) for _ in range(n + 1)]
+    back: dict[tuple[int, int], tuple[int, int, int | None]] = {}
+    for j in range(m + 1):
+        best[0][j] = 0.0
+    for i in range(1, n + 1):
+        text = clean(items[i - 1].text)
+        for j in range(m + 1):
+            options = [(best[i - 1][j] + SKIP, (i - 1, j, None))]
+            if j > 0:
+                options.append((best[i][j - 1], (i, j - 1, -1)))
+                options.append((best[i - 1][j - 1] + fit(roles[j - 1], text), (i - 1, j - 1, j - 1)))
+            best[i][j], back[(i, j)] = max(options, key=lambda o: o[0])
+    return _trace(items, roles, back, n, m)
+
+
+def _trace(items: Sequence[Cell], roles: Sequence[str], back: dict[tuple[int, int], tuple[int, int, int | None]],
+           n: int, m: int) -> dict[str, Cell]:
+    out: dict[str, Cell] = {}
+    i, j = n, m
+    while i > 0:
+        pi, pj, role = back[(i, j)]
+        if role is not None and role >= 0 and pi == i - 1:
+            out[roles[role]] = items[i - 1]
+        i, j = pi, pj
+    return out

@@ -1,0 +1,20 @@
+"""Names of units and departments: repairs for what OCR does to their last character."""
+
+from __future__ import annotations
+
+# how Chinese public bodies' names end; a name cut one character short of one of these two-
+# character endings ('…服务中' for '…服务中心') is completed, and the repair is reported
+TWO_CHAR_ENDINGS = ("中心", "委员会", "办公室", "管理局", "管理处", "研究院", "研究所", "监测站", "事务所")
+ONE_CHAR_ENDINGS = ("局", "厅", "院", "所", "站", "队", "会", "馆", "校", "处", "部", "委", "办", "室",
+                    "社", "台", "府", "司", "团", "园", "场", "厂", "行", "心", "科", "组")
+
+
+def complete_unit_name(name: str) -> tuple[str, bool]:
+    """The name with a lost final character restored, and whether anything was restored."""
+    if not name or name.endswith(ONE_CHAR_ENDINGS) or name.endswith(TWO_CHAR_ENDINGS):
+        return name, False
+    for ending in TWO_CHAR_ENDINGS:
+        for cut in range(1, len(ending)):
+            if name.endswith(ending[:cut]):
+                return name + ending[cut:], True
+    return name, False
