@@ -24,15 +24,28 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
+
+
+class _Consoles:
+    """Consoles made when first used, so that they see the terminal width of the call."""
+
+    @property
+    def out(self) -> Console:
+        return Console()
+
+    @property
+    def err(self) -> Console:
+        return Console(stderr=True)
+
+
+_c = _Consoles()
 
 Files = Annotated[list[Path], typer.Argument(help="PDF, image or transcript files of forms.")]
 RulesOpt = Annotated[Optional[Path], typer.Option("--rules", help="Rule-set TOML file or shipped name.")]
 
 
 def _fail(message: str) -> None:
-    err.print(f"[red]jixiao:[/red] {message}", highlight=False, soft_wrap=True)
+    _c.err.print(f"[red]jixiao:[/red] {message}", highlight=False, soft_wrap=True)
 
 
 def _rules(path: Path | None) -> RuleSet:
@@ -71,7 +84,7 @@ def _summary(outcomes: list[FileOutcome]) -> None:
             table.add_row(o.path.name, str(rec.source.index + 1), rec.unit or "—", str(rec.year or "—"),
                           f"{_num(rec.total.score)} / {_num(r.recomputed_total)}", str(r.count("error")),
                           str(r.count("warning")), str(r.count("info")))
-    out.print(table)
+    _c.out.print(table)
 
 
 @app.command()
@@ -84,7 +97,7 @@ def extract(
     outcomes = _run(files, _rules(rules))
     write_records(outcomes, output)
     n = sum(len(o.results) for o in outcomes)
-    out.print(f"{n} form(s) from {sum(o.ok for o in outcomes)}/{len(outcomes)} file(s) -> {output}")
+    _c.out.print(f"{n} form(s) from {sum(o.ok for o in outcomes)}/{len(outcomes)} file(s) -> {output}")
     raise typer.Exit(_exit_code(outcomes))
 
 
@@ -119,9 +132,9 @@ def explain(
     outcomes = _run(files, rule_set)
     for o in outcomes:
         for r in o.results:
-            out.print(explain_table(r.record, rule_set.confidence.label_margin))
+            _c.out.print(explain_table(r.record, rule_set.confidence.label_margin))
             for note in r.record.notes:
-                out.print(f"[yellow]注意[/yellow] {note}")
+                _c.out.print(f"[yellow]注意[/yellow] {note}")
     raise typer.Exit(_exit_code(outcomes))
 
 
@@ -133,9 +146,9 @@ def rules_cmd(
     if show is None:
         for name in shipped_rule_sets():
             rs = load_rules(name)
-            out.print(f"[bold]{name}[/bold]  {rs.description}")
+            _c.out.print(f"[bold]{name}[/bold]  {rs.description}")
         return
-    out.print_json(_rules(Path(show)).model_dump_json())
+    _c.out.print_json(_rules(Path(show)).model_dump_json())
 
 
 def main() -> None:

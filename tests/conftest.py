@@ -22,3 +22,16 @@ def truth_docs() -> list[TruthDoc]:
 def text_pdfs(truth_docs: list[TruthDoc]) -> dict[str, Path]:
     """name -> rendered text PDF, building any that are missing or stale."""
     return {doc.name: build_pdf(doc, OUT) for doc in truth_docs}
+
+
+@pytest.fixture(scope="session")
+def transcripts(truth_docs: list[TruthDoc]) -> dict[str, dict[str, Path]]:
+    """name -> {"html": path, "txt": path}: the generated transcripts of every truth document."""
+    from fixtures.transcribe import write_transcripts
+
+    out: dict[str, dict[str, Path]] = {}
+    for doc in truth_docs:
+        paths = write_transcripts(doc, OUT)
+        out[doc.name] = {p.suffix.lstrip("."): p for p in paths}
+    return out
+

@@ -10,12 +10,13 @@ the cell before it, or is skipped as noise at a small cost.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 
 from jixiao.grid import Cell
 from jixiao.normalize.lexicon import FUNDS_ROWS, LEVEL1, LEVEL2
 from jixiao.normalize.matcher import match
-from jixiao.normalize.values import parse_number, parse_op, parse_quantity
+from jixiao.normalize.values import parse_number, parse_op, parse_quantity, repair_number_text
 from jixiao.text import clean, is_dash
 
 Fit = Callable[[str, str], float]
@@ -23,8 +24,15 @@ SKIP = -1.0
 NEVER = -6.0
 
 
+_BARE_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:分|万元|元)?")
+UNITS = ("%", "个", "项", "次", "人", "人次", "户", "元", "万元", "亿元", "天", "日", "个工作日", "月", "年",
+         "起", "份", "台", "套", "所", "家", "km", "公里", "米", "平方米", "亩", "公顷", "吨", "小时", "分钟",
+         "件", "场", "期", "批", "篇", "册", "张", "辆", "座", "处", "条", "名", "位", "间", "本", "万人", "万件")
+
+
 def _is_number(text: str) -> bool:
-    return parse_number(text) is not None and len(text) <= 10 and "%" not in text
+    """A bare number (a weight, a score): not a numbered name like '1.人员类项目支出'."""
+    return bool(_BARE_NUMBER.fullmatch(repair_number_text(text).replace(" ", "")))
 
 
 def _is_quantity(text: str) -> bool:
@@ -41,11 +49,11 @@ def indicator_fit(role: str, text: str) -> float:
     if role == "nature":
         return 3.0 if parse_op(text) or text in ("定性", "定量") else NEVER
     if role == "measure_unit":
-        return 1.5 if len(text) <= 4 and not any(ch.isdigit() for ch in text) else NEVER
+        return 1.5 if text in UNITS or text.strip("%/") in UNITS else NEVER
     if role in ("weight", "score"):
         return 2.0 if _is_number(text) and (parse_number(text) or 0) <= 100 else NEVER
     if role in ("target", "actual"):
-        return 1.5 if _is_quantity(text) else (-2.0 if len(text) > 20 else 0.2)
+        return 1.5 if _is_quantity(text) else (-2.0 if len(text) > 20 else 0.8)
     if role == "name":
         return NEVER if _is_number(text) else 1.0 + min(len(text), 20) / 20
     if role == "reason":

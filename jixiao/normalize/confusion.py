@@ -44,11 +44,15 @@ VARIANTS: dict[str, str] = {
 PUNCTUATION: dict[str, str] = {
     "（": "(", "）": ")", "：": ":", "；": ";", "，": ",", "。": ".", "、": ",",
     "〔": "(", "〕": ")", "【": "(", "】": ")", "［": "(", "］": ")", "《": '"', "》": '"',
-    "﹙": "(", "﹚": ")", "｛": "(", "｝": ")",
+    "﹙": "(", "﹚": ")", "｛": "(", "｝": ")", "[": "(", "]": ")", "{": "(", "}": ")",
 }
 
 CONFUSIONS: dict[str, str] = {**VARIANTS, **LOOKALIKES, **PUNCTUATION}
 _TABLE = str.maketrans({k: v for k, v in CONFUSIONS.items() if k != v})
+# traditional/Japanese forms and other scripts' look-alikes: never meant on a mainland form, so
+# free text (names, reasons) is folded with these too; CJK-for-CJK look-alikes are not
+_TEXT_TABLE = str.maketrans({k: v for k, v in {**VARIANTS, **LOOKALIKES}.items()
+                             if k != v and (k in VARIANTS or not ("\u4e00" <= k <= "\u9fff"))})
 # only characters that cannot be meant as printed (kana, Cyrillic in a Chinese form): safe to
 # fold inside values such as units, where a real character must never be swapped for another
 _SCRIPT_TABLE = str.maketrans({k: v for k, v in LOOKALIKES.items()
@@ -64,3 +68,8 @@ def fold(text: str) -> str:
 def fold_script(text: str) -> str:
     """Fold only look-alikes from other scripts (Щ -> 项, カ -> 分): safe inside values."""
     return text.translate(_SCRIPT_TABLE)
+
+
+def fold_text(text: str) -> str:
+    """Fold what is safe to fold in free text: traditional and Japanese forms, other scripts."""
+    return text.translate(_TEXT_TABLE)

@@ -6,6 +6,7 @@ import re
 
 from jixiao.grid import Cell
 from jixiao.normalize.align import align, funds_fit
+from jixiao.normalize.confusion import fold
 from jixiao.normalize.decisions import Decisions
 from jixiao.normalize.lexicon import BLOCKS, FUNDS_ROWS
 from jixiao.normalize.matcher import label_key, match
@@ -122,7 +123,8 @@ def funds_rows(block: Block, notes: list[str], decisions: Decisions) -> list[Fun
                 notes.append(f"资金行标签未识别：{text!r}（最接近 {m.runner_up}）")
             continue
         decisions.add("funds.row", label_cell, m)
-        fr = FundsRow(item=m.canonical, label=text.rstrip(":："))  # type: ignore[arg-type]
+        # a label that matched is a label: every look-alike in it is folded back ('頂目支出')
+        fr = FundsRow(item=m.canonical, label=fold(text).rstrip(":："))  # type: ignore[arg-type]
         fr.prov["label"] = prov_of_cell(label_cell, m=m)
         _values(row, block, fr)
         out.append(fr)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from jixiao.grid import Cell
 from jixiao.normalize.align import align, indicator_fit
+from jixiao.normalize.centring import centred_groups
 from jixiao.normalize.decisions import Decisions
 from jixiao.normalize.lexicon import LEVEL1, LEVEL2, LEVEL2_HINTS, LEVEL2_PARENT
 from jixiao.normalize.matcher import Match, declared_weight, match
@@ -37,8 +38,14 @@ def _by_role(row: Row, block: Block) -> dict[str, Cell]:
         out = _by_header(row, block)
         if _plausible(out):
             return out
-    return align(row.cells, ["level1", "level2", *[r for r in block.role_order() if r not in ("level1", "level2")]],
-                 indicator_fit)
+    out = align(row.cells, ["level1", "level2", *[r for r in block.role_order() if r not in ("level1", "level2")]],
+                indicator_fit)
+    if "name" not in out:  # a name that reads like a label ('服务对象满意度') is still the name
+        for role in ("level2", "level1"):
+            if role in out:
+                out["name"] = out.pop(role)
+                break
+    return out
 
 
 def _by_header(row: Row, block: Block) -> dict[str, Cell]:
@@ -129,12 +136,26 @@ def _is_content(cells: dict[str, Cell]) -> bool:
     return any(_text(cells, r) for r in ("name", "target", "actual", "weight", "score"))
 
 
+@dataclass
+class _Seen:
+    """What one indicator row showed of its own: its grid and the level labels written on it."""
+
+    grid: int
+    level1: tuple[str | None, str | None] | None
+    level2: tuple[str | None, str | None] | None
+
+
+def _own_level(cells: dict[str, Cell], role: str, vocab: dict[str, tuple[str, ...]]) -> tuple[str | None, str | None] | None:
+    m, printed = _level(cells, role, vocab)
+    return (m.canonical, printed) if m is not None and m.ok else None
+
+
 def indicator_rows(blocks: list[Block], decisions: Decisions) -> tuple[list[Indicator], dict[str, float]]:
     """Indicators of every indicator block in order (a continued table may repeat its header);
     level labels carry across blocks and pages."""
     levels = _Levels(decisions=decisions)
     out: list[Indicator] = []
-    explicit: list[bool] = []  # whether the row carried its own 二级指标 label
+    seen: list[_Seen] = []
     spans_known = True
     for block in blocks:
         for row in block.rows:
@@ -142,10 +163,10 @@ def indicator_rows(blocks: list[Block], decisions: Decisions) -> tuple[list[Indi
             _update_levels(cells, levels)
             if _is_content(cells) and _text(cells, "name"):
                 out.append(_indicator(len(out) + 1, cells, block, levels))
-                explicit.append(bool(_text(cells, "level2")) and levels.level2 != (None, None))
+                seen.append(_Seen(row.grid_index, _own_level(cells, "level1", LEVEL1), _own_level(cells, "level2", LEVEL2)))
                 spans_known = spans_known and _spans_known(row)
     if not spans_known:
-        _recentre(out, explicit)
+        _regroup(out, seen)
     link_subtotals(out)
     return out, levels.declared
 
@@ -160,17 +181,33 @@ def _hint(name: str) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
-def _recentre(out: list[Indicator], explicit: list[bool]) -> None:
-    """A row without its own label took the previous group's; where its name clearly belongs to
-    the next labelled group (and not to the previous), move it there."""
-    for k, ind in enumerate(out):
-        if explicit[k] or ind.is_subtotal:
-            continue
-        nxt = next((out[j] for j in range(k + 1, len(out)) if explicit[j]), None)
-        hint = _hint(ind.name)
-        if nxt is not None and hint == nxt.level2 and hint != ind.level2:
-            ind.level1, ind.level2 = nxt.level1, nxt.level2
-            ind.level1_label, ind.level2_label = nxt.level1_label, nxt.level2_label
+def _regroup(out: list[Indicator], seen: list[_Seen]) -> None:
+    """Level labels of a flattened transcript: each label covers the rows it is centred on."""
+    for level in ("level2", "level1"):
+        _regroup_level(out, seen, level)
+    for ind in out:
+        parent = LEVEL2_PARENT.get(ind.level2 or "")
+        if parent and ind.level1 != parent:
+            ind.level1, ind.level1_label = parent, None  # type: ignore[assignment]
+
+
+def _regroup_level(out: list[Indicator], seen: list[_Seen], level: str) -> None:
+    positions = [k for k, s in enumerate(seen) if getattr(s, level) is not None]
+    labels = [getattr(seen[k], level) for k in positions]
+
+    def disagrees(row: int, group: int) -> bool:
+        hint = _hint(out[row].name)
+        if hint is None:
+            return False
+        want = hint if level == "level2" else LEVEL2_PARENT.get(hint)
+        return labels[group][0] != want
+
+    groups = centred_groups(len(out), positions, disagrees)
+    if groups is None:
+        return  # labels stay carried forward, as read
+    for row, group in enumerate(groups):
+        setattr(out[row], level, labels[group][0])
+        setattr(out[row], f"{level}_label", labels[group][1])
 
 
 def link_subtotals(indicators: list[Indicator]) -> None:

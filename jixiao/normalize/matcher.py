@@ -12,11 +12,11 @@ from jixiao.normalize.confusion import fold
 from jixiao.normalize.lexicon import Vocabulary
 from jixiao.text import compact
 
-ACCEPT = 78.0  # below this a label is not taken to be any canonical one
+ACCEPT = 72.0  # below this a label is not taken to be any canonical one
 LOW_MARGIN = 8.0  # a winner this close to its runner-up is reported for a person to check
 
 _WEIGHT_NOTE = re.compile(r"\(\s*\d+(?:\.\d+)?\s*分?\s*\)|\d+(?:\.\d+)?分$")
-_DECOR = re.compile(r"[:;,.、。·*#|\[\]{}<>\"'“”‘’『』「」_\-~]")
+_DECOR = re.compile(r"[:;,.、。·*#|<>\"'“”‘’『』「」_\-~]")
 _AB_SUFFIX = re.compile(r"\([AB]\)$|\(A\)|\(B\)")
 
 

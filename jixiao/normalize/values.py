@@ -117,6 +117,8 @@ def parse_quantity(text: str | None) -> Quantity | None:
     if _DATE_LIKE.search(printed):
         return Quantity(text=printed)  # deadlines are judged, not computed
     body, op = _strip_op(repair_number_text(printed).replace(" ", ""))
+    if _QUANT.match(body) or _QUANT.match(_strip_op(body)[0]):
+        printed = repair_number_text(printed)  # '398. 68万元' was printed 398.68万元
     m = _QUANT.match(body)
     if not m:
         return Quantity(text=printed)

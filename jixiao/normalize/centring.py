@@ -1,0 +1,71 @@
+"""Which rows a merged label covers, when a transcript flattened the merge.
+
+A text dump of a ruled table writes a row-spanning label (一级指标, 二级指标) once, near the middle
+of its span: a group of n rows has about (n - 1) // 2 rows above its label and n // 2 below.
+Wrapped rows are taller, so the label can sit a row off the count's centre, and a span cut by a
+page break keeps its label where the whole span's centre fell. Given the rows where labels
+appear, the groups are the partition that keeps labels closest to centred while agreeing with
+what the indicator names suggest; dynamic programming over (label, first row) finds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+
+HINT_COST = 4.0  # a row whose name points to another group than the one it is put in
+# rows below the label minus rows above it, and what each costs: floor-centring gives 0 or +1
+OFFSETS = {0: 0.0, 1: 0.0, -1: 1.5, 2: 2.5, -2: 3.0}
+TOP_ALIGNED = 2.0  # some exports put a merged cell's text on its first row instead
+# where two partitions centre equally well ([2, 2] or [1, 3] rows), forms favour even groups
+SIZE_COST = 0.05
+
+
+def centred_groups(
+    n: int, labels: list[int], disagrees: Callable[[int, int], bool]
+) -> list[int] | None:
+    """For each of n rows, the index of the label whose group holds it; None if no partition
+    fits. ``disagrees(row, group)`` says the row's name points to another group."""
+    if not labels or labels[0] < 0 or labels[-1] >= n:
+        return None
+
+    def hint_cost(k: int, start: int, end: int) -> float:
+        size = end - start + 1
+        return HINT_COST * sum(disagrees(r, k) for r in range(start, end + 1)) + SIZE_COST * size * size
+
+    @lru_cache(maxsize=None)
+    def best(k: int, start: int) -> tuple[float, tuple[int, ...]] | None:
+        above = labels[k] - start
+        if above < 0:
+            return None
+        options = []
+        for end, cost in _ends(labels, k, above, n):
+            if k == len(labels) - 1:
+                if end == n - 1:
+                    options.append((cost + hint_cost(k, start, end), (end,)))
+            elif end < labels[k + 1]:
+                rest = best(k + 1, end + 1)
+                if rest is not None:
+                    options.append((cost + hint_cost(k, start, end) + rest[0], (end, *rest[1])))
+        return min(options) if options else None
+
+    found = best(0, 0)
+    if found is None:
+        return None
+    groups: list[int] = []
+    start = 0
+    for k, end in enumerate(found[1]):
+        groups.extend([k] * (end - start + 1))
+        start = end + 1
+    return groups
+
+
+def _ends(labels: list[int], k: int, above: int, n: int) -> list[tuple[int, float]]:
+    """Where group k may end, with the cost of each choice."""
+    label = labels[k]
+    ends = {label + above + offset: cost for offset, cost in OFFSETS.items() if label + above + offset >= label}
+    if above == 0:
+        limit = labels[k + 1] if k + 1 < len(labels) else n
+        for end in range(label + 2, limit):
+            ends.setdefault(end, TOP_ALIGNED)
+    return sorted(ends.items())
