@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from jixiao.cli_corpus import corpus_app
 from jixiao.errors import JixiaoError
 from jixiao.pipeline import FileOutcome, process_file
 from jixiao.report.explain import explain_table
@@ -39,6 +40,8 @@ class _Consoles:
 
 
 _c = _Consoles()
+
+app.add_typer(corpus_app, name="corpus")
 
 Files = Annotated[list[Path], typer.Argument(help="PDF, image or transcript files of forms.")]
 RulesOpt = Annotated[Optional[Path], typer.Option("--rules", help="Rule-set TOML file or shipped name.")]

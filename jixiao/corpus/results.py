@@ -1,0 +1,31 @@
+"""What reading one file yields, as plain data that crosses process and Dask boundaries."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from jixiao.findings import Finding
+from jixiao.record import FormRecord
+
+
+class FormResult(BaseModel):
+    record: FormRecord
+    findings: list[Finding]
+    recomputed_total: float | None = None
+    recomputed_grade: str | None = None
+
+
+class FileError(BaseModel):
+    kind: str
+    reason: str
+
+
+class FileResult(BaseModel):
+    path: str  # as given; 'archive.zip!inner/form.pdf' for a member of a zip
+    sha256: str
+    size: int
+    kind: str | None = None
+    n_pages: int = 0
+    seconds: float = 0.0
+    forms: list[FormResult] = Field(default_factory=list)
+    error: FileError | None = None

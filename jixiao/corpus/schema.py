@@ -1,0 +1,71 @@
+"""The corpus's tables and views (DuckDB). Keys are the source file's sha256 and the form's index
+in it, so the same file ingested twice, from any path, is the same rows."""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+
+TABLES = [
+    """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS files (
+        sha256 VARCHAR PRIMARY KEY, path VARCHAR, size BIGINT, kind VARCHAR, n_pages INTEGER,
+        n_forms INTEGER, seconds DOUBLE, ingested_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS failures (
+        sha256 VARCHAR, path VARCHAR, kind VARCHAR, reason VARCHAR, failed_at TIMESTAMP,
+        PRIMARY KEY (path, sha256))""",
+    """CREATE TABLE IF NOT EXISTS forms (
+        form_id VARCHAR PRIMARY KEY, sha256 VARCHAR, path VARCHAR, form_index INTEGER,
+        pages INTEGER[], form_type VARCHAR, title VARCHAR, year INTEGER, unit VARCHAR,
+        unit_key VARCHAR, department VARCHAR, project_name VARCHAR, fill_date DATE,
+        total_weight DOUBLE, total_score DOUBLE, recomputed_total DOUBLE, grade VARCHAR,
+        recomputed_grade VARCHAR, n_errors INTEGER, n_warnings INTEGER, n_infos INTEGER,
+        conclusion VARCHAR, contact_name VARCHAR, contact_phone VARCHAR, record JSON)""",
+    """CREATE TABLE IF NOT EXISTS funds (
+        form_id VARCHAR, item VARCHAR, label VARCHAR, initial_budget DOUBLE, annual_budget DOUBLE,
+        executed DOUBLE, weight DOUBLE, execution_rate DOUBLE, score DOUBLE,
+        PRIMARY KEY (form_id, item))""",
+    """CREATE TABLE IF NOT EXISTS indicators (
+        form_id VARCHAR, indicator_id VARCHAR, parent VARCHAR, level1 VARCHAR, level2 VARCHAR,
+        name VARCHAR, target_text VARCHAR, target_op VARCHAR, target_value DOUBLE, target_unit VARCHAR,
+        actual_text VARCHAR, actual_op VARCHAR, actual_value DOUBLE, actual_unit VARCHAR,
+        weight DOUBLE, score DOUBLE, reason VARCHAR, is_subtotal BOOLEAN,
+        PRIMARY KEY (form_id, indicator_id))""",
+    """CREATE TABLE IF NOT EXISTS findings (
+        form_id VARCHAR, seq INTEGER, code VARCHAR, severity VARCHAR, target VARCHAR, field VARCHAR,
+        reported VARCHAR, expected VARCHAR, rule VARCHAR, message VARCHAR, page INTEGER,
+        x0 DOUBLE, y0 DOUBLE, x1 DOUBLE, y1 DOUBLE, line INTEGER, low_confidence BOOLEAN,
+        indicator_id VARCHAR, PRIMARY KEY (form_id, seq))""",
+    """CREATE TABLE IF NOT EXISTS provenance (
+        form_id VARCHAR, field VARCHAR, page INTEGER, x0 DOUBLE, y0 DOUBLE, x1 DOUBLE, y1 DOUBLE,
+        raw VARCHAR, confidence DOUBLE, line INTEGER, col INTEGER,
+        PRIMARY KEY (form_id, field))""",
+    """CREATE TABLE IF NOT EXISTS corrections (
+        correction_id INTEGER PRIMARY KEY, form_id VARCHAR, field VARCHAR, old_value VARCHAR,
+        new_value VARCHAR, who VARCHAR, why VARCHAR, made_at TIMESTAMP, undone_at TIMESTAMP,
+        undone_by VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS unit_aliases (alias_key VARCHAR PRIMARY KEY, unit_key VARCHAR)""",
+]
+
+# tables whose rows belong to one form (deleted and rewritten together when a file is re-read)
+FORM_TABLES = ("funds", "indicators", "findings", "provenance")
+
+VIEWS = [
+    # a unit under any of its spellings: an alias an auditor registered, else the normalised key
+    """CREATE OR REPLACE VIEW form_units AS
+        SELECT f.*, coalesce(a.unit_key, f.unit_key) AS unit_group
+        FROM forms f LEFT JOIN unit_aliases a ON a.alias_key = f.unit_key""",
+    """CREATE OR REPLACE VIEW findings_per_unit_year AS
+        SELECT u.unit_group, any_value(u.unit) AS unit, u.year, x.code, x.severity, count(*) AS n
+        FROM findings x JOIN form_units u USING (form_id)
+        GROUP BY u.unit_group, u.year, x.code, x.severity
+        ORDER BY u.unit_group, u.year, x.severity, x.code""",
+    """CREATE OR REPLACE VIEW score_trends AS
+        SELECT unit_group, any_value(unit) AS unit, year, form_type, project_name,
+               avg(total_score) AS total_score, avg(recomputed_total) AS recomputed_total,
+               any_value(grade) AS grade, sum(n_errors) AS errors, count(*) AS forms,
+               avg(total_score) - lag(avg(total_score)) OVER (
+                   PARTITION BY unit_group, form_type, project_name ORDER BY year) AS change
+        FROM form_units
+        GROUP BY unit_group, year, form_type, project_name
+        ORDER BY unit_group, form_type, project_name, year""",
+]
