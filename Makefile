@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml constraints.txt scripts/system-deps.sh
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-# render every truth file to PDFs (and, from the scan issue on, to degraded scans)
+# render every truth file to text PDFs, transcripts, clean and degraded scans (skips fresh ones)
 fixtures: $(STAMP)
 	$(BIN)/python -m fixtures.build --out $(OUT)
 
@@ -29,7 +29,7 @@ truth: $(STAMP)
 	$(BIN)/python -m fixtures.generate
 
 demo: $(STAMP)
-	$(BIN)/python -m fixtures.build --out $(OUT) --only qiannan-2024-dept
+	$(BIN)/python -m fixtures.build --out $(OUT) --only qiannan-2024-dept --no-scans
 	$(BIN)/jixiao audit $(OUT)/pdf/qiannan-2024-dept.pdf --html report.html --json findings.json --xlsx findings.xlsx
 	@echo "report: $(CURDIR)/report.html"
 
