@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 OUT := fixtures/out
 export OMP_THREAD_LIMIT ?= 1
 
-.PHONY: setup system-deps demo test fast-test fixtures truth bench lint clean
+.PHONY: setup system-deps demo demo-review test fast-test fixtures truth bench lint clean
 
 setup: $(STAMP)
 
@@ -48,3 +48,8 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(OUT) report.html findings.json findings.xlsx .pytest_cache
+
+# the review app's form page for the bundled Qiannan form, screenshotted for the README
+demo-review: $(STAMP)
+	$(BIN)/python -m fixtures.build --out $(OUT) --only qiannan-2024-dept --no-scans
+	$(BIN)/python scripts/demo_review.py $(OUT)/pdf/qiannan-2024-dept.pdf docs/review-qiannan.png

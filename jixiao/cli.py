@@ -106,15 +106,22 @@ def extract(
 
 @app.command()
 def audit(
-    files: Files,
+    files: Annotated[Optional[list[Path]], typer.Argument(help="PDF, image or transcript files of forms.")] = None,
+    db: Annotated[Optional[Path], typer.Option("--db", help="Audit the forms of a corpus instead, with its corrections.")] = None,
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Findings as a JSON array.")] = None,
     html_out: Annotated[Optional[Path], typer.Option("--html", help="Report for the auditor (HTML).")] = None,
     xlsx_out: Annotated[Optional[Path], typer.Option("--xlsx", help="Findings as a spreadsheet.")] = None,
     rules: RulesOpt = None,
 ) -> None:
-    """Recompute scores and totals of every form in FILES and report each discrepancy."""
+    """Recompute scores and totals of every form in FILES (or a corpus) and report each discrepancy."""
     rule_set = _rules(rules)
-    outcomes = _run(files, rule_set)
+    if db is not None:
+        outcomes = _from_corpus(db, rule_set)
+    elif files:
+        outcomes = _run(files, rule_set)
+    else:
+        _fail("give FILES, or --db CORPUS")
+        raise typer.Exit(2)
     if json_out:
         write_findings(outcomes, json_out)
     if html_out:
@@ -123,6 +130,54 @@ def audit(
         write_xlsx(outcomes, xlsx_out)
     _summary(outcomes)
     raise typer.Exit(_exit_code(outcomes))
+
+
+def _from_corpus(db: Path, rules: RuleSet) -> list[FileOutcome]:
+    """Every form of a corpus, corrections applied (and marked in the findings)."""
+    from jixiao.corpus.corrections import corrected_record
+    from jixiao.corpus.store import Corpus
+    from jixiao.score import audit as audit_record
+
+    try:
+        with Corpus(db, read_only=True) as corpus:
+            _, rows = corpus.query("SELECT form_id, path FROM forms ORDER BY path, form_index")
+            by_path: dict[str, FileOutcome] = {}
+            for form_id, path in rows:
+                outcome = by_path.setdefault(path, FileOutcome(path=Path(path)))
+                outcome.results.append(audit_record(corrected_record(corpus, form_id), rules))
+    except JixiaoError as exc:
+        _fail(str(exc))
+        raise typer.Exit(2) from exc
+    return list(by_path.values())
+
+
+@app.command()
+def review(
+    db: Annotated[Path, typer.Option("--db", help="The corpus to review (from `jixiao corpus ingest`).")] = Path("corpus.duckdb"),
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
+    host: Annotated[str, typer.Option(help="Address to bind; anything but loopback needs --token.")] = "127.0.0.1",
+    token: Annotated[Optional[str], typer.Option(help="Secret every request must carry (header, cookie or ?token=).")] = None,
+    rules: RulesOpt = None,
+) -> None:
+    """Start the review web app: check every value against the page, correct it, re-run the rules."""
+    import uvicorn
+
+    from jixiao.review.app import create_app
+
+    if host not in ("127.0.0.1", "localhost", "::1") and not token:
+        _fail(f"--host {host} exposes the corpus beyond this machine: give --token as well")
+        raise typer.Exit(2)
+    if not db.exists():
+        _fail(f"{db}: no such corpus (run `jixiao corpus ingest` first)")
+        raise typer.Exit(2)
+    try:
+        application = create_app(db, _rules(rules), token)
+    except JixiaoError as exc:
+        _fail(str(exc))
+        raise typer.Exit(2) from exc
+    address = f"http://{host}:{port}/" + (f"?token={token}" if token else "")
+    _c.out.print(f"jixiao review: {address}")
+    uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
 @app.command()

@@ -51,4 +51,6 @@ class Finding(BaseModel):
     location: Location = Location()
     # set when a value this finding rests on was read with low confidence
     low_confidence: bool = False
+    # set when a value this finding rests on was corrected by a person (review)
+    corrected: bool = False
     indicator_id: str | None = None

@@ -45,6 +45,8 @@ class Prov(BaseModel):
     # how a label was mapped: the canonical choice, its score and the runner-up's margin
     match_score: float | None = None
     match_margin: float | None = None
+    # set when a person corrected the value: what was read stays in ``raw``
+    corrected: bool = False
 
 
 class Quantity(BaseModel):

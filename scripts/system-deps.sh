@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Debian packages jixiao needs: Tesseract with Chinese data, CJK fonts (fixtures and reports),
-# poppler (pdftoppm, used by the bench as a second renderer), and a Python able to make a venv.
+# poppler, Chromium (the review app's browser tests drive it headless), and a Python able to make a venv.
 # Installs only what is missing; uses sudo when not root.
 set -euo pipefail
 
@@ -8,10 +8,8 @@ packages=(
   tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng
   fonts-wqy-microhei fonts-wqy-zenhei fonts-arphic-uming fonts-arphic-ukai fonts-noto-cjk
   poppler-utils
+  chromium
 )
-if [ "${JIXIAO_BROWSER:-0}" = "1" ]; then
-  packages+=(chromium chromium-driver)
-fi
 if ! python3 -m venv --help >/dev/null 2>&1; then
   packages+=(python3-venv python3-dev)
 fi

@@ -35,3 +35,23 @@ def transcripts(truth_docs: list[TruthDoc]) -> dict[str, dict[str, Path]]:
         out[doc.name] = {p.suffix.lstrip("."): p for p in paths}
     return out
 
+
+
+@pytest.fixture(scope="session")
+def misread_corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A corpus holding the Qiannan form as if 项目支出小计's score 4.65 had been read as 4.85."""
+    from fixtures.render import render_pdf
+    from fixtures.truth_model import TRUTH_DIR, load_truth
+    from jixiao.corpus.ingest import IngestOptions, ingest
+    from jixiao.corpus.store import Corpus
+
+    doc = load_truth(TRUTH_DIR / "qiannan-2024-dept.json")
+    record = doc.forms[0].record
+    next(i for i in record["indicators"] if i["name"] == "项目支出小计")["score"] = 4.85
+    folder = tmp_path_factory.mktemp("misread")
+    render_pdf(doc, folder / "qiannan-misread.pdf")
+    db = folder / "review.duckdb"
+    with Corpus(db) as corpus:
+        ingest(corpus, [folder / "qiannan-misread.pdf"], IngestOptions())
+        form_id = corpus.query("SELECT form_id FROM forms")[1][0][0]
+    return db, form_id

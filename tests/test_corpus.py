@@ -31,6 +31,7 @@ TABLES = {
     "indicators": "SELECT * FROM indicators",
     "findings": "SELECT * FROM findings",
     "provenance": "SELECT * FROM provenance",
+    "pages": "SELECT * FROM pages",
 }
 
 

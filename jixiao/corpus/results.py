@@ -28,4 +28,6 @@ class FileResult(BaseModel):
     n_pages: int = 0
     seconds: float = 0.0
     forms: list[FormResult] = Field(default_factory=list)
+    # (page, width, height) in PDF points: where the review draws the boxes
+    page_sizes: list[tuple[int, float, float]] = Field(default_factory=list)
     error: FileError | None = None

@@ -10,6 +10,8 @@ TABLES = [
     """CREATE TABLE IF NOT EXISTS files (
         sha256 VARCHAR PRIMARY KEY, path VARCHAR, size BIGINT, kind VARCHAR, n_pages INTEGER,
         n_forms INTEGER, seconds DOUBLE, ingested_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS pages (
+        sha256 VARCHAR, page INTEGER, width DOUBLE, height DOUBLE, PRIMARY KEY (sha256, page))""",
     """CREATE TABLE IF NOT EXISTS failures (
         sha256 VARCHAR, path VARCHAR, kind VARCHAR, reason VARCHAR, failed_at TIMESTAMP,
         PRIMARY KEY (path, sha256))""",

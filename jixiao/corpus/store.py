@@ -92,6 +92,7 @@ class Corpus:
                         [result.sha256, result.path, result.size, result.kind, result.n_pages,
                          len(result.forms), round(result.seconds, 3), _now()])
         self.db.execute("DELETE FROM failures WHERE sha256 = ?", [result.sha256])
+        self._many("INSERT INTO pages VALUES (?, ?, ?, ?)", [[result.sha256, *size] for size in result.page_sizes])
         for form in result.forms:
             self.write_form(result.sha256, result.path, form)
         return True
@@ -101,6 +102,7 @@ class Corpus:
         for table in FORM_TABLES:
             self._many(f"DELETE FROM {table} WHERE form_id = ?", [[i] for i in ids])
         self.db.execute("DELETE FROM forms WHERE sha256 = ?", [sha])
+        self.db.execute("DELETE FROM pages WHERE sha256 = ?", [sha])
         self.db.execute("DELETE FROM files WHERE sha256 = ?", [sha])
 
     def write_form(self, sha: str, path: str, form: FormResult) -> None:

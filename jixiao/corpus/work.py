@@ -81,8 +81,10 @@ def _result(source: Source, sha: str, size: int, local: Path, rules_path: str | 
         forms.append(FormResult(record=record, findings=findings, recomputed_total=r.recomputed_total,
                                 recomputed_grade=r.recomputed_grade))
     doc = outcome.document
+    sizes = [(p.number, p.width, p.height) for p in doc.pages] if doc else []
     return FileResult(path=source.name, sha256=sha, size=size, kind=doc.source.kind if doc else None,
-                      n_pages=len(doc.pages) if doc else 0, seconds=time.perf_counter() - start, forms=forms)
+                      n_pages=len(doc.pages) if doc else 0, seconds=time.perf_counter() - start, forms=forms,
+                      page_sizes=sizes)
 
 
 def _error(exc: InputError) -> FileError:

@@ -20,6 +20,7 @@ class AuditResult:
     findings: list[Finding]
     recomputed_total: float | None
     recomputed_grade: str | None
+    reported_sum: float | None = None
 
     def count(self, severity: str) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
@@ -33,7 +34,7 @@ def audit(record: FormRecord, rules: RuleSet | None = None) -> AuditResult:
     check_confidence(a)
     total = round(sum(a.recomputed.values()), 4) if a.recomputed else None
     grade = a.rules.grade_for(total) if total is not None else None
-    return AuditResult(record, a.findings, total, grade)
+    return AuditResult(record, a.findings, total, grade, a.reported_sum)
 
 
 __all__ = ["AuditResult", "audit", "load_rules", "RuleSet"]

@@ -28,7 +28,7 @@ def check_confidence(a: Audit) -> None:
     c = a.rules.confidence
     for target, field_name, prov, ident in _values(a):
         word = _FIELD_NAMES.get(field_name, field_name)
-        if prov.confidence < c.low:
+        if prov.confidence < c.low and not prov.corrected:
             a.add(
                 "LOW_CONFIDENCE", target, field_name,
                 f"「{target}」的{word}识别为「{prov.raw}」，置信度 {fmt(prov.confidence)} 低于 "

@@ -24,6 +24,7 @@ SEVERITY: dict[str, Severity] = {
 }
 
 LOW_CONFIDENCE_NOTE = "（所依据的数值识别置信度低，请对照原件核实后再下结论）"
+CORRECTED_NOTE = "（所依据的数值经人工更正）"
 
 
 def fmt(x: float | None) -> str:
@@ -45,9 +46,12 @@ class Audit:
     findings: list[Finding] = field(default_factory=list)
     # rule-recomputed scores of counted rows, for the recomputed total
     recomputed: dict[str, float] = field(default_factory=dict)
+    # the sum of the reported scores that count toward the total (what the printed total should be)
+    reported_sum: float | None = None
 
     def low(self, *provs: Prov | None) -> bool:
-        return any(p is not None and p.confidence < self.rules.confidence.low for p in provs)
+        """Read with low confidence, and not since confirmed by a person."""
+        return any(p is not None and p.confidence < self.rules.confidence.low and not p.corrected for p in provs)
 
     def add(
         self,
@@ -63,6 +67,7 @@ class Audit:
         indicator_id: str | None = None,
     ) -> None:
         low = self.low(where, *based_on)
+        corrected = any(p is not None and p.corrected for p in (where, *based_on))
         self.findings.append(
             Finding(
                 code=code,
@@ -73,9 +78,10 @@ class Audit:
                 reported=_round(reported),
                 expected=_round(expected),
                 rule=rule,
-                message=message + (LOW_CONFIDENCE_NOTE if low else ""),
+                message=message + (LOW_CONFIDENCE_NOTE if low else "") + (CORRECTED_NOTE if corrected else ""),
                 location=_location(where),
                 low_confidence=low,
+                corrected=corrected,
                 indicator_id=indicator_id,
             )
         )

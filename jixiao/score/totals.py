@@ -36,6 +36,7 @@ def check_totals(a: Audit) -> None:
     rows = counted(a)
     weight_sum = _sum([i.weight for i in rows]) + (budget_weight(a) or 0.0)
     score_sum = _sum([i.score for i in rows]) + (_budget_score(a) or 0.0)
+    a.reported_sum = round(score_sum, 4) if a.record.indicators else None
     _weights_100(a, weight_sum)
     _printed_total(a, "weight", weight_sum, "分值")
     _printed_total(a, "score", score_sum, "得分")
