@@ -66,7 +66,11 @@ class Cell(BaseModel):
     row_span: int = 1
     col_span: int = 1
     page: int
+    # where the cell is in the reading frame (a scan's deskewed, upright page): what layout uses
     box: Box | None = None
+    # where the cell is on the page as the file holds it, when that differs from ``box`` (a
+    # skewed or sideways scan): what evidence crops and the review outline
+    source_box: Box | None = None
     # text as read, wrapped lines joined; raw keeps the line breaks of the source
     text: str = ""
     raw: str = ""
@@ -105,6 +109,7 @@ class TextLine(BaseModel):
     page: int
     text: str
     box: Box | None = None
+    source_box: Box | None = None
     confidence: float = 1.0
     line: int | None = None
 

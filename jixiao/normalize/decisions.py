@@ -22,5 +22,5 @@ class Decisions:
         self.items.append(LabelDecision(
             kind=kind, raw=raw, canonical=m.canonical, score=round(m.score, 1),
             runner_up=m.runner_up, runner_score=round(m.runner_score, 1),
-            page=cell.page, box=cell.box, line=cell.line, column=cell.column,
+            page=cell.page, box=cell.source_box or cell.box, line=cell.line, column=cell.column,
         ))

@@ -10,7 +10,7 @@ from jixiao.record import Prov
 def prov_of_cell(cell: Cell, raw: str | None = None, m: Match | None = None) -> Prov:
     return Prov(
         page=cell.page,
-        box=cell.box,
+        box=cell.source_box or cell.box,
         raw=cell.raw or cell.text if raw is None else raw,
         confidence=cell.confidence,
         line=cell.line,
@@ -21,4 +21,5 @@ def prov_of_cell(cell: Cell, raw: str | None = None, m: Match | None = None) -> 
 
 
 def prov_of_line(line: TextLine, raw: str) -> Prov:
-    return Prov(page=line.page, box=line.box, raw=raw, confidence=line.confidence, line=line.line)
+    return Prov(page=line.page, box=line.source_box or line.box, raw=raw, confidence=line.confidence,
+                line=line.line)
