@@ -52,3 +52,7 @@ class RulesError(JixiaoError):
 
 class OcrUnavailable(JixiaoError):
     """An OCR engine that is not installed or whose model files are missing."""
+
+
+class OcrFailed(JixiaoError):
+    """An installed OCR engine that failed on an input (an onnxruntime or tesseract error)."""

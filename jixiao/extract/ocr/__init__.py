@@ -17,7 +17,7 @@ from jixiao.extract.ocr.base import (
     get_engine,
     to_pieces,
 )
-from jixiao.extract.ocr.erase import erase_lines, line_mask
+from jixiao.extract.ocr.prep import erase_lines, line_mask
 from jixiao.extract.ocr.rapid import RapidOcrEngine, RapidOptions, convert_rapid
 from jixiao.extract.ocr.tess import (
     TesseractEngine,

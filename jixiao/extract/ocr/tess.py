@@ -40,8 +40,16 @@ from jixiao.extract.ocr.base import (
     register_engine,
     summary,
     to_gray,
+    u8,
 )
-from jixiao.extract.ocr.erase import erase_lines, line_mask
+from jixiao.extract.ocr.prep import (
+    erase_lines,
+    line_mask,
+    noise_level,
+    stretch,
+    text_height,
+    tighten,
+)
 
 DEBIAN_TESSDATA = Path("/usr/share/tesseract-ocr/5/tessdata")
 APT = "apt-get install tesseract-ocr tesseract-ocr-chi-sim"
@@ -63,39 +71,73 @@ class TesseractOptions(BaseModel):
     tessdata: Path = DEBIAN_TESSDATA
     # whole page
     page_lang: str = "chi_sim"
-    page_psm: int = Field(6, ge=0, le=13)
-    page_timeout: float = Field(120.0, gt=0)
+    # 4 (one column of lines of varying size). Cells of the Qiannan pages read exactly (of 190;
+    # clean 200 / 300 dpi, scan 200 / 300): psm 4 150 147 117 135, 3 (automatic) 158 133 122
+    # 132 but it drops whole columns of a small table as non-text, 6 143 141 118 133, 11
+    # (sparse) 144 124 128 144 with the fewest numbers right
+    page_psm: int = Field(default=4, ge=0, le=13)
+    page_timeout: float = Field(default=120.0, gt=0)
     erase_lines: bool = True
+    # a page whose characters are lower than this (pixels, measured on the page) is enlarged by
+    # ``page_upscale`` first: helps at 200 dpi (~23 px characters); at 300 dpi (~34 px)
+    # enlarging lost cells and cost time
+    page_upscale: float = Field(default=1.5, ge=1.0)
+    page_upscale_below_px: float = Field(default=28.0, ge=0)
+    # a page noisier than this (σ in grey levels, measured on the paper) gets a 3 × 3 median
+    # first: on a σ 14 + JPEG scan at 200 dpi cells read exactly went from 87 to 114 of 190,
+    # while on a clean render the median cost 24 of 146
+    denoise_above: float = Field(default=5.0, ge=0)
     # "line": one box per stretch of a tesseract line (split at wide gaps, which after the
     # rules are erased are the gaps between cells); "word": one box per word (per character
     # for Chinese), leaving all joining to jixiao.extract.assign
     group: Literal["line", "word"] = "line"
-    split_gap: float = Field(1.0, gt=0)  # in line heights
-    space_gap: float = Field(0.3, ge=0)  # a gap this wide (line heights) between words is a space
-    omp_thread_limit: int = Field(1, ge=1)
+    # both in line heights: a gap this wide splits a line into two boxes, or is a space
+    split_gap: float = Field(default=1.0, gt=0)
+    space_gap: float = Field(default=0.3, ge=0)
+    # marks-only words (“ ” 。 ,) under this confidence (0..100) are dropped as invented: +2 to
+    # +4 cells read exactly on each Qiannan page set (clean/scan, 200/300 dpi)
+    min_mark_conf: float = Field(default=50.0, ge=0, le=100)
+    omp_thread_limit: int = Field(default=1, ge=1)
     # crops
     text_lang: str = "chi_sim"
     numeric_lang: str = "eng"
     numeric_whitelist: str = "0123456789.%-,"
-    line_psm: int = Field(7, ge=0, le=13)
-    # crops lower than this many pixels are enlarged by ``upscale``: helps at 200 dpi, hurt a
-    # little at 300 dpi (measured); a crop's height measures the text's resolution directly
-    upscale: float = Field(1.5, ge=1.0)
-    upscale_below_px: int = Field(40, ge=0)
-    # white margin round each crop: tesseract finds no baseline in a crop cut flush to the ink
-    line_pad_px: int = Field(6, ge=0)
+    line_psm: int = Field(default=7, ge=0, le=13)
+    # cut each crop to its ink, then scale it so the ink is this many pixels high (and stretch
+    # its contrast). Measured on the Qiannan cells, clean and scanned at 200 and 300 dpi, and on
+    # rendered 738.26 / 2.5 / 99.65 / 100% at 150–300 dpi: numbers read 76/77 clean at 20–36 px
+    # and best on the scan at 32 (74 and 76/77); one-line text cells 49/51 clean at 24–28 px,
+    # 42–44/51 on the 200 dpi scan. A fixed ×1.5 below 40 px (the old recipe) made lone digits
+    # vanish ("4" → "") once crops were cut to the ink, and 40+ px read "2.5" as "2.9"
+    trim: bool = True
+    numeric_height_px: int = Field(default=32, ge=8)
+    text_height_px: int = Field(default=28, ge=8)
+    # white margin round each crop, in ink heights: tesseract finds no baseline flush to the ink
+    line_pad: float = Field(default=0.3, ge=0.0)
 
 
 # ---------------------------------------------------------------- conversion (pure)
 
 
-def _words(raw: TessData, scale: float) -> list[tuple[tuple[int, int, int, int], OcrBox]]:
-    """Word rows (level 5, with text and a confidence) as (line key, box in original pixels)."""
+def _is_marks(text: str) -> bool:
+    """Only punctuation and symbols: “ ” 。 , — %."""
+    return all(unicodedata.category(ch)[0] in "PS" for ch in text)
+
+
+def _words(
+    raw: TessData, scale: float, min_mark_conf: float
+) -> list[tuple[tuple[int, int, int, int], OcrBox]]:
+    """Word rows (level 5, with text and a confidence) as (line key, box in original pixels).
+
+    A word of marks alone below ``min_mark_conf`` (0..100) is dropped: chi_sim invents “ ” 。 ,
+    in the white gaps where rules were erased, always with low confidence."""
     words = []
     for i, level in enumerate(raw["level"]):
         text = str(raw["text"][i]).strip()
         conf = float(raw["conf"][i])
         if int(level) != 5 or not text or conf < 0:
+            continue
+        if _is_marks(text) and conf < min_mark_conf:
             continue
         x, y = float(raw["left"][i]) / scale, float(raw["top"][i]) / scale
         w, h = float(raw["width"][i]) / scale, float(raw["height"][i]) / scale
@@ -156,19 +198,20 @@ def convert_tess_data(
     group: Literal["line", "word"] = "line",
     split_gap: float = 1.0,
     space_gap: float = 0.3,
+    min_mark_conf: float = 50.0,
 ) -> list[OcrBox]:
     """pytesseract's ``image_to_data`` dict to boxes in the original image's pixels.
 
     ``scale`` is how much the image was enlarged before tesseract saw it. A box's confidence is
     its weakest word's: one doubtful character makes the whole value doubtful.
     """
-    words = _words(raw, scale)
+    words = _words(raw, scale, min_mark_conf)
     if group == "word":
         return [box for _, box in words]
     boxes: list[OcrBox] = []
     for _, line in groupby(words, key=lambda kw: kw[0]):
-        for stretch in _stretches([box for _, box in line], split_gap):
-            boxes.append(_merge(stretch, space_gap))
+        for part in _stretches([box for _, box in line], split_gap):
+            boxes.append(_merge(part, space_gap))
     return boxes
 
 
@@ -220,15 +263,16 @@ def _new_api(folder: Path, lang: str) -> Any:
         ) from exc
 
 
-def _prepare_crop(crop: Image, options: TesseractOptions) -> PILImage.Image:
-    gray = to_gray(crop)
-    if 0 < gray.shape[0] < options.upscale_below_px and options.upscale > 1:
-        gray = cv2.resize(
-            gray, None, fx=options.upscale, fy=options.upscale, interpolation=cv2.INTER_CUBIC
-        )
-    pad = options.line_pad_px
-    if pad:
-        gray = cv2.copyMakeBorder(gray, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255)
+def _prepare_crop(crop: Image, height: int, options: TesseractOptions) -> PILImage.Image:
+    gray = to_gray(tighten(crop) if options.trim else crop)
+    if options.trim and gray.shape[0] > 0:
+        f = height / gray.shape[0]
+        # cubic to enlarge, area to shrink (no aliasing of thin strokes)
+        interpolation = cv2.INTER_CUBIC if f > 1 else cv2.INTER_AREA
+        gray = u8(cv2.resize(gray, None, fx=f, fy=f, interpolation=interpolation))
+    gray = stretch(gray)
+    pad = max(2, round(gray.shape[0] * options.line_pad))
+    gray = u8(cv2.copyMakeBorder(gray, pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=255))
     return PILImage.fromarray(gray)
 
 
@@ -254,15 +298,25 @@ class TesseractEngine:
 
     def read_page(self, image: Image, line_mask: Image | None = None) -> list[OcrBox]:
         o = self.options
-        return convert_tess_data(
-            self.page_raw(image, line_mask), 1.0, o.group, o.split_gap, o.space_gap
-        )
+        raw, scale = self.page_raw(image, line_mask)
+        return convert_tess_data(raw, scale, o.group, o.split_gap, o.space_gap, o.min_mark_conf)
 
-    def page_raw(self, image: Image, mask: Image | None = None) -> TessData:
+    def page_raw(self, image: Image, mask: Image | None = None) -> tuple[TessData, float]:
+        """tesseract's TSV as a dict, and by how much the page was enlarged before it."""
         gray = to_gray(image)
         if self.options.erase_lines:
             gray = erase_lines(gray, line_mask(gray) if mask is None else mask)
-        return self._image_to_data(gray)
+        if noise_level(gray) > self.options.denoise_above:
+            gray = u8(cv2.medianBlur(gray, 3))
+        scale = self._page_scale(gray)
+        if scale != 1.0:
+            gray = u8(cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC))
+        return self._image_to_data(gray), scale
+
+    def _page_scale(self, gray: Image) -> float:
+        o = self.options
+        small = 0 < text_height(gray) < o.page_upscale_below_px
+        return o.page_upscale if small else 1.0
 
     def _image_to_data(self, gray: Image) -> TessData:
         import pytesseract
@@ -293,23 +347,24 @@ class TesseractEngine:
         o = self.options
         lang = o.numeric_lang if kind == "numeric" else o.text_lang
         whitelist = o.numeric_whitelist if kind == "numeric" else ""
+        height = o.numeric_height_px if kind == "numeric" else o.text_height_px
         with self._lock:
             api = self._api(lang)
-            return [self._read_one(api, crop, whitelist) for crop in crops]
+            return [self._read_one(api, crop, whitelist, height) for crop in crops]
 
     def _api(self, lang: str) -> Any:
         if lang not in self._apis:
             self._apis[lang] = _new_api(self.options.tessdata, lang)
         return self._apis[lang]
 
-    def _read_one(self, api: Any, crop: Image, whitelist: str) -> TessLineRaw:
+    def _read_one(self, api: Any, crop: Image, whitelist: str, height: int) -> TessLineRaw:
         if crop.size == 0:
             return TessLineRaw(text="", conf=0.0)
         api.SetPageSegMode(self.options.line_psm)
         # "" clears a whitelist left by an earlier call
         api.SetVariable("tessedit_char_whitelist", whitelist)
         try:
-            api.SetImage(_prepare_crop(crop, self.options))
+            api.SetImage(_prepare_crop(crop, height, self.options))
             text = api.GetUTF8Text()
             conf = float(api.MeanTextConf())
         except RuntimeError as exc:
