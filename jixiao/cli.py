@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -12,12 +13,17 @@ from rich.table import Table
 
 from jixiao.cli_corpus import corpus_app
 from jixiao.errors import JixiaoError
-from jixiao.pipeline import FileOutcome, process_file
+from jixiao.pipeline import FileOutcome, process_file, read_options
 from jixiao.report.explain import explain_table
 from jixiao.report.html import write_html
 from jixiao.report.jsonout import write_findings, write_records
 from jixiao.report.xlsx import write_xlsx
 from jixiao.score.rules import RuleSet, load_rules, shipped_rule_sets
+
+class Engine(str, Enum):
+    rapidocr = "rapidocr"
+    tesseract = "tesseract"
+
 
 app = typer.Typer(
     help="jixiao（绩效）：读取、规范化并审核绩效自评表。Read, normalise and audit 绩效自评表.",
@@ -45,6 +51,7 @@ app.add_typer(corpus_app, name="corpus")
 
 Files = Annotated[list[Path], typer.Argument(help="PDF, image or transcript files of forms.")]
 RulesOpt = Annotated[Optional[Path], typer.Option("--rules", help="Rule-set TOML file or shipped name.")]
+OcrOpt = Annotated[Engine, typer.Option("--ocr", help="OCR engine for scans (the other breaks ties on numbers).")]
 
 
 def _fail(message: str) -> None:
@@ -59,10 +66,11 @@ def _rules(path: Path | None) -> RuleSet:
         raise typer.Exit(2) from exc
 
 
-def _run(files: list[Path], rules: RuleSet) -> list[FileOutcome]:
+def _run(files: list[Path], rules: RuleSet, ocr: Engine = Engine.rapidocr) -> list[FileOutcome]:
     outcomes = []
+    options = read_options(ocr.value)
     for path in files:
-        outcome = process_file(path, rules)
+        outcome = process_file(path, rules, options)
         if outcome.error is not None:
             _fail(f"{outcome.error.file}: {outcome.error.reason}")
         outcomes.append(outcome)
@@ -95,9 +103,10 @@ def extract(
     files: Files,
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the records (JSON Lines).")] = Path("forms.jsonl"),
     rules: RulesOpt = None,
+    ocr: OcrOpt = Engine.rapidocr,
 ) -> None:
     """Extract every form in FILES to one JSON object per form (JSON Lines)."""
-    outcomes = _run(files, _rules(rules))
+    outcomes = _run(files, _rules(rules), ocr)
     write_records(outcomes, output)
     n = sum(len(o.results) for o in outcomes)
     _c.out.print(f"{n} form(s) from {sum(o.ok for o in outcomes)}/{len(outcomes)} file(s) -> {output}")
@@ -112,13 +121,14 @@ def audit(
     html_out: Annotated[Optional[Path], typer.Option("--html", help="Report for the auditor (HTML).")] = None,
     xlsx_out: Annotated[Optional[Path], typer.Option("--xlsx", help="Findings as a spreadsheet.")] = None,
     rules: RulesOpt = None,
+    ocr: OcrOpt = Engine.rapidocr,
 ) -> None:
     """Recompute scores and totals of every form in FILES (or a corpus) and report each discrepancy."""
     rule_set = _rules(rules)
     if db is not None:
         outcomes = _from_corpus(db, rule_set)
     elif files:
-        outcomes = _run(files, rule_set)
+        outcomes = _run(files, rule_set, ocr)
     else:
         _fail("give FILES, or --db CORPUS")
         raise typer.Exit(2)
@@ -184,10 +194,11 @@ def review(
 def explain(
     files: Files,
     rules: RulesOpt = None,
+    ocr: OcrOpt = Engine.rapidocr,
 ) -> None:
     """Show how every header and row label was read and mapped: the choice, its score, the runner-up."""
     rule_set = _rules(rules)
-    outcomes = _run(files, rule_set)
+    outcomes = _run(files, rule_set, ocr)
     for o in outcomes:
         for r in o.results:
             _c.out.print(explain_table(r.record, rule_set.confidence.label_margin))

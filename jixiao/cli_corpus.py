@@ -76,9 +76,13 @@ def ingest_cmd(
     workers: Annotated[int, typer.Option(min=1, help="Extraction processes on this machine.")] = 1,
     dask: Annotated[Optional[str], typer.Option(help="Address of a Dask scheduler to send the work to.")] = None,
     rules: Annotated[Optional[str], typer.Option(help="Rule-set TOML file or shipped name.")] = None,
+    ocr: Annotated[str, typer.Option(help="OCR engine for scans: rapidocr or tesseract.")] = "rapidocr",
 ) -> None:
     """Extract, audit and store every form under PATHS; files already stored are skipped."""
-    options = IngestOptions(force=force, retry_failed=retry_failed, workers=workers, dask=dask, rules=rules)
+    if ocr not in ("rapidocr", "tesseract"):
+        _err(f"--ocr {ocr}: choose rapidocr or tesseract")
+        raise typer.Exit(2)
+    options = IngestOptions(force=force, retry_failed=retry_failed, workers=workers, dask=dask, rules=rules, ocr=ocr)
     corpus = _open(db)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[rate]}"), TimeRemainingColumn())

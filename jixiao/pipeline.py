@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from jixiao.errors import InputError, JixiaoError, NoFormFound
-from jixiao.extract import read_document
+from jixiao.extract import ReadOptions, read_document
+from jixiao.extract.scanned import ScanReadOptions
 from jixiao.grid import Document
 from jixiao.normalize import normalize
 from jixiao.record import FormRecord
@@ -36,9 +37,15 @@ class FileOutcome:
         return self.error is None
 
 
-def read_forms(path: Path) -> tuple[Document, list[FormRecord]]:
+def read_options(ocr: str = "rapidocr") -> ReadOptions:
+    """Reading options with the chosen OCR engine for scans (the other breaks ties on numbers)."""
+    other = "tesseract" if ocr == "rapidocr" else "rapidocr"
+    return ReadOptions(scan=ScanReadOptions(engine=ocr, tie_breaker=other))
+
+
+def read_forms(path: Path, options: ReadOptions | None = None) -> tuple[Document, list[FormRecord]]:
     """The document and every form in it. Raises InputError (NoFormFound if there is none)."""
-    doc = read_document(path)
+    doc = read_document(path, options)
     records = [r for r in normalize(doc) if r.funds or r.indicators]
     if not records:
         raise NoFormFound(path, _no_form_reason(doc))
@@ -52,11 +59,11 @@ def _no_form_reason(doc: Document) -> str:
     return f"{grids} table(s) found, but none has the blocks of a 绩效自评表 (funds or indicators)"
 
 
-def process_file(path: Path, rules: RuleSet) -> FileOutcome:
+def process_file(path: Path, rules: RuleSet, options: ReadOptions | None = None) -> FileOutcome:
     start = time.perf_counter()
     outcome = FileOutcome(path=path)
     try:
-        outcome.document, records = read_forms(path)
+        outcome.document, records = read_forms(path, options)
         outcome.results = [audit(r, rules) for r in records]
     except InputError as exc:
         outcome.error = exc

@@ -40,6 +40,7 @@ class IngestOptions:
     workers: int = 1
     dask: str | None = None
     rules: str | None = None
+    ocr: str = "rapidocr"
 
 
 def plan(corpus: Corpus, sources: list[Source], options: IngestOptions,
@@ -67,33 +68,33 @@ def plan(corpus: Corpus, sources: list[Source], options: IngestOptions,
     return jobs, unreadable
 
 
-def run_serial(jobs: list[Job], rules: str | None) -> Iterator[FileResult]:
+def run_serial(jobs: list[Job], rules: str | None, ocr: str) -> Iterator[FileResult]:
     for source, sha, size in jobs:
-        yield read_source(source, sha, size, rules)
+        yield read_source(source, sha, size, rules, ocr)
 
 
-def run_pool(jobs: list[Job], rules: str | None, workers: int) -> Iterator[FileResult]:
+def run_pool(jobs: list[Job], rules: str | None, ocr: str, workers: int) -> Iterator[FileResult]:
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(read_source, source, sha, size, rules) for source, sha, size in jobs]
+        futures = [pool.submit(read_source, source, sha, size, rules, ocr) for source, sha, size in jobs]
         for future in as_completed(futures):
             yield future.result()
 
 
-def run_dask(jobs: list[Job], rules: str | None, address: str) -> Iterator[FileResult]:
+def run_dask(jobs: list[Job], rules: str | None, ocr: str, address: str) -> Iterator[FileResult]:
     from dask.distributed import Client, as_completed as dask_completed
 
     with Client(address) as client:
-        futures = [client.submit(read_source, source, sha, size, rules, pure=False) for source, sha, size in jobs]
+        futures = [client.submit(read_source, source, sha, size, rules, ocr, pure=False) for source, sha, size in jobs]
         for future in dask_completed(futures):
             yield future.result()
 
 
 def runner(jobs: list[Job], options: IngestOptions) -> Iterator[FileResult]:
     if options.dask:
-        return run_dask(jobs, options.rules, options.dask)
+        return run_dask(jobs, options.rules, options.ocr, options.dask)
     if options.workers > 1 and len(jobs) > 1:
-        return run_pool(jobs, options.rules, options.workers)
-    return run_serial(jobs, options.rules)
+        return run_pool(jobs, options.rules, options.ocr, options.workers)
+    return run_serial(jobs, options.rules, options.ocr)
 
 
 Progress = Callable[[FileResult], None]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from jixiao.corpus.results import FileError, FileResult, FormResult
 from jixiao.errors import InputError, JixiaoError
-from jixiao.pipeline import process_file
+from jixiao.pipeline import process_file, read_options
 from jixiao.score.rules import RuleSet, load_rules
 
 SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".txt", ".md", ".html", ".htm"}
@@ -53,24 +53,26 @@ def _rules(path: str | None) -> RuleSet:
     return load_rules(path)
 
 
-def read_source(source: Source, sha: str, size: int, rules_path: str | None = None) -> FileResult:
+def read_source(source: Source, sha: str, size: int, rules_path: str | None = None,
+                ocr: str = "rapidocr") -> FileResult:
     """Extract, normalise and audit one file; failures come back as data, never raised."""
     start = time.perf_counter()
     try:
         if source.member is None:
-            return _result(source, sha, size, Path(source.path), rules_path, start)
+            return _result(source, sha, size, Path(source.path), rules_path, start, ocr)
         suffix = Path(source.member).suffix
         with tempfile.TemporaryDirectory(prefix="jixiao-") as tmp:
             local = Path(tmp) / f"member{suffix}"
             local.write_bytes(source.read_bytes())
-            return _result(source, sha, size, local, rules_path, start)
+            return _result(source, sha, size, local, rules_path, start, ocr)
     except (OSError, zipfile.BadZipFile, JixiaoError) as exc:
         return FileResult(path=source.name, sha256=sha, size=size, seconds=time.perf_counter() - start,
                           error=FileError(kind="unreadable", reason=str(exc)))
 
 
-def _result(source: Source, sha: str, size: int, local: Path, rules_path: str | None, start: float) -> FileResult:
-    outcome = process_file(local, _rules(rules_path))
+def _result(source: Source, sha: str, size: int, local: Path, rules_path: str | None, start: float,
+            ocr: str) -> FileResult:
+    outcome = process_file(local, _rules(rules_path), read_options(ocr))
     if outcome.error is not None:
         return FileResult(path=source.name, sha256=sha, size=size, seconds=time.perf_counter() - start,
                           error=_error(outcome.error))

@@ -24,6 +24,7 @@ from jixiao.extract.base import (
     page_list,
 )
 from jixiao.extract.pdf_text import PdfTextOptions, read_pdf
+from jixiao.extract.scanned import ScanReadOptions, read_image_file, read_pdf_pages
 from jixiao.extract.transcript import HTML_SUFFIXES, TEXT_SUFFIXES, read_transcript
 
 TRANSCRIPT_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES
@@ -38,6 +39,8 @@ class ReadOptions(BaseModel):
     # what to do with pages only OCR could read when no OCR is registered: raise NeedsOcr, or
     # keep them as empty pages (the caller then reports ExtractResult.pages' statuses itself)
     on_needs_ocr: Literal["raise", "skip"] = "raise"
+    # how scans are read: the OCR engine, the second pass over numbers
+    scan: ScanReadOptions = Field(default_factory=ScanReadOptions)
 
 
 # ---------------------------------------------------------------- sniffing
@@ -154,13 +157,12 @@ def _read_pdf(path: Path, options: ReadOptions) -> ReadResult:
     return read_pdf(path, options.limits, options.pdf)
 
 
-def _image_needs_ocr(kind: FileKind) -> Reader:
-    def reader(path: Path, options: ReadOptions) -> ReadResult:
-        raise NeedsOcr(
-            path, f"a {kind.upper()} image: reading scans needs OCR, which is not available yet"
-        )
+def _read_image(path: Path, options: ReadOptions) -> ReadResult:
+    return read_image_file(path, options.scan)
 
-    return reader
+
+def _ocr_pdf_pages(path: Path, numbers: list[int], options: ReadOptions) -> list[PageResult]:
+    return read_pdf_pages(path, numbers, options.scan)
 
 
 def _read_transcript(path: Path, options: ReadOptions) -> ReadResult:
@@ -170,11 +172,11 @@ def _read_transcript(path: Path, options: ReadOptions) -> ReadResult:
 READERS: dict[FileKind, Reader] = {
     "transcript": _read_transcript,
     "pdf": _read_pdf,
-    "png": _image_needs_ocr("png"),
-    "jpeg": _image_needs_ocr("jpeg"),
-    "tiff": _image_needs_ocr("tiff"),
+    "png": _read_image,
+    "jpeg": _read_image,
+    "tiff": _read_image,
 }
-_page_ocr: list[PageOcr] = []  # zero or one hook, for PDF pages without a text layer
+_page_ocr: list[PageOcr] = [_ocr_pdf_pages]  # the hook for PDF pages without a text layer
 
 
 def register_reader(kind: FileKind, reader: Reader) -> None:
@@ -194,6 +196,7 @@ def _fill_ocr_pages(path: Path, result: ReadResult, options: ReadOptions) -> Non
     if _page_ocr:
         by_number = {p.page.number: p for p in _page_ocr[0](path, missing, options)}
         result.pages = [by_number.get(p.page.number, p) for p in result.pages]
+        result.kind = "scan_pdf"
     elif options.on_needs_ocr == "raise":
         reasons = sorted({p.reason for p in result.needing_ocr()})
         pages = "page" if len(missing) == 1 else "pages"

@@ -88,7 +88,7 @@ def op_symbol(op: Op | None) -> str:
 
 def parse_op(text: str | None) -> Op | None:
     """The operator alone, as printed in a 指标性质 column: ≥, ≤, =, 正向, 反向, 定性."""
-    t = compact(text)
+    t = compact(text).replace("二", "=")  # OCR reads a lone '=' as 二; this column holds no 二
     if t in {"正向", "正向指标"}:
         return ">="
     if t in {"反向", "反向指标"}:

@@ -1,0 +1,92 @@
+"""Lone marks in a cell (≥ ≤ = > < in a 指标性质 column) told apart by their shape.
+
+Text detectors skip a cell holding a single small mark, and recognisers read a lone '≥' as 'V',
+'>' or '之' (Tesseract has no ≥ at all). The set of marks such a cell can hold is small, so the
+ink is compared with the marks drawn in the fonts these forms are printed in.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+MARKS = ("≥", "≤", "=", ">", "<")
+SIZE = 32
+FONTS = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/arphic/uming.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
+)
+MIN_SCORE, MIN_MARGIN = 0.55, 0.08
+
+
+def _normalised(ink: np.ndarray) -> np.ndarray | None:
+    """The ink's bounding box scaled into a SIZE x SIZE square, aspect kept, as floats 0..1."""
+    ys, xs = np.nonzero(ink)
+    if len(xs) < 8:
+        return None
+    box = ink[ys.min(): ys.max() + 1, xs.min(): xs.max() + 1].astype(np.float32)
+    h, w = box.shape
+    scale = (SIZE - 4) / max(h, w)
+    small = cv2.resize(box, (max(int(w * scale), 1), max(int(h * scale), 1)), interpolation=cv2.INTER_AREA)
+    out = np.zeros((SIZE, SIZE), np.float32)
+    y, x = (SIZE - small.shape[0]) // 2, (SIZE - small.shape[1]) // 2
+    out[y: y + small.shape[0], x: x + small.shape[1]] = small / max(float(small.max()), 1e-6)
+    return out
+
+
+@lru_cache(maxsize=1)
+def templates() -> tuple[tuple[str, np.ndarray], ...]:
+    found = []
+    for path in FONTS:
+        if not Path(path).exists():
+            continue
+        font = ImageFont.truetype(path, 64, index=0)
+        for mark in MARKS:
+            img = Image.new("L", (96, 96), 0)
+            ImageDraw.Draw(img).text((16, 8), mark, fill=255, font=font)
+            norm = _normalised(np.asarray(img) > 127)
+            if norm is not None:
+                found.append((mark, norm))
+    return tuple(found)
+
+
+def _score(a: np.ndarray, b: np.ndarray) -> float:
+    a0, b0 = a - a.mean(), b - b.mean()
+    denom = float(np.sqrt((a0 * a0).sum() * (b0 * b0).sum()))
+    return float((a0 * b0).sum() / denom) if denom else 0.0
+
+
+def classify_mark(ink: np.ndarray) -> tuple[str, float] | None:
+    """The mark a cell's ink (255 = ink) is, with the match score, or None when it is no clear one."""
+    norm = _normalised(ink > 0)
+    if norm is None:
+        return None
+    best: dict[str, float] = {}
+    for mark, template in templates():
+        best[mark] = max(best.get(mark, -1.0), _score(norm, template))
+    ranked = sorted(best.items(), key=lambda kv: -kv[1])
+    if not ranked or ranked[0][1] < MIN_SCORE:
+        return None
+    if len(ranked) > 1 and ranked[0][1] - ranked[1][1] < MIN_MARGIN:
+        return None
+    return ranked[0]
+
+
+def is_single_glyph(ink: np.ndarray, text_height_px: float) -> bool:
+    """One connected mark about the size of a character (not a word, not a stray speck)."""
+    n, _, stats, _ = cv2.connectedComponentsWithStats((ink > 0).astype(np.uint8), connectivity=8)
+    parts = [s for s in stats[1:] if s[cv2.CC_STAT_AREA] >= 6]
+    if not parts or len(parts) > 3:
+        return False
+    x0 = min(s[cv2.CC_STAT_LEFT] for s in parts)
+    x1 = max(s[cv2.CC_STAT_LEFT] + s[cv2.CC_STAT_WIDTH] for s in parts)
+    y0 = min(s[cv2.CC_STAT_TOP] for s in parts)
+    y1 = max(s[cv2.CC_STAT_TOP] + s[cv2.CC_STAT_HEIGHT] for s in parts)
+    return (x1 - x0) <= 1.6 * text_height_px and (y1 - y0) <= 1.6 * text_height_px
