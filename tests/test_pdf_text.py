@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import time
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -267,7 +268,15 @@ def _scan_page_pdf(tmp_path: Path) -> Path:
     return out
 
 
-def test_image_only_page_raises_needs_ocr(tmp_path: Path) -> None:
+@pytest.fixture()
+def no_ocr() -> Iterator[None]:
+    """As if no OCR were installed: image-only pages cannot be read."""
+    previous = register_page_ocr(None)
+    yield
+    register_page_ocr(previous)
+
+
+def test_image_only_page_raises_needs_ocr(tmp_path: Path, no_ocr: None) -> None:
     with pytest.raises(NeedsOcr) as caught:
         read_document(_scan_page_pdf(tmp_path))
     assert caught.value.pages == [2]
@@ -275,7 +284,7 @@ def test_image_only_page_raises_needs_ocr(tmp_path: Path) -> None:
     assert "the page is an image" in caught.value.reason
 
 
-def test_image_only_page_can_be_skipped_and_is_reported(tmp_path: Path) -> None:
+def test_image_only_page_can_be_skipped_and_is_reported(tmp_path: Path, no_ocr: None) -> None:
     result = extract_document(_scan_page_pdf(tmp_path), ReadOptions(on_needs_ocr="skip"))
     assert result.status == ["text", "needs_ocr"]
     assert result.document.pages[0].lines[0].text == "部门整体支出绩效自评表"
@@ -289,21 +298,21 @@ def test_registered_page_ocr_fills_scanned_pages(tmp_path: Path) -> None:
         calls.append(pages)
         return [PageResult(Page(number=n, width=595, height=842), "text") for n in pages]
 
-    register_page_ocr(fake_ocr)
+    previous = register_page_ocr(fake_ocr)
     try:
         result = extract_document(_scan_page_pdf(tmp_path))
     finally:
-        register_page_ocr(None)
+        register_page_ocr(previous)
     assert calls == [[2]]
     assert result.status == ["text", "text"]
 
 
-def test_image_file_needs_ocr(tmp_path: Path) -> None:
+def test_image_file_is_read_as_a_scan(tmp_path: Path) -> None:
     scan = tmp_path / "scan.pdf"  # an image, whatever the name says
-    Image.new("L", (50, 50), 255).save(scan, format="PNG")
-    with pytest.raises(NeedsOcr) as caught:
-        read_document(scan)
-    assert caught.value.reason.startswith("a PNG image")
+    Image.new("L", (400, 560), 255).save(scan, format="PNG", dpi=(200, 200))
+    doc = read_document(scan)
+    assert doc.source.kind == "image" and len(doc.pages) == 1 and doc.pages[0].grids == []
+    assert abs(doc.pages[0].width - 400 * 72 / 200) < 0.01
 
 
 # ---------------------------------------------------------------- speed

@@ -184,9 +184,12 @@ def register_reader(kind: FileKind, reader: Reader) -> None:
     READERS[kind] = reader
 
 
-def register_page_ocr(hook: PageOcr | None) -> None:
-    """Set (or with None, clear) the hook that reads PDF pages that have no text layer."""
+def register_page_ocr(hook: PageOcr | None) -> PageOcr | None:
+    """Set (or with None, clear) the hook that reads PDF pages without a text layer; returns the
+    hook it replaces, so that a caller can put it back."""
+    previous = _page_ocr[0] if _page_ocr else None
     _page_ocr[:] = [hook] if hook is not None else []
+    return previous
 
 
 def _fill_ocr_pages(path: Path, result: ReadResult, options: ReadOptions) -> None:

@@ -33,6 +33,7 @@ _QUANTITY = re.compile(r"^[≥≤<>=]?\s*\d[\d\s.,，。]*\s*(%|[\u4e00-\u9fff]{
 AGREE, TIE_BREAK, DOUBT = 0.97, 0.85, 0.5  # confidence after the second pass, by how reads agreed
 MIN_INK_PIXELS = 25  # fewer ink pixels than this in an empty cell is noise, not a character
 MIN_EMPTY_READ = 0.3
+UNREAD_INK = 0.3
 GLYPH_POINTS = 12.0
 CROP_INSET_POINTS = 0.8  # a character of these forms is at most about this tall
 
@@ -130,9 +131,13 @@ class _Second:
         crops = [_padded(_crop(self.scan, c.box)) for c in rest]  # type: ignore[arg-type]
         reads = get_engine(self.options.engine).read_lines(crops, "text")
         for cell, (text, conf) in zip(rest, reads):
-            if text.strip() and conf >= MIN_EMPTY_READ and not cell.text.strip():
+            if cell.text.strip():
+                continue
+            if text.strip() and conf >= MIN_EMPTY_READ:
                 cell.text = cell.raw = text.strip()
                 cell.confidence = conf
+            else:
+                cell.confidence = UNREAD_INK  # something is written here that nothing could read
 
     def _mark(self, cell: Cell, ink: np.ndarray) -> bool:
         """A lone ≥ ≤ = > < told by its shape; True if the cell was settled so."""

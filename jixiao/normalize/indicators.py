@@ -125,6 +125,10 @@ def _indicator(idx: int, cells: dict[str, Cell], block: Block, levels: _Levels) 
     for role in ("name", "target", "actual", "weight", "score", "reason", "level1", "level2"):
         if role in cells:
             ind.prov[role] = prov_of_cell(cells[role])
+    if "target" in ind.prov and block.has("nature"):
+        # a target printed over three cells is as sure as the least sure of them
+        parts = [cells[r].confidence for r in ("nature", "measure_unit") if r in cells]
+        ind.prov["target"].confidence = min([ind.prov["target"].confidence, *parts])
     return ind
 
 

@@ -2,8 +2,10 @@
 
 Conventions, used by every module of the scan path:
 
-- Pixel coordinates are (x, y) with the origin at the image's top-left corner and y pointing
-  down; a pixel's centre is at integer coordinates (OpenCV's convention).
+- Pixel coordinates are continuous (x, y), origin at the image's top-left corner, y down:
+  pixel [row j, column i] covers [i, i + 1) x [j, j + 1), so its centre is (i + 0.5, j + 0.5)
+  and an image spans [0, width] x [0, height]. This is the renderer's convention, so a box in
+  points times dpi / 72 lands on the same pixels (``raster.page_image``).
 - ``rotation`` is the clockwise quarter turn (0, 90, 180, 270 degrees) applied to the original
   image to make its text upright. A page fed sideways with its top on the right needs 270.
 - ``skew_degrees`` is the small rotation then applied to make its rulings level, positive
@@ -47,16 +49,16 @@ def _from3(a: FloatArray) -> Matrix:
 
 
 def quarter_turn_matrix(rotation: int, width: int, height: int) -> Matrix:
-    """The map of ``np.rot90(image, k=-rotation // 90)`` (a clockwise turn) on pixel centres.
+    """The map of ``turn_image(image, rotation)`` (a clockwise turn) on pixel coordinates.
 
     ``width`` and ``height`` are the image's size before the turn.
     """
-    w1, h1 = width - 1.0, height - 1.0
+    w, h = float(width), float(height)
     turns = {
         0: IDENTITY,
-        90: (0.0, -1.0, h1, 1.0, 0.0, 0.0),  # (x, y) -> (h-1-y, x)
-        180: (-1.0, 0.0, w1, 0.0, -1.0, h1),
-        270: (0.0, 1.0, 0.0, -1.0, 0.0, w1),  # (x, y) -> (y, w-1-x)
+        90: (0.0, -1.0, h, 1.0, 0.0, 0.0),  # (x, y) -> (h - y, x)
+        180: (-1.0, 0.0, w, 0.0, -1.0, h),
+        270: (0.0, 1.0, 0.0, -1.0, 0.0, w),  # (x, y) -> (y, w - x)
     }
     if rotation not in turns:
         raise ValueError(f"rotation must be 0, 90, 180 or 270, not {rotation}")
@@ -68,13 +70,21 @@ def turn_image(image: NDArray[np.uint8], rotation: int) -> NDArray[np.uint8]:
     return np.ascontiguousarray(np.rot90(image, k=-(rotation // 90) % 4))
 
 
-def skew_matrix(degrees: float, width: int, height: int) -> Matrix:
-    """Rotation by ``degrees`` (counter-clockwise on screen) about the image centre."""
+def _rotation_about(degrees: float, cx: float, cy: float) -> Matrix:
+    # the same matrix as cv2.getRotationMatrix2D((cx, cy), degrees, 1.0)
     theta = np.deg2rad(degrees)
     c, s = float(np.cos(theta)), float(np.sin(theta))
-    cx, cy = (width - 1) / 2.0, (height - 1) / 2.0
-    # the same matrix as cv2.getRotationMatrix2D((cx, cy), degrees, 1.0)
     return (c, s, (1 - c) * cx - s * cy, -s, c, s * cx + (1 - c) * cy)
+
+
+def skew_matrix(degrees: float, width: int, height: int) -> Matrix:
+    """Rotation by ``degrees`` (counter-clockwise on screen) about the image centre."""
+    return _rotation_about(degrees, width / 2.0, height / 2.0)
+
+
+def skew_warp_matrix(degrees: float, width: int, height: int) -> NDArray[np.float64]:
+    """The same rotation for ``cv2.warpAffine``, which puts pixel centres at whole numbers."""
+    return np.array(_rotation_about(degrees, (width - 1) / 2.0, (height - 1) / 2.0)).reshape(2, 3)
 
 
 def compose(first: Matrix, then: Matrix) -> Matrix:
@@ -83,7 +93,7 @@ def compose(first: Matrix, then: Matrix) -> Matrix:
 
 
 def invert(m: Matrix) -> Matrix:
-    return _from3(np.linalg.inv(_as3(m)))
+    return _from3(np.asarray(np.linalg.inv(_as3(m)), dtype=np.float64))
 
 
 def apply(m: Matrix, points: FloatArray) -> FloatArray:
@@ -115,9 +125,7 @@ class PageTransform:
     def quad_to_original(self, box: Box, scale: float) -> FloatArray:
         """A box in prepared page points as its four corners (clockwise from the top-left of
         the prepared page) in original pixels: a rotated rectangle on a skewed scan."""
-        corners = np.array(
-            [[box.x0, box.y0], [box.x1, box.y0], [box.x1, box.y1], [box.x0, box.y1]]
-        )
+        corners = np.array([[box.x0, box.y0], [box.x1, box.y0], [box.x1, box.y1], [box.x0, box.y1]])
         return self.to_original(corners * scale)
 
     def box_to_original(self, box: Box, scale: float) -> Box:
