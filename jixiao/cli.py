@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -19,6 +19,7 @@ from jixiao.report.html import write_html
 from jixiao.report.jsonout import write_findings, write_records
 from jixiao.report.xlsx import write_xlsx
 from jixiao.score.rules import RuleSet, load_rules, shipped_rule_sets
+
 
 class Engine(str, Enum):
     rapidocr = "rapidocr"
@@ -50,7 +51,7 @@ _c = _Consoles()
 app.add_typer(corpus_app, name="corpus")
 
 Files = Annotated[list[Path], typer.Argument(help="PDF, image or transcript files of forms.")]
-RulesOpt = Annotated[Optional[Path], typer.Option("--rules", help="Rule-set TOML file or shipped name.")]
+RulesOpt = Annotated[Path | None, typer.Option("--rules", help="Rule-set TOML file or shipped name.")]
 OcrOpt = Annotated[Engine, typer.Option("--ocr", help="OCR engine for scans (the other breaks ties on numbers).")]
 
 
@@ -115,11 +116,11 @@ def extract(
 
 @app.command()
 def audit(
-    files: Annotated[Optional[list[Path]], typer.Argument(help="PDF, image or transcript files of forms.")] = None,
-    db: Annotated[Optional[Path], typer.Option("--db", help="Audit the forms of a corpus instead, with its corrections.")] = None,
-    json_out: Annotated[Optional[Path], typer.Option("--json", help="Findings as a JSON array.")] = None,
-    html_out: Annotated[Optional[Path], typer.Option("--html", help="Report for the auditor (HTML).")] = None,
-    xlsx_out: Annotated[Optional[Path], typer.Option("--xlsx", help="Findings as a spreadsheet.")] = None,
+    files: Annotated[list[Path] | None, typer.Argument(help="PDF, image or transcript files of forms.")] = None,
+    db: Annotated[Path | None, typer.Option("--db", help="Audit the forms of a corpus instead, with its corrections.")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Findings as a JSON array.")] = None,
+    html_out: Annotated[Path | None, typer.Option("--html", help="Report for the auditor (HTML).")] = None,
+    xlsx_out: Annotated[Path | None, typer.Option("--xlsx", help="Findings as a spreadsheet.")] = None,
     rules: RulesOpt = None,
     ocr: OcrOpt = Engine.rapidocr,
 ) -> None:
@@ -166,7 +167,7 @@ def review(
     db: Annotated[Path, typer.Option("--db", help="The corpus to review (from `jixiao corpus ingest`).")] = Path("corpus.duckdb"),
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
     host: Annotated[str, typer.Option(help="Address to bind; anything but loopback needs --token.")] = "127.0.0.1",
-    token: Annotated[Optional[str], typer.Option(help="Secret every request must carry (header, cookie or ?token=).")] = None,
+    token: Annotated[str | None, typer.Option(help="Secret every request must carry (header, cookie or ?token=).")] = None,
     rules: RulesOpt = None,
 ) -> None:
     """Start the review web app: check every value against the page, correct it, re-run the rules."""
@@ -209,7 +210,7 @@ def explain(
 
 @app.command("rules")
 def rules_cmd(
-    show: Annotated[Optional[str], typer.Argument(help="A shipped rule set or a TOML file to print.")] = None,
+    show: Annotated[str | None, typer.Argument(help="A shipped rule set or a TOML file to print.")] = None,
 ) -> None:
     """List the shipped rule sets, or print one as it is resolved (with what it extends)."""
     if show is None:

@@ -6,7 +6,7 @@ import csv
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -74,8 +74,8 @@ def ingest_cmd(
     force: Annotated[bool, typer.Option(help="Re-read files already stored.")] = False,
     retry_failed: Annotated[bool, typer.Option(help="Re-try files that failed before.")] = False,
     workers: Annotated[int, typer.Option(min=1, help="Extraction processes on this machine.")] = 1,
-    dask: Annotated[Optional[str], typer.Option(help="Address of a Dask scheduler to send the work to.")] = None,
-    rules: Annotated[Optional[str], typer.Option(help="Rule-set TOML file or shipped name.")] = None,
+    dask: Annotated[str | None, typer.Option(help="Address of a Dask scheduler to send the work to.")] = None,
+    rules: Annotated[str | None, typer.Option(help="Rule-set TOML file or shipped name.")] = None,
     ocr: Annotated[str, typer.Option(help="OCR engine for scans: rapidocr or tesseract.")] = "rapidocr",
 ) -> None:
     """Extract, audit and store every form under PATHS; files already stored are skipped."""
@@ -128,8 +128,8 @@ def query(
 @corpus_app.command()
 def export(
     db: Db = Path("corpus.duckdb"),
-    parquet: Annotated[Optional[Path], typer.Option(help="Folder for Parquet files, partitioned by year.")] = None,
-    xlsx: Annotated[Optional[Path], typer.Option(help="One Excel workbook, a sheet per table.")] = None,
+    parquet: Annotated[Path | None, typer.Option(help="Folder for Parquet files, partitioned by year.")] = None,
+    xlsx: Annotated[Path | None, typer.Option(help="One Excel workbook, a sheet per table.")] = None,
 ) -> None:
     """Export the corpus (corrections included) to Parquet and/or Excel."""
     if parquet is None and xlsx is None:

@@ -5,8 +5,14 @@ from __future__ import annotations
 import pytest
 
 from jixiao.normalize.values import (
-    compose_quantity, decimals_of, parse_date, parse_grade, parse_number, parse_percent,
-    parse_phone, parse_quantity,
+    compose_quantity,
+    decimals_of,
+    parse_date,
+    parse_grade,
+    parse_number,
+    parse_percent,
+    parse_phone,
+    parse_quantity,
 )
 
 

@@ -38,7 +38,7 @@ class Slot:
 
     @property
     def prov_map(self) -> dict[str, Prov]:
-        return getattr(self.holder, "prov")
+        return self.holder.prov
 
 
 def locate(rec: FormRecord, field: str) -> Slot:
@@ -65,7 +65,7 @@ def display(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4f}".rstrip("0").rstrip(".")
     if isinstance(value, BaseModel) and hasattr(value, "text"):
-        return str(getattr(value, "text"))
+        return str(value.text)
     return str(value)
 
 

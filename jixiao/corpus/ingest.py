@@ -4,10 +4,10 @@ Dask cluster), and let this process alone write each result in its own transacti
 from __future__ import annotations
 
 import time
-from itertools import chain
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 from jixiao.corpus.results import FileError, FileResult
@@ -81,7 +81,8 @@ def run_pool(jobs: list[Job], rules: str | None, ocr: str, workers: int) -> Iter
 
 
 def run_dask(jobs: list[Job], rules: str | None, ocr: str, address: str) -> Iterator[FileResult]:
-    from dask.distributed import Client, as_completed as dask_completed
+    from dask.distributed import Client
+    from dask.distributed import as_completed as dask_completed
 
     with Client(address) as client:
         futures = [client.submit(read_source, source, sha, size, rules, ocr, pure=False) for source, sha, size in jobs]

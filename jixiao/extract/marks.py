@@ -81,7 +81,7 @@ def classify_mark(ink: np.ndarray) -> tuple[str, float] | None:
 
 def is_single_glyph(ink: np.ndarray, text_height_px: float) -> bool:
     """One connected mark about the size of a character (not a word, not a stray speck)."""
-    n, _, stats, _ = cv2.connectedComponentsWithStats((ink > 0).astype(np.uint8), connectivity=8)
+    _n, _, stats, _ = cv2.connectedComponentsWithStats((ink > 0).astype(np.uint8), connectivity=8)
     parts = [s for s in stats[1:] if s[cv2.CC_STAT_AREA] >= 6]
     if not parts or len(parts) > 3:
         return False

@@ -35,7 +35,8 @@ MIN_INK_PIXELS = 25  # fewer ink pixels than this in an empty cell is noise, not
 MIN_EMPTY_READ = 0.3
 UNREAD_INK = 0.3
 GLYPH_POINTS = 12.0
-CROP_INSET_POINTS = 0.8  # a character of these forms is at most about this tall
+CROP_INSET_POINTS = 0.8
+MARK_CONFIDENCE = 0.9  # a character of these forms is at most about this tall
 
 
 class ScanReadOptions(BaseModel):
@@ -147,7 +148,9 @@ class _Second:
         if found is None:
             return False
         cell.text = cell.raw = found[0]
-        cell.confidence = min(0.99, found[1])
+        # the match score is a correlation, not a probability: past the bar and the margin, the
+        # shape is decisive, short of certain
+        cell.confidence = MARK_CONFIDENCE
         return True
 
     def numbers(self, grids: list[Grid]) -> None:

@@ -21,7 +21,7 @@ from jixiao.text import clean
 
 TEXT_SUFFIXES = {".txt", ".md", ".markdown", ".text"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
-_PAGE_MARK = re.compile(r"^\s*(?:<!--\s*page\s*\d+\s*-->|-{2,}\s*(?:第\s*\d+\s*页|page\s*\d+)\s*-{2,})\s*$", re.I)
+_PAGE_MARK = re.compile(r"^\s*(?:<!--\s*page\s*\d+\s*-->|-{2,}\s*(?:第\s*\d+\s*页|page\s*\d+)\s*-{2,})\s*$", re.IGNORECASE)
 _PIPE_SEPARATOR = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
 # pages are nominal for transcripts; a size keeps Page valid without pretending to geometry
 _PAGE_W, _PAGE_H = 595.0, 842.0

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from jixiao.grid import Document
-from jixiao.normalize.confusion import fold_text
 from jixiao.normalize.assemble import build_record
+from jixiao.normalize.confusion import fold_text
 from jixiao.normalize.segment import split_forms
 from jixiao.record import FormRecord
 

@@ -17,9 +17,9 @@ from jixiao.normalize.provenance import prov_of_cell, prov_of_line
 from jixiao.normalize.sections import Block, Sections, find_sections
 from jixiao.normalize.segment import FormSlice
 from jixiao.normalize.table import Row, RowStream, role_of
-from jixiao.text import clean
 from jixiao.normalize.values import parse_date, parse_grade, parse_number, parse_phone, years_in
 from jixiao.record import FormRecord, FormSource
+from jixiao.text import clean
 
 _EXTRA_LABELS = {"problems": "存在问题", "improvements": "改进措施"}
 _NOTE_LINE = re.compile(r"^\s*[-*]?\s*(注|说明|备注|\d{1,2}\s*[.、．])")

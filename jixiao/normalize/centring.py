@@ -11,7 +11,7 @@ what the indicator names suggest; dynamic programming over (label, first row) fi
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 
 HINT_COST = 4.0  # a row whose name points to another group than the one it is put in
 # rows below the label minus rows above it, and what each costs: floor-centring gives 0 or +1
@@ -33,7 +33,7 @@ def centred_groups(
         size = end - start + 1
         return HINT_COST * sum(disagrees(r, k) for r in range(start, end + 1)) + SIZE_COST * size * size
 
-    @lru_cache(maxsize=None)
+    @cache
     def best(k: int, start: int) -> tuple[float, tuple[int, ...]] | None:
         above = labels[k] - start
         if above < 0:

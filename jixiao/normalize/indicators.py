@@ -14,9 +14,9 @@ from jixiao.normalize.matcher import Match, declared_weight, match
 from jixiao.normalize.provenance import prov_of_cell
 from jixiao.normalize.sections import Block
 from jixiao.normalize.table import Row, role_of
-from jixiao.text import clean, is_dash
 from jixiao.normalize.values import compose_quantity, parse_number, parse_quantity
 from jixiao.record import Indicator, Quantity
+from jixiao.text import clean, is_dash
 
 _NUMBERED = re.compile(r"^\s*(?:\d{1,2}\s*[.、．)）]|[(（]\s*\d{1,2}\s*[)）]|[①-⑳]|[一二三四五六七八九十]{1,2}\s*[、.])")
 _SUBTOTAL = re.compile(r"小计|合计")

@@ -14,8 +14,8 @@ from jixiao.normalize.matcher import match
 from jixiao.normalize.provenance import prov_of_cell, prov_of_line
 from jixiao.normalize.sections import key_of
 from jixiao.normalize.table import Row, extent
-from jixiao.text import clean, compact, nfkc, strip_markup
 from jixiao.record import Prov
+from jixiao.text import clean, compact, nfkc, strip_markup
 
 
 @dataclass

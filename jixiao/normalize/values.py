@@ -6,8 +6,8 @@ import datetime as dt
 import re
 
 from jixiao.normalize.confusion import fold_script
-from jixiao.text import clean, compact, is_dash
 from jixiao.record import Op, Quantity
+from jixiao.text import clean, compact, is_dash
 
 # OCR look-alikes of digits, applied only inside a token that is otherwise numeric
 _DIGIT_LOOKALIKES = str.maketrans(

@@ -20,7 +20,7 @@ from jixiao.corpus.corrections import Change, Conflict, correct, undo
 from jixiao.corpus.fields import FieldError
 from jixiao.corpus.store import Corpus
 from jixiao.review.images import page_png
-from jixiao.review.views import Filters, facets, form_view, forms_page, PAGE_SIZE
+from jixiao.review.views import PAGE_SIZE, Filters, facets, form_view, forms_page
 from jixiao.score.rules import RuleSet, load_rules
 
 HERE = Path(__file__).parent

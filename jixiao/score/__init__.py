@@ -37,4 +37,4 @@ def audit(record: FormRecord, rules: RuleSet | None = None) -> AuditResult:
     return AuditResult(record, a.findings, total, grade, a.reported_sum)
 
 
-__all__ = ["AuditResult", "audit", "load_rules", "RuleSet"]
+__all__ = ["AuditResult", "RuleSet", "audit", "load_rules"]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from jixiao.text import compact
 from jixiao.record import Indicator, Quantity
 from jixiao.score.context import fmt, pct
 from jixiao.score.rules import RuleSet
+from jixiao.text import compact
 
 Tier = Literal["achieved", "partial", "failed"]
 TIER_NAMES: dict[str, str] = {"achieved": "达成预期指标", "partial": "部分达成", "failed": "未达成"}

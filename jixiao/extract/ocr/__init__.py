@@ -6,12 +6,12 @@ Importing this package registers both engines; their libraries load only when an
 built, so a missing one raises ``jixiao.errors.OcrUnavailable`` then, not at import.
 """
 
+from jixiao.errors import OcrFailed
 from jixiao.extract.ocr.base import (
     ENGINES,
     LineKind,
     OcrBox,
     OcrEngine,
-    OcrFailed,
     clear_engine_cache,
     engine_options,
     get_engine,

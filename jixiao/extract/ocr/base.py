@@ -27,8 +27,9 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel
 
-from jixiao.errors import OcrUnavailable
-from jixiao.errors import OcrFailed as OcrFailed  # re-exported: engines raise it
+from jixiao.errors import (
+    OcrUnavailable,
+)
 from jixiao.extract.assign import Piece
 
 Image = npt.NDArray[np.uint8]

@@ -23,12 +23,11 @@ from typing import Any, ClassVar, TypedDict
 import cv2
 from pydantic import BaseModel, ConfigDict, Field
 
-from jixiao.errors import OcrUnavailable
+from jixiao.errors import OcrFailed, OcrUnavailable
 from jixiao.extract.ocr.base import (
     Image,
     LineKind,
     OcrBox,
-    OcrFailed,
     Point,
     clean_line,
     register_engine,

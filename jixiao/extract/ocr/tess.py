@@ -30,12 +30,11 @@ import numpy as np
 from PIL import Image as PILImage
 from pydantic import BaseModel, ConfigDict, Field
 
-from jixiao.errors import OcrUnavailable
+from jixiao.errors import OcrFailed, OcrUnavailable
 from jixiao.extract.ocr.base import (
     Image,
     LineKind,
     OcrBox,
-    OcrFailed,
     clean_line,
     register_engine,
     summary,
