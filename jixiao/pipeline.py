@@ -37,10 +37,10 @@ class FileOutcome:
         return self.error is None
 
 
-def read_options(ocr: str = "rapidocr") -> ReadOptions:
+def read_options(ocr: str = "rapidocr", threads: int | None = None) -> ReadOptions:
     """Reading options with the chosen OCR engine for scans (the other breaks ties on numbers)."""
     other = "tesseract" if ocr == "rapidocr" else "rapidocr"
-    return ReadOptions(scan=ScanReadOptions(engine=ocr, tie_breaker=other))
+    return ReadOptions(scan=ScanReadOptions(engine=ocr, tie_breaker=other, threads=threads))
 
 
 def read_forms(path: Path, options: ReadOptions | None = None) -> tuple[Document, list[FormRecord]]:

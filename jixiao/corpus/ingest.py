@@ -3,6 +3,7 @@ Dask cluster), and let this process alone write each result in its own transacti
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -41,6 +42,8 @@ class IngestOptions:
     dask: str | None = None
     rules: str | None = None
     ocr: str = "rapidocr"
+    # OCR threads per worker; None: all cores for one worker, cores / N for a pool of N
+    threads: int | None = None
 
 
 def plan(corpus: Corpus, sources: list[Source], options: IngestOptions,
@@ -68,14 +71,16 @@ def plan(corpus: Corpus, sources: list[Source], options: IngestOptions,
     return jobs, unreadable
 
 
-def run_serial(jobs: list[Job], rules: str | None, ocr: str) -> Iterator[FileResult]:
+def run_serial(jobs: list[Job], rules: str | None, ocr: str, threads: int | None) -> Iterator[FileResult]:
     for source, sha, size in jobs:
-        yield read_source(source, sha, size, rules, ocr)
+        yield read_source(source, sha, size, rules, ocr, threads)
 
 
-def run_pool(jobs: list[Job], rules: str | None, ocr: str, workers: int) -> Iterator[FileResult]:
+def run_pool(jobs: list[Job], rules: str | None, ocr: str, workers: int,
+             threads: int | None) -> Iterator[FileResult]:
+    threads = threads or max(1, (os.cpu_count() or 1) // workers)  # the OCR engine's share of the cores
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(read_source, source, sha, size, rules, ocr) for source, sha, size in jobs]
+        futures = [pool.submit(read_source, source, sha, size, rules, ocr, threads) for source, sha, size in jobs]
         for future in as_completed(futures):
             yield future.result()
 
@@ -94,8 +99,8 @@ def runner(jobs: list[Job], options: IngestOptions) -> Iterator[FileResult]:
     if options.dask:
         return run_dask(jobs, options.rules, options.ocr, options.dask)
     if options.workers > 1 and len(jobs) > 1:
-        return run_pool(jobs, options.rules, options.ocr, options.workers)
-    return run_serial(jobs, options.rules, options.ocr)
+        return run_pool(jobs, options.rules, options.ocr, options.workers, options.threads)
+    return run_serial(jobs, options.rules, options.ocr, options.threads)
 
 
 Progress = Callable[[FileResult], None]

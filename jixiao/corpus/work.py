@@ -12,6 +12,7 @@ from pathlib import Path
 
 from jixiao.corpus.results import FileError, FileResult, FormResult
 from jixiao.errors import InputError, JixiaoError
+from jixiao.extract import ReadOptions
 from jixiao.pipeline import process_file, read_options
 from jixiao.score.rules import RuleSet, load_rules
 
@@ -54,25 +55,25 @@ def _rules(path: str | None) -> RuleSet:
 
 
 def read_source(source: Source, sha: str, size: int, rules_path: str | None = None,
-                ocr: str = "rapidocr") -> FileResult:
+                ocr: str = "rapidocr", threads: int | None = None) -> FileResult:
     """Extract, normalise and audit one file; failures come back as data, never raised."""
     start = time.perf_counter()
     try:
         if source.member is None:
-            return _result(source, sha, size, Path(source.path), rules_path, start, ocr)
+            return _result(source, sha, size, Path(source.path), rules_path, start, read_options(ocr, threads))
         suffix = Path(source.member).suffix
         with tempfile.TemporaryDirectory(prefix="jixiao-") as tmp:
             local = Path(tmp) / f"member{suffix}"
             local.write_bytes(source.read_bytes())
-            return _result(source, sha, size, local, rules_path, start, ocr)
+            return _result(source, sha, size, local, rules_path, start, read_options(ocr, threads))
     except (OSError, zipfile.BadZipFile, JixiaoError) as exc:
         return FileResult(path=source.name, sha256=sha, size=size, seconds=time.perf_counter() - start,
                           error=FileError(kind="unreadable", reason=str(exc)))
 
 
 def _result(source: Source, sha: str, size: int, local: Path, rules_path: str | None, start: float,
-            ocr: str) -> FileResult:
-    outcome = process_file(local, _rules(rules_path), read_options(ocr))
+            options: ReadOptions) -> FileResult:
+    outcome = process_file(local, _rules(rules_path), options)
     if outcome.error is not None:
         return FileResult(path=source.name, sha256=sha, size=size, seconds=time.perf_counter() - start,
                           error=_error(outcome.error))

@@ -63,9 +63,54 @@ def _score(a: np.ndarray, b: np.ndarray) -> float:
     return float((a0 * b0).sum() / denom) if denom else 0.0
 
 
+def despeckled(ink: np.ndarray) -> np.ndarray:
+    """The mark without the scan's specks: components much smaller than its largest stroke go."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats((ink > 0).astype(np.uint8), connectivity=8)
+    if n <= 2:
+        return ink > 0
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    keep = [k + 1 for k, area in enumerate(areas) if area >= max(6, 0.12 * areas.max())]
+    return np.isin(labels, keep)
+
+
+def _underbar(mask: np.ndarray) -> bool | None:
+    """Whether a separate stroke lies under the main one (the bar of ≥ and ≤); None if the
+    strokes run together and only the template can tell."""
+    n, _, stats, centroids = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    if n <= 2:
+        return None
+    order = sorted(range(1, n), key=lambda k: -stats[k, cv2.CC_STAT_AREA])
+    main = stats[order[0]]
+    bottom = main[cv2.CC_STAT_TOP] + main[cv2.CC_STAT_HEIGHT]
+    for k in order[1:]:
+        wide = stats[k, cv2.CC_STAT_WIDTH] >= 0.4 * main[cv2.CC_STAT_WIDTH]
+        if wide and centroids[k][1] >= bottom - 0.15 * main[cv2.CC_STAT_HEIGHT]:
+            return True
+    return False
+
+
+_WITH_BAR = {">": "≥", "<": "≤"}
+_WITHOUT_BAR = {"≥": ">", "≤": "<"}
+
+
 def classify_mark(ink: np.ndarray) -> tuple[str, float] | None:
     """The mark a cell's ink (255 = ink) is, with the match score, or None when it is no clear one."""
-    norm = _normalised(ink > 0)
+    mask = despeckled(ink)
+    found = _by_template(mask)
+    if found is None:
+        return None
+    mark, score, close_pair = found
+    if not close_pair:
+        return mark, score
+    bar = _underbar(mask)  # ≥ against >: the bar beneath decides, when it stands apart
+    if bar is None:
+        return None
+    return (_WITH_BAR.get(mark, mark) if bar else _WITHOUT_BAR.get(mark, mark)), score
+
+
+def _by_template(mask: np.ndarray) -> tuple[str, float, bool] | None:
+    """The best template, its score, and whether it stood close to its pair (≥ / >)."""
+    norm = _normalised(mask)
     if norm is None:
         return None
     best: dict[str, float] = {}
@@ -74,9 +119,12 @@ def classify_mark(ink: np.ndarray) -> tuple[str, float] | None:
     ranked = sorted(best.items(), key=lambda kv: -kv[1])
     if not ranked or ranked[0][1] < MIN_SCORE:
         return None
-    if len(ranked) > 1 and ranked[0][1] - ranked[1][1] < MIN_MARGIN:
+    close = len(ranked) > 1 and ranked[0][1] - ranked[1][1] < MIN_MARGIN
+    # ≥ against > (and ≤ against <) may be close: the bar test settles those pairs
+    pair = {ranked[0][0], ranked[1][0]} in ({">", "≥"}, {"<", "≤"}) if len(ranked) > 1 else False
+    if close and not pair:
         return None
-    return ranked[0]
+    return ranked[0][0], ranked[0][1], bool(close and pair)
 
 
 def is_single_glyph(ink: np.ndarray, text_height_px: float) -> bool:

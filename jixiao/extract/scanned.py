@@ -21,8 +21,8 @@ from pydantic import BaseModel, ConfigDict
 from jixiao.errors import OcrFailed, OcrUnavailable
 from jixiao.extract.assign import assign_text
 from jixiao.extract.base import PageResult, ReadResult
-from jixiao.extract.marks import classify_mark, is_single_glyph
-from jixiao.extract.ocr import get_engine, to_pieces
+from jixiao.extract.marks import MARKS, classify_mark, is_single_glyph
+from jixiao.extract.ocr import OcrEngine, get_engine, to_pieces
 from jixiao.extract.raster import POINTS_PER_INCH, image_frames, render_pdf_page
 from jixiao.extract.scan.structure import ScanPage, page_tables
 from jixiao.grid import Box, Cell, Grid, Page, TextLine
@@ -46,6 +46,9 @@ class ScanReadOptions(BaseModel):
     # the second engine consulted where the two reads of a number disagree
     tie_breaker: str = "tesseract"
     numeric_pass: bool = True
+    # threads the page engine may use; None leaves the engine's own setting (2: this machine's
+    # cores). A pool of N workers gives each cores / N, so that they do not fight for them
+    threads: int | None = None
     min_dpi: float = 150.0
     max_dpi: float = 400.0
 
@@ -71,8 +74,20 @@ def native_dpi(pdf: pdfium.PdfDocument, index: int, default: float = 300.0) -> f
 # ---------------------------------------------------------------- a page
 
 
+def page_engine(options: ScanReadOptions) -> OcrEngine:
+    if options.threads is not None and options.engine == "rapidocr":
+        return get_engine(options.engine, {"intra_op_threads": options.threads})
+    return get_engine(options.engine)
+
+
 def _number_of(text: str) -> str:
     return re.sub(r"[\s，,]", "", text).replace("。", ".")
+
+
+def _rechecked(text: str) -> bool:
+    """Numbers, quantities and one- or two-character cells (units, 个, 项): short reads a whole
+    page pass scores low even when right; a second read from the cell settles them."""
+    return bool(_QUANTITY.match(text)) or 0 < len(text) <= 2
 
 
 def _has_ink(ink: np.ndarray, scan: ScanPage, box: Box) -> bool:
@@ -130,7 +145,7 @@ class _Second:
         if not rest:
             return
         crops = [_padded(_crop(self.scan, c.box)) for c in rest]  # type: ignore[arg-type]
-        reads = get_engine(self.options.engine).read_lines(crops, "text")
+        reads = page_engine(self.options).read_lines(crops, "text")
         for cell, (text, conf) in zip(rest, reads):
             if cell.text.strip():
                 continue
@@ -156,12 +171,15 @@ class _Second:
     def numbers(self, grids: list[Grid]) -> None:
         """Every number read again from its cell alone; where the two reads differ, Tesseract is
         asked too. The page read always stands: the second pass only says how sure it is."""
-        cells = [c for g in grids for c in g.cells if c.box is not None and _QUANTITY.match(c.text.strip())]
+        cells = [c for g in grids for c in g.cells if c.box is not None and _rechecked(c.text.strip())]
+        marks = [c for c in cells if c.text.strip() in MARKS]
+        self._check_marks(marks)
+        cells = [c for c in cells if c.text.strip() not in MARKS]
         if not cells:
             return
         inset = max(2, round(CROP_INSET_POINTS * self.scan.scale))  # clear of the rulings
         crops = [_crop(self.scan, c.box, inset=inset) for c in cells]  # type: ignore[arg-type]
-        again = get_engine(self.options.engine).read_lines(crops, "text")
+        again = page_engine(self.options).read_lines(crops, "text")
         disputed = [k for k, (c, (t, _)) in enumerate(zip(cells, again)) if _number_of(t) != _number_of(c.text)]
         bare = [k for k in disputed if _NUMERIC.match(cells[k].text.strip())]
         third = dict(zip(bare, self._third([crops[k] for k in bare])))
@@ -173,6 +191,17 @@ class _Second:
             else:
                 cell.confidence = min(cell.confidence, DOUBT)
                 cell.raw = f"{cell.raw} | 复核读数 {again[k][0]}".strip(" |")
+
+    def _check_marks(self, cells: list[Cell]) -> None:
+        """A ≥ or ≤ the page read is checked against its shape, not read again: recognisers
+        read lone marks poorly (that is why the shape test exists)."""
+        ink = cv2.subtract(self.scan.prepared.binary, self.scan.table_rulings)
+        for cell in cells:
+            found = classify_mark(_crop_of(ink, self.scan, cell.box))  # type: ignore[arg-type]
+            if found is not None and found[0] == cell.text.strip():
+                cell.confidence = max(cell.confidence, MARK_CONFIDENCE)
+            elif found is not None:
+                cell.confidence = min(cell.confidence, DOUBT)
 
     def _third(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
         if not crops:
@@ -193,8 +222,7 @@ def _to_source(scan: ScanPage, box: Box | None, px_per_point: float) -> Box | No
 def read_scan_page(image: np.ndarray, dpi: float, number: int, options: ScanReadOptions) -> Page:
     """One scanned page into the grid model."""
     scan = page_tables(image, dpi)
-    engine = get_engine(options.engine)
-    boxes = engine.read_page(scan.grey, scan.table_rulings)
+    boxes = page_engine(options).read_page(scan.grey, scan.table_rulings)
     text = assign_text(scan.lattice.tables, to_pieces(boxes, scan.scale), number, strays=scan.strays)
     if options.numeric_pass:
         _Second(scan, options).run(text.grids)
