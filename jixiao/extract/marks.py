@@ -20,10 +20,13 @@ FONTS = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
     "/usr/share/fonts/truetype/arphic/uming.ttc",
+    "/usr/share/fonts/truetype/arphic/ukai.ttc",
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
 )
+# a clear match wins by a small margin; a weaker one (another font's proportions) by a larger one
 MIN_SCORE, MIN_MARGIN = 0.55, 0.08
+WEAK_SCORE, WEAK_MARGIN = 0.45, 0.12
 
 
 def _normalised(ink: np.ndarray) -> np.ndarray | None:
@@ -73,20 +76,33 @@ def despeckled(ink: np.ndarray) -> np.ndarray:
     return np.isin(labels, keep)
 
 
-def _underbar(mask: np.ndarray) -> bool | None:
-    """Whether a separate stroke lies under the main one (the bar of ≥ and ≤); None if the
-    strokes run together and only the template can tell."""
-    n, _, stats, centroids = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
-    if n <= 2:
+def _runs(column: np.ndarray) -> int:
+    """Separate strokes a vertical line through the mark crosses (gaps of a pixel bridged)."""
+    runs, gap, inside = 0, 0, False
+    for on in column:
+        if on:
+            runs += 0 if inside else 1
+            inside, gap = True, 0
+        else:
+            gap += 1
+            inside = inside and gap <= 1
+    return runs
+
+
+def _underbar(mask: np.ndarray, opening_left: bool) -> bool | None:
+    """Whether the mark has the bar of ≥ / ≤: a vertical line through the open side of the
+    chevron crosses two arms, and the bar makes three. None when the lines disagree."""
+    ys, xs = np.nonzero(mask)
+    if len(xs) == 0:
         return None
-    order = sorted(range(1, n), key=lambda k: -stats[k, cv2.CC_STAT_AREA])
-    main = stats[order[0]]
-    bottom = main[cv2.CC_STAT_TOP] + main[cv2.CC_STAT_HEIGHT]
-    for k in order[1:]:
-        wide = stats[k, cv2.CC_STAT_WIDTH] >= 0.4 * main[cv2.CC_STAT_WIDTH]
-        if wide and centroids[k][1] >= bottom - 0.15 * main[cv2.CC_STAT_HEIGHT]:
-            return True
-    return False
+    x0, x1 = xs.min(), xs.max()
+    fractions = (0.2, 0.3, 0.4) if opening_left else (0.6, 0.7, 0.8)
+    counts = [_runs(mask[ys.min(): ys.max() + 1, int(x0 + f * (x1 - x0))]) for f in fractions]
+    if all(c >= 3 for c in counts):
+        return True
+    if all(c == 2 for c in counts):
+        return False
+    return None
 
 
 _WITH_BAR = {">": "≥", "<": "≤"}
@@ -102,7 +118,7 @@ def classify_mark(ink: np.ndarray) -> tuple[str, float] | None:
     mark, score, close_pair = found
     if not close_pair:
         return mark, score
-    bar = _underbar(mask)  # ≥ against >: the bar beneath decides, when it stands apart
+    bar = _underbar(mask, opening_left=mark in (">", "≥"))  # ≥ against >: the bar decides
     if bar is None:
         return None
     return (_WITH_BAR.get(mark, mark) if bar else _WITHOUT_BAR.get(mark, mark)), score
@@ -117,9 +133,10 @@ def _by_template(mask: np.ndarray) -> tuple[str, float, bool] | None:
     for mark, template in templates():
         best[mark] = max(best.get(mark, -1.0), _score(norm, template))
     ranked = sorted(best.items(), key=lambda kv: -kv[1])
-    if not ranked or ranked[0][1] < MIN_SCORE:
+    if not ranked or ranked[0][1] < WEAK_SCORE:
         return None
-    close = len(ranked) > 1 and ranked[0][1] - ranked[1][1] < MIN_MARGIN
+    margin = MIN_MARGIN if ranked[0][1] >= MIN_SCORE else WEAK_MARGIN
+    close = len(ranked) > 1 and ranked[0][1] - ranked[1][1] < margin
     # ≥ against > (and ≤ against <) may be close: the bar test settles those pairs
     pair = {ranked[0][0], ranked[1][0]} in ({">", "≥"}, {"<", "≤"}) if len(ranked) > 1 else False
     if close and not pair:

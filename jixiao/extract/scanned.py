@@ -36,7 +36,9 @@ MIN_EMPTY_READ = 0.3
 UNREAD_INK = 0.3
 GLYPH_POINTS = 12.0
 CROP_INSET_POINTS = 0.8
-MARK_CONFIDENCE = 0.9  # a character of these forms is at most about this tall
+MARK_CONFIDENCE = 0.9
+# what engines print for a lone ≥ ≤ = > <: such a read is checked by shape, never a digit or word
+MARK_MISREADS = frozenset("Vv><=二之Zz乏这冬≥≤")  # a character of these forms is at most about this tall
 
 
 class ScanReadOptions(BaseModel):
@@ -140,7 +142,8 @@ class _Second:
         is too small for the text detector. Recognition alone reads them."""
         ink = cv2.subtract(self.scan.prepared.binary, self.scan.table_rulings)
         cells = [c for g in grids for c in g.cells
-                 if c.box is not None and len(c.text.strip()) <= 1 and not c.dash and _has_ink(ink, self.scan, c.box)]
+                 if c.box is not None and (not c.text.strip() or c.text.strip() in MARK_MISREADS)
+                 and not c.dash and _has_ink(ink, self.scan, c.box)]
         rest = [c for c in cells if not self._mark(c, _crop_of(ink, self.scan, c.box))]  # type: ignore[arg-type]
         if not rest:
             return
