@@ -37,6 +37,7 @@ UNREAD_INK = 0.3
 GLYPH_POINTS = 12.0
 CROP_INSET_POINTS = 0.8
 MARK_CONFIDENCE = 0.9
+SURE = 0.98
 # what engines print for a lone ≥ ≤ = > <: such a read is checked by shape, never a digit or word
 MARK_MISREADS = frozenset("Vv><=二之Zz乏这冬≥≤")  # a character of these forms is at most about this tall
 
@@ -86,10 +87,10 @@ def _number_of(text: str) -> str:
     return re.sub(r"[\s，,]", "", text).replace("。", ".")
 
 
-def _rechecked(text: str) -> bool:
-    """Numbers, quantities and one- or two-character cells (units, 个, 项): short reads a whole
-    page pass scores low even when right; a second read from the cell settles them."""
-    return bool(_QUANTITY.match(text)) or 0 < len(text) <= 2
+def _rechecked(text: str, confidence: float) -> bool:
+    """Every number and quantity; and one- or two-character cells (units, 个, 项) the page pass
+    scored below sure: short reads score low even when right, and a read of the cell settles them."""
+    return bool(_QUANTITY.match(text)) or (0 < len(text) <= 2 and confidence < SURE)
 
 
 def _has_ink(ink: np.ndarray, scan: ScanPage, box: Box) -> bool:
@@ -174,7 +175,7 @@ class _Second:
     def numbers(self, grids: list[Grid]) -> None:
         """Every number read again from its cell alone; where the two reads differ, Tesseract is
         asked too. The page read always stands: the second pass only says how sure it is."""
-        cells = [c for g in grids for c in g.cells if c.box is not None and _rechecked(c.text.strip())]
+        cells = [c for g in grids for c in g.cells if c.box is not None and _rechecked(c.text.strip(), c.confidence)]
         marks = [c for c in cells if c.text.strip() in MARKS]
         self._check_marks(marks)
         cells = [c for c in cells if c.text.strip() not in MARKS]
