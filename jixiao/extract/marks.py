@@ -1,4 +1,4 @@
-"""Lone marks in a cell (≥ ≤ = > < in a 指标性质 column) told apart by their shape.
+"""Lone marks in a cell (≥ ≤ = > < in a 指标性质 column, % in a 度量单位 one) told apart by shape.
 
 Text detectors skip a cell holding a single small mark, and recognisers read a lone '≥' as 'V',
 '>' or '之' (Tesseract has no ≥ at all). The set of marks such a cell can hold is small, so the
@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-MARKS = ("≥", "≤", "=", ">", "<")
+MARKS = ("≥", "≤", "=", ">", "<", "%")
 SIZE = 32
 FONTS = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",

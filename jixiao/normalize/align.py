@@ -30,6 +30,11 @@ UNITS = ("%", "个", "项", "次", "人", "人次", "户", "元", "万元", "亿
          "件", "场", "期", "批", "篇", "册", "张", "辆", "座", "处", "条", "名", "位", "间", "本", "万人", "万件")
 
 
+def is_unit(text: str) -> bool:
+    """A unit of measure as forms print them: 个, 人次, 万元, %, 个工作日, 元/人 …"""
+    return text in UNITS or all(part in UNITS for part in text.split("/") if part)
+
+
 def _is_number(text: str) -> bool:
     """A bare number (a weight, a score): not a numbered name like '1.人员类项目支出'."""
     return bool(_BARE_NUMBER.fullmatch(repair_number_text(text).replace(" ", "")))
@@ -49,7 +54,7 @@ def indicator_fit(role: str, text: str) -> float:
     if role == "nature":
         return 3.0 if parse_op(text) or text in ("定性", "定量") else NEVER
     if role == "measure_unit":
-        return 1.5 if text in UNITS or text.strip("%/") in UNITS else NEVER
+        return 1.5 if is_unit(text) else NEVER
     if role in ("weight", "score"):
         return 2.0 if _is_number(text) and (parse_number(text) or 0) <= 100 else NEVER
     if role in ("target", "actual"):

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from jixiao.grid import Cell
-from jixiao.normalize.align import align, indicator_fit
+from jixiao.normalize.align import align, indicator_fit, is_unit
 from jixiao.normalize.centring import centred_groups
 from jixiao.normalize.decisions import Decisions
 from jixiao.normalize.lexicon import LEVEL1, LEVEL2, LEVEL2_HINTS, LEVEL2_PARENT
@@ -20,6 +20,7 @@ from jixiao.text import clean, is_dash
 
 _NUMBERED = re.compile(r"^\s*(?:\d{1,2}\s*[.、．)）]|[(（]\s*\d{1,2}\s*[)）]|[①-⑳]|[一二三四五六七八九十]{1,2}\s*[、.])")
 _SUBTOTAL = re.compile(r"小计|合计")
+UNKNOWN_UNIT = 0.5
 
 
 @dataclass
@@ -126,8 +127,12 @@ def _indicator(idx: int, cells: dict[str, Cell], block: Block, levels: _Levels) 
         if role in cells:
             ind.prov[role] = prov_of_cell(cells[role])
     if "target" in ind.prov and block.has("nature"):
-        # a target printed over three cells is as sure as the least sure of them
+        # a target printed over three cells is as sure as the least sure of them, and a unit
+        # no form uses ('三' for a '%' the OCR could not see) is no unit at all
         parts = [cells[r].confidence for r in ("nature", "measure_unit") if r in cells]
+        unit = _text(cells, "measure_unit")
+        if unit and not is_dash(unit) and not is_unit(unit):
+            parts.append(UNKNOWN_UNIT)
         ind.prov["target"].confidence = min([ind.prov["target"].confidence, *parts])
     return ind
 
