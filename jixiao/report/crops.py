@@ -14,7 +14,7 @@ from jixiao.extract.raster import RGB, page_image
 from jixiao.grid import Box
 
 CROP_DPI = 110.0
-PAD_X, PAD_Y = 90.0, 28.0  # points of context around the cell: its row and its neighbours
+PAD_Y = 28.0  # points above and below the cell; across, the whole row, so its label shows
 
 
 @lru_cache(maxsize=16)
@@ -31,8 +31,8 @@ def crop_png(path: Path, page: int, box: Box) -> bytes | None:
         return None
     image, scale = rendered
     h, w = image.shape[:2]
-    x0, y0 = max(int((box.x0 - PAD_X) * scale), 0), max(int((box.y0 - PAD_Y) * scale), 0)
-    x1, y1 = min(int((box.x1 + PAD_X) * scale), w), min(int((box.y1 + PAD_Y) * scale), h)
+    x0, y0 = 0, max(int((box.y0 - PAD_Y) * scale), 0)
+    x1, y1 = w, min(int((box.y1 + PAD_Y) * scale), h)
     if x1 <= x0 or y1 <= y0:
         return None
     crop = np.ascontiguousarray(image[y0:y1, x0:x1].copy())
