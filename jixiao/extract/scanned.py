@@ -95,13 +95,9 @@ def _rechecked(text: str, confidence: float) -> bool:
 
 def _has_ink(ink: np.ndarray, scan: ScanPage, box: Box) -> bool:
     """Enough text ink inside the cell, away from its borders, to be a character."""
-    s = scan.scale
-    margin = max(int(2 * s), 3)
-    x0, y0 = int(box.x0 * s) + margin, int(box.y0 * s) + margin
-    x1, y1 = int(box.x1 * s) - margin, int(box.y1 * s) - margin
-    if x1 <= x0 or y1 <= y0:
-        return False
-    return int(np.count_nonzero(ink[y0:y1, x0:x1])) >= max(MIN_INK_PIXELS, 0.004 * (x1 - x0) * (y1 - y0))
+    inside = _crop_of(ink, scan, box)
+    needed = max(MIN_INK_PIXELS, 0.004 * inside.size)
+    return inside.size > 0 and int(np.count_nonzero(inside)) >= needed
 
 
 def _padded(crop: np.ndarray) -> np.ndarray:
@@ -112,19 +108,17 @@ def _padded(crop: np.ndarray) -> np.ndarray:
     return cv2.copyMakeBorder(crop, pad_y, pad_y, pad_x, pad_x, cv2.BORDER_CONSTANT, value=255)
 
 
-def _crop_of(image: np.ndarray, scan: ScanPage, box: Box) -> np.ndarray:
+def _crop_of(image: np.ndarray, scan: ScanPage, box: Box, inset: int | None = None) -> np.ndarray:
+    """The cell's pixels, ``inset`` pixels in from its rulings (by default 2 points' worth)."""
     s = scan.scale
-    margin = max(int(2 * s), 3)
-    x0, y0 = max(int(box.x0 * s) + margin, 0), max(int(box.y0 * s) + margin, 0)
-    x1, y1 = min(int(box.x1 * s) - margin, image.shape[1]), min(int(box.y1 * s) - margin, image.shape[0])
+    inset = max(int(2 * s), 3) if inset is None else inset
+    x0, y0 = max(int(box.x0 * s) + inset, 0), max(int(box.y0 * s) + inset, 0)
+    x1, y1 = min(int(box.x1 * s) - inset, image.shape[1]), min(int(box.y1 * s) - inset, image.shape[0])
     return image[y0:y1, x0:x1] if x1 > x0 and y1 > y0 else np.zeros((0, 0), np.uint8)
 
 
 def _crop(scan: ScanPage, box: Box, inset: int = 2) -> np.ndarray:
-    s, h, w = scan.scale, scan.grey.shape[0], scan.grey.shape[1]
-    x0, y0 = max(int(box.x0 * s) + inset, 0), max(int(box.y0 * s) + inset, 0)
-    x1, y1 = min(int(box.x1 * s) - inset, w), min(int(box.y1 * s) - inset, h)
-    return scan.grey[y0:y1, x0:x1] if x1 > x0 and y1 > y0 else np.zeros((0, 0), np.uint8)
+    return _crop_of(scan.grey, scan, box, inset)
 
 
 @dataclass
