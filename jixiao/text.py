@@ -52,6 +52,3 @@ def is_dash(text: str | None) -> bool:
     t = compact(text)
     return t in DASHES or (len(t) > 1 and set(t) <= {"-", "—", "_", "–", "一"})
 
-
-def is_blank(text: str | None) -> bool:
-    return compact(text) == ""

@@ -76,8 +76,9 @@ def _key(f: Finding) -> tuple[str, str, str]:
     return (f.code, f.target, f.field)
 
 
-def _rerun(corpus: Corpus, form_id: str, rules: RuleSet, before: list[Finding]) -> Change:
-    rec = corrected_record(corpus, form_id)
+def _rerun(corpus: Corpus, form_id: str, rules: RuleSet, before: list[Finding],
+           rec: FormRecord | None = None) -> Change:
+    rec = rec or corrected_record(corpus, form_id)
     result = audit(rec, rules)
     corpus.write_findings(form_id, result.findings)
     counts = [sum(f.severity == s for f in result.findings) for s in ("error", "warning", "info")]
@@ -108,7 +109,8 @@ def correct(corpus: Corpus, form_id: str, field: str, new_value: str, who: str, 
         (next_id,), = corpus.query("SELECT coalesce(max(correction_id), 0) + 1 FROM corrections")[1]
         corpus.query("INSERT INTO corrections VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
                      [next_id, form_id, field, now, new_value.strip(), who or "anonymous", why, _now()])
-        change = _rerun(corpus, form_id, rules, before)
+        apply(rec, field, new_value)
+        change = _rerun(corpus, form_id, rules, before, rec)
         corpus.db.execute("COMMIT")
         return change
     except BaseException:

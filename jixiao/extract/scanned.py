@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import cv2
@@ -128,6 +129,11 @@ class _Second:
     scan: ScanPage
     options: ScanReadOptions
 
+    @cached_property
+    def ink(self) -> np.ndarray:
+        """Text ink alone: the binarised page without the table's rulings (made once a page)."""
+        return cv2.subtract(self.scan.prepared.binary, self.scan.table_rulings)
+
     def run(self, grids: list[Grid]) -> None:
         self.numbers(grids)
         self.empties(grids)
@@ -135,7 +141,7 @@ class _Second:
     def empties(self, grids: list[Grid]) -> None:
         """Cells the page-wide detection left empty though they hold ink: a lone '≥', '%' or digit
         is too small for the text detector. Recognition alone reads them."""
-        ink = cv2.subtract(self.scan.prepared.binary, self.scan.table_rulings)
+        ink = self.ink
         cells = [c for g in grids for c in g.cells
                  if c.box is not None and (not c.text.strip() or c.text.strip() in MARK_MISREADS)
                  and not c.dash and _has_ink(ink, self.scan, c.box)]
@@ -193,7 +199,7 @@ class _Second:
     def _check_marks(self, cells: list[Cell]) -> None:
         """A ≥ or ≤ the page read is checked against its shape, not read again: recognisers
         read lone marks poorly (that is why the shape test exists)."""
-        ink = cv2.subtract(self.scan.prepared.binary, self.scan.table_rulings)
+        ink = self.ink
         for cell in cells:
             found = classify_mark(_crop_of(ink, self.scan, cell.box))  # type: ignore[arg-type]
             if found is not None and found[0] == cell.text.strip():

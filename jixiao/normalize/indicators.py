@@ -80,7 +80,11 @@ def _level(cells: dict[str, Cell], role: str, vocab: dict[str, tuple[str, ...]])
     return (match(printed, vocab) if printed else None), printed
 
 
-def _update_levels(cells: dict[str, Cell], levels: _Levels) -> None:
+Own = tuple[str | None, str | None] | None  # a level label the row wrote itself: canonical, printed
+
+
+def _update_levels(cells: dict[str, Cell], levels: _Levels) -> tuple[Own, Own]:
+    """Carry the level labels forward; return the ones this row wrote itself."""
     m1, p1 = _level(cells, "level1", LEVEL1)
     m2, p2 = _level(cells, "level2", LEVEL2)
     for role, m in (("level1", m1), ("level2", m2)):
@@ -97,6 +101,9 @@ def _update_levels(cells: dict[str, Cell], levels: _Levels) -> None:
             parent = LEVEL2_PARENT.get(m2.canonical or "")
             if parent != levels.level1[0]:
                 levels.level1 = (parent, levels.level1[1] if levels.level1[0] == parent else None)
+    own1 = (m1.canonical, p1) if m1 is not None and m1.ok else None
+    own2 = (m2.canonical, p2) if m2 is not None and m2.ok else None
+    return own1, own2
 
 
 def _quantity(cells: dict[str, Cell], role: str, block: Block) -> Quantity | None:
@@ -154,11 +161,6 @@ class _Seen:
     level2: tuple[str | None, str | None] | None
 
 
-def _own_level(cells: dict[str, Cell], role: str, vocab: dict[str, tuple[str, ...]]) -> tuple[str | None, str | None] | None:
-    m, printed = _level(cells, role, vocab)
-    return (m.canonical, printed) if m is not None and m.ok else None
-
-
 def indicator_rows(blocks: list[Block], decisions: Decisions) -> tuple[list[Indicator], dict[str, float]]:
     """Indicators of every indicator block in order (a continued table may repeat its header);
     level labels carry across blocks and pages."""
@@ -169,10 +171,10 @@ def indicator_rows(blocks: list[Block], decisions: Decisions) -> tuple[list[Indi
     for block in blocks:
         for row in block.rows:
             cells = _by_role(row, block)
-            _update_levels(cells, levels)
+            own1, own2 = _update_levels(cells, levels)
             if _is_content(cells) and _text(cells, "name"):
                 out.append(_indicator(len(out) + 1, cells, block, levels))
-                seen.append(_Seen(row.grid_index, _own_level(cells, "level1", LEVEL1), _own_level(cells, "level2", LEVEL2)))
+                seen.append(_Seen(row.grid_index, own1, own2))
                 spans_known = spans_known and _spans_known(row)
     if not spans_known:
         _regroup(out, seen)

@@ -91,7 +91,3 @@ def match(text: str | None, vocab: Vocabulary, accept: float = ACCEPT) -> Match:
         return Match(None, top_score, variant, top, top_score)
     return Match(top, top_score, variant, runner, runner_score)
 
-
-def is_label(text: str | None, vocab: Vocabulary, canonical: str, accept: float = ACCEPT) -> bool:
-    m = match(text, vocab, accept)
-    return m.canonical == canonical
