@@ -29,7 +29,7 @@ truth: $(STAMP)
 	$(BIN)/python -m fixtures.generate
 
 demo: $(STAMP)
-	$(BIN)/python -m fixtures.build --out $(OUT) --only qiannan-2024-dept --no-scans
+	$(BIN)/python -m fixtures.build --out $(OUT) --only qiannan-2024-dept --no-scans --no-browser
 	$(BIN)/jixiao audit $(OUT)/pdf/qiannan-2024-dept.pdf --html report.html --json findings.json --xlsx findings.xlsx
 	@echo "report: $(CURDIR)/report.html"
 
@@ -51,5 +51,5 @@ clean:
 
 # the review app's form page for the bundled Qiannan form, screenshotted for the README
 demo-review: $(STAMP)
-	$(BIN)/python -m fixtures.build --out $(OUT) --only qiannan-2024-dept --no-scans
+	$(BIN)/python -m fixtures.build --out $(OUT) --only qiannan-2024-dept --no-scans --no-browser
 	$(BIN)/python scripts/demo_review.py $(OUT)/pdf/qiannan-2024-dept.pdf docs/review-qiannan.png

@@ -11,13 +11,23 @@ _SPACE_NEAR_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[\w(（])|(?<=[\w)）%.:,])\s
 _HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?>")
 _MULTISPACE = re.compile(r"\s+")
 
+# CJK Radicals Supplement code points that PDF fonts (Source Han / Noto CJK among them) put in
+# their ToUnicode maps for ordinary characters: '部⻔' for 部门, '⼈⺠' for 人民. NFKC folds the
+# Kangxi radicals but not these; the targets are Unicode's EquivalentUnifiedIdeograph.txt.
+# Also the few traditional code points that simplified-Chinese fonts draw with the glyph of the
+# simplified character (戶 and 户 are one glyph), so a ToUnicode map may name either.
+_RADICALS = str.maketrans(
+    "⺁⺄⺅⺆⺇⺉⺊⺋⺌⺍⺎⺏⺐⺒⺓⺔⺖⺗⺘⺙⺛⺝⺞⺟⺠⺡⺢⺣⺤⺦⺧⺨⺩⺪⺫⺬⺭⺮⺯⺰⺱⺲⺳⺴⺵⺶⺷⺸⺹⺺⺻⺼⺽⺾⺿⻀⻁⻂⻃⻄⻅⻆⻈⻉⻊⻋⻌⻍⻎⻏⻐⻑⻒⻓⻔⻖⻗⻘⻙⻚⻛⻜⻝⻟⻠⻢⻣⻤⻥⻦⻧⻨⻩⻪⻫⻬⻭⻮⻯⻰⻱⻲⻳戶戸內呂",
+    "厂乙亻冂几刂卜㔾小小兀尣尢巳幺彑忄心扌攵旡月歺母民氵氺灬爫丬牛犭王疋目示礻竹糸纟罓罒网网网羊羊羋耂肀聿肉臼艹艹艹虎衤覀西见角讠贝足车辶辶辶阝钅長镸长门阝雨青韦页风飞食飠饣马骨鬼鱼鸟卤麦黄黾斉齐歯齿竜龙龜亀龟户户内吕",
+)
+
 DASHES = frozenset({"—", "–", "-", "－", "―", "_", "一", "/", "／", "--", "——", "…", "无", "\\"})
 
 
 def nfkc(text: str) -> str:
     # NFKC folds full-width digits, letters and punctuation (（）：，％) to ASCII, so that a form
-    # typed in full-width and its OCR read the same.
-    return unicodedata.normalize("NFKC", text)
+    # typed in full-width and its OCR read the same; radical code points become the characters.
+    return unicodedata.normalize("NFKC", text).translate(_RADICALS)
 
 
 def strip_markup(text: str) -> str:
@@ -40,6 +50,13 @@ def clean(text: str | None) -> str:
     text = _SPACE_BETWEEN_CJK.sub("", text)
     text = _SPACE_NEAR_CJK.sub("", text)
     return text
+
+
+def wrap_separator(before: str, after: str) -> str:
+    """What goes between two wrapped lines: a space only inside Latin text (``ISO`` / ``9001``,
+    ``word`` / ``wrap``); CJK and numbers cut by a narrow column join with nothing."""
+    latin = before.isascii() and before.isalnum() and after.isascii() and after.isalnum()
+    return " " if latin and not (before.isdigit() and after.isdigit()) else ""
 
 
 def compact(text: str | None) -> str:

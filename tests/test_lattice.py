@@ -159,6 +159,21 @@ def test_open_side_gets_an_edge() -> None:
     assert len(table.cells) == 6
 
 
+def test_row_cut_by_a_page_break_is_kept() -> None:
+    # the page ends inside the last row: no closing rule, only the borders and the dividers of
+    # that row run on to the cut (the rows above have more columns)
+    segments = [Segment(0, y, 150, y) for y in (0, 20, 40)]
+    segments += [Segment(x, 0, x, 40) for x in (50, 100)] + [Segment(x, 0, x, 70) for x in (0, 75, 150)]
+    table = find_tables(segments).tables[0]
+    assert table.row_edges == [0, 20, 40, 70]
+    assert spans(find_tables(segments))[-2:] == [(2, 0, 1, 2), (2, 2, 1, 2)]
+
+
+def test_one_long_divider_is_not_an_open_side() -> None:
+    segments = full_grid([0, 50, 100, 150], [0, 20, 40]) + [Segment(50, 40, 50, 80)]
+    assert find_tables(segments).tables[0].row_edges == [0, 20, 40]
+
+
 def test_diagonal_header_slash_is_ignored() -> None:
     segments = full_grid([0, 60, 120], [0, 30, 60]) + [Segment(0, 0, 60, 30)]
     table = find_tables(segments).tables[0]

@@ -70,3 +70,10 @@ def test_phone_and_grade() -> None:
     assert parse_grade("为企业群众提供服务质量最优的政务服务") is None
     assert parse_grade("综合评定等级为“良”，得分85分") == "良"
     assert parse_grade("自评等级：中") == "中"
+
+
+def test_radical_code_points_from_pdf_fonts_are_characters() -> None:
+    from jixiao.text import clean
+
+    # '部⻔' (U+2ED4), '⼈⺠' (Kangxi U+2F08, supplement U+2EA0), '门戶' (shared glyph)
+    assert clean("部⻔ ⼈⺠ ⻓效 门戶") == "部门人民长效门户"

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict
 
 from jixiao.extract.lattice import CellLocator, Segment, Table
 from jixiao.grid import Box, Cell, Grid, TextLine
+from jixiao.text import wrap_separator
 
 # where a piece went: (table index, cell index), or None for the page's loose text
 Where = tuple[int, int] | None
@@ -94,13 +95,6 @@ class PageText:
 def is_wide(ch: str) -> bool:
     """CJK ideographs, kana, hangul, full-width forms and CJK punctuation."""
     return unicodedata.east_asian_width(ch) in ("W", "F")
-
-
-def _wrap_separator(before: str, after: str) -> str:
-    """What goes between two wrapped lines: a space only inside Latin text (``ISO`` / ``9001``,
-    ``word`` / ``wrap``); CJK and numbers cut by a narrow column join with nothing."""
-    latin = before.isascii() and before.isalnum() and after.isascii() and after.isalnum()
-    return " " if latin and not (before.isdigit() and after.isdigit()) else ""
 
 
 # ---------------------------------------------------------------- placing pieces
@@ -232,7 +226,7 @@ def join_text(pieces: Sequence[Piece], options: TextOptions) -> tuple[str, str]:
         line_text, line_raw = join_line(line, options)
         if not line_text:
             continue
-        text += _wrap_separator(text[-1], line_text[0]) if text else ""
+        text += wrap_separator(text[-1], line_text[0]) if text else ""
         text += line_text
         raw.append(line_raw)
     return text, "\n".join(raw)

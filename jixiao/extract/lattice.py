@@ -280,23 +280,37 @@ def _axis(lines: FloatArray, options: LatticeOptions) -> _Axis:
 
 
 def _open_sides(axis: _Axis, across: _Axis, options: LatticeOptions) -> None:
-    """Add an edge where at least half of the crossing rulings run on past the last edge.
+    """Add an edge where the crossing rulings run on past the last edge: at least half of them,
+    or the two outermost (the table's borders).
 
     A table drawn without its left border still has its horizontal rulings ending where the
-    border would be; without this the first column would fall outside the table. Overshoots of a
-    few points stay below ``open_side_min`` and add nothing.
+    border would be; without this the first column would fall outside the table. A table cut by
+    a page break has no closing rule, but its borders and the dividers of the cut row run on to
+    the cut: without this the cut row would be lost. Overshoots of a few points stay below
+    ``open_side_min`` and add nothing.
     """
-    if not axis.edges or not across.spans:
+    spans = [s for s in across.spans if s]
+    if not axis.edges or not spans:
         return
-    starts = [spans[0][0] for spans in across.spans if spans]
-    ends = [spans[-1][1] for spans in across.spans if spans]
-    low, high = float(np.median(starts)), float(np.median(ends))
-    if axis.edges[0] - low >= options.open_side_min:
+    starts = [s[0][0] for s in spans]
+    ends = [-s[-1][1] for s in spans]  # negated, so both sides are 'further below the edge'
+    low = _open_side(starts, axis.edges[0], options.open_side_min)
+    high = _open_side(ends, -axis.edges[-1], options.open_side_min)
+    if low is not None:
         axis.edges.insert(0, low)
         axis.spans.insert(0, [])
-    if high - axis.edges[-1] >= options.open_side_min:
-        axis.edges.append(high)
+    if high is not None:
+        axis.edges.append(-high)
         axis.spans.append([])
+
+
+def _open_side(reach: list[float], edge: float, min_gap: float) -> float | None:
+    """Where an open side lies, given how far each crossing ruling reaches (outermost first and
+    last), or None if the rulings stop at the edge."""
+    past = [r for r in reach if edge - r >= min_gap]
+    if len(past) * 2 >= len(reach) or (len(reach) >= 2 and edge - max(reach[0], reach[-1]) >= min_gap):
+        return float(np.median(past))
+    return None
 
 
 # ---------------------------------------------------------------- merging atomic cells

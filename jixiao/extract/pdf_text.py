@@ -11,6 +11,7 @@ damaged file.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,6 +32,11 @@ from jixiao.extract.assign import Piece, TextOptions, assign_text
 from jixiao.extract.base import PageResult, ReadLimits, ReadResult
 from jixiao.extract.lattice import LatticeOptions, Segment, find_tables
 from jixiao.grid import Page
+
+# pdfminer logs a warning per glyph for fonts with odd descriptors ("Could not get FontBBox"),
+# thousands per browser-printed page; the text still comes out, and the user needs one line
+# per file, not a flood.
+logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
 PdfObject = dict[str, Any]  # pdfplumber's own object type
 

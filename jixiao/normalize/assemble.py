@@ -13,10 +13,11 @@ from jixiao.normalize.keyvalues import KeyValue, line_pairs, row_pairs
 from jixiao.normalize.lexicon import DEPARTMENT_TITLE_WORDS, PROJECT_TITLE_WORDS
 from jixiao.normalize.matcher import label_key
 from jixiao.normalize.names import complete_unit_name
+from jixiao.normalize.pagebreak import row_stream
 from jixiao.normalize.provenance import prov_of_cell, prov_of_line
 from jixiao.normalize.sections import Block, Sections, find_sections
 from jixiao.normalize.segment import FormSlice
-from jixiao.normalize.table import Row, RowStream, role_of
+from jixiao.normalize.table import Row, role_of
 from jixiao.normalize.values import parse_date, parse_grade, parse_number, parse_phone, years_in
 from jixiao.record import FormRecord, FormSource
 from jixiao.text import clean
@@ -29,7 +30,7 @@ def build_record(doc: Document, form: FormSlice, index: int) -> FormRecord:
     rec = FormRecord(
         source=FormSource(file=doc.source.file, sha256=doc.source.sha256, pages=form.pages, index=index)
     )
-    sections = find_sections(RowStream.from_grids(form.grids))
+    sections = find_sections(row_stream(form.grids))
     decisions = Decisions()
     _headers(sections, decisions)
     _title(rec, form)

@@ -101,6 +101,11 @@ def _update_levels(cells: dict[str, Cell], levels: _Levels) -> tuple[Own, Own]:
             parent = LEVEL2_PARENT.get(m2.canonical or "")
             if parent != levels.level1[0]:
                 levels.level1 = (parent, levels.level1[1] if levels.level1[0] == parent else None)
+    elif m1 is not None and m1.ok and LEVEL2_PARENT.get(levels.level2[0] or "") != m1.canonical:
+        # a new 一级指标 whose 二级 label could not be read: the one carried from the block above
+        # belongs to another 一级指标; 满意度 has a single 二级指标, the others stay unknown
+        children = [c for c, parent in LEVEL2_PARENT.items() if parent == m1.canonical]
+        levels.level2 = (children[0], None) if len(children) == 1 else (None, None)
     own1 = (m1.canonical, p1) if m1 is not None and m1.ok else None
     own2 = (m2.canonical, p2) if m2 is not None and m2.ok else None
     return own1, own2
@@ -148,8 +153,11 @@ def _reason(text: str) -> str | None:
     return None if not text or is_dash(text) else text
 
 
-def _is_content(cells: dict[str, Cell]) -> bool:
-    return any(_text(cells, r) for r in ("name", "target", "actual", "weight", "score"))
+def _is_content(cells: dict[str, Cell], row: Row) -> bool:
+    """The row writes an indicator of its own: a row under the tail of a row-spanning one (a
+    label cut by a page break, say) only repeats the cells it sits under."""
+    own = [cells[r] for r in ("name", "target", "actual", "weight", "score") if _text(cells, r)]
+    return any(c.row == row.index for c in own)
 
 
 @dataclass
@@ -172,7 +180,7 @@ def indicator_rows(blocks: list[Block], decisions: Decisions) -> tuple[list[Indi
         for row in block.rows:
             cells = _by_role(row, block)
             own1, own2 = _update_levels(cells, levels)
-            if _is_content(cells) and _text(cells, "name"):
+            if _is_content(cells, row) and _text(cells, "name"):
                 out.append(_indicator(len(out) + 1, cells, block, levels))
                 seen.append(_Seen(row.grid_index, own1, own2))
                 spans_known = spans_known and _spans_known(row)

@@ -139,10 +139,15 @@ def _first_key(row: Row) -> str | None:
 
 
 def _is_total(row: Row) -> bool:
-    return any(
-        len(label_key(c.text)) <= 4 and match(c.text, {"total": BLOCKS["total"]}, 85).ok
-        for c in row.starting
-    )
+    return any(_is_total_label(label_key(c.text)) for c in row.starting)
+
+
+def _is_total_label(key: str) -> bool:
+    # '总分' with a stray character or two (text spilled from the cell above, a seal's edge)
+    # is still the 总分 row; '合计' is not tested this way, since '项目支出合计' is a subtotal
+    if len(key) <= 4 and match(key, {"total": BLOCKS["total"]}, 85).ok:
+        return True
+    return len(key) <= 6 and ("总分" in key or "总得分" in key)
 
 
 def _is_goal_line(row: Row) -> bool:

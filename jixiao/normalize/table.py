@@ -55,15 +55,9 @@ class Row:
 class RowStream:
     rows: list[Row] = field(default_factory=list)
 
-    @classmethod
-    def from_grids(cls, grids: list[Grid]) -> RowStream:
-        rows: list[Row] = []
-        for gi, grid in enumerate(grids):
-            rows.extend(_grid_rows(gi, grid))
-        return cls(rows)
 
 
-def _grid_rows(gi: int, grid: Grid) -> list[Row]:
+def grid_rows(gi: int, grid: Grid) -> list[Row]:
     covering: list[list[Cell]] = [[] for _ in range(grid.n_rows)]
     for cell in grid.cells:
         for r in range(cell.row, min(cell.row + cell.row_span, grid.n_rows)):
