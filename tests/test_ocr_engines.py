@@ -406,3 +406,18 @@ def test_missing_tesserocr_names_what_to_install(monkeypatch: pytest.MonkeyPatch
     engine = TesseractEngine(TesseractOptions())  # not cached: a fresh API dictionary
     with pytest.raises(OcrUnavailable, match="pip install tesserocr"):
         engine.read_lines([np.full((20, 40), 255, np.uint8)], "numeric")
+
+
+@pytest.mark.slow
+def test_readability_check_tells_upright_from_turned(text_pdfs: dict[str, Path]) -> None:
+    """The OCR check orient asks on a close call scores an upright page well above it turned."""
+    from jixiao.extract.raster import render_pdf_page
+    from jixiao.extract.scan.readable import readability_check
+
+    engine = get_engine("rapidocr")
+    grey = render_pdf_page(text_pdfs["gen-02-sichuan_project"], 1, 200).mean(axis=2).astype(np.uint8)
+    check = readability_check(lambda crops: engine.read_lines(crops, "text"), 200)
+    upright = check(grey)
+    assert upright > 0.8
+    assert check(np.ascontiguousarray(grey[::-1, ::-1])) < upright - 0.3
+    assert check(np.ascontiguousarray(np.rot90(grey))) < upright - 0.3

@@ -25,6 +25,7 @@ from jixiao.extract.base import PageResult, ReadResult
 from jixiao.extract.marks import MARKS, classify_mark, is_single_glyph
 from jixiao.extract.ocr import OcrEngine, get_engine, to_pieces
 from jixiao.extract.raster import POINTS_PER_INCH, image_frames, render_pdf_page
+from jixiao.extract.scan.readable import readability_check
 from jixiao.extract.scan.structure import ScanPage, page_tables
 from jixiao.grid import Box, Cell, Grid, Page, TextLine
 
@@ -225,8 +226,10 @@ def _to_source(scan: ScanPage, box: Box | None, px_per_point: float) -> Box | No
 
 def read_scan_page(image: np.ndarray, dpi: float, number: int, options: ScanReadOptions) -> Page:
     """One scanned page into the grid model."""
-    scan = page_tables(image, dpi)
-    boxes = page_engine(options).read_page(scan.grey, scan.table_rulings)
+    engine = page_engine(options)
+    check = readability_check(lambda crops: engine.read_lines(crops, "text"), dpi)
+    scan = page_tables(image, dpi, check=check)
+    boxes = engine.read_page(scan.grey, scan.table_rulings)
     text = assign_text(scan.lattice.tables, to_pieces(boxes, scan.scale), number, strays=scan.strays)
     if options.numeric_pass:
         _Second(scan, options).run(text.grids)

@@ -19,7 +19,7 @@ settles pages where the votes are close.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -64,7 +64,7 @@ class OrientOptions(BaseModel):
     top_heavy_votes: float = 3.0
     # pseudo-votes for neither side in the upside-down test (its votes are counts of lines)
     flip_prior: float = 3.0
-    # below this share the page is asked of the OCR check, if there is one
+    # below this share, or when a turn is proposed, the page is asked of the OCR check
     ask_below: float = 0.5
 
 
@@ -147,12 +147,15 @@ def _asked(
     options: OrientOptions,
     grey: Image | None,
     check: OrientationCheck | None,
-    turned: Callable[[Image], Image],
+    turned: Sequence[Callable[[Image], Image]],
 ) -> Votes:
-    """The OCR check's verdict on a close call: the page as it is against ``turned(page)``."""
-    if check is None or grey is None or abs(votes.margin) >= options.ask_below:
+    """The OCR check's verdict on a close call, and on every turn the geometry proposes: the page
+    as it is against the best of its ``turned`` versions. Most pages come the right way up, and a
+    layout the cues were not made for (cells drawn as separate boxes, text set tight against the
+    right border) can outvote them; turning an upright page costs the whole page."""
+    if check is None or grey is None or (abs(votes.margin) >= options.ask_below and not votes.turn):
         return votes
-    up, down = check(grey), check(turned(grey))
+    up, down = check(grey), max(check(turn(grey)) for turn in turned)
     return Votes(up, down, votes.margin, down > up, by_check=True)
 
 
@@ -174,7 +177,10 @@ def quarter_votes(
     upright = float(across[:, cv2.CC_STAT_WIDTH].sum())
     turned = float(down[:, cv2.CC_STAT_HEIGHT].sum())
     votes = _votes(upright, turned, options.quarter_margin, 0.0)
-    return _asked(votes, options, grey, check, lambda g: np.ascontiguousarray(np.rot90(g, -1)))
+    # a sideways page turned a quarter may still be upside down (the next test's business), so
+    # the check compares it with both quarter turns
+    quarters = (lambda g: np.ascontiguousarray(np.rot90(g, -1)), lambda g: np.ascontiguousarray(np.rot90(g, 1)))
+    return _asked(votes, options, grey, check, quarters)
 
 
 # ---------------------------------------------------------------- upside down
@@ -282,4 +288,4 @@ def flip_votes(
     left, right = ragged_votes(small, dpi, options)
     top, bottom = top_heavy_votes(small, options.top_heavy_votes)
     votes = _votes(left + top, right + bottom, options.flip_margin, options.flip_prior)
-    return _asked(votes, options, grey, check, lambda g: np.ascontiguousarray(g[::-1, ::-1]))
+    return _asked(votes, options, grey, check, (lambda g: np.ascontiguousarray(g[::-1, ::-1]),))
