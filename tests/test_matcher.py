@@ -31,3 +31,17 @@ def test_declared_weight() -> None:
     assert declared_weight("产出指标(50分)") == 50
     assert declared_weight("效益指标（30分）") == 30
     assert declared_weight("满意度指标") is None
+
+
+def test_header_that_ties_two_roles_takes_the_free_one() -> None:
+    """'级指标' (一级指标 with the 一 lost) is as near 一级 as 三级指标; 三级指标 is printed too."""
+    from jixiao.grid import Cell
+    from jixiao.normalize.sections import header_cols
+    from jixiao.normalize.table import Row
+
+    texts = ["级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"]
+    row = Row(0, 0, [Cell(row=0, col=i, page=1, text=t) for i, t in enumerate(texts)])
+    assert [c.role for c in header_cols(row, INDICATOR_COLUMNS)] == [
+        "level1", "level2", "name", "target", "actual", "weight", "score"]
+    repeated = Row(0, 0, [Cell(row=0, col=i, page=1, text=t) for i, t in enumerate(["三级指标", "分值", "分值", "得分"])])
+    assert [c.role for c in header_cols(repeated, INDICATOR_COLUMNS)] == ["name", "weight", "weight", "score"]

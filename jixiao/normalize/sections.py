@@ -76,7 +76,25 @@ def header_cols(row: Row, vocab: Vocabulary) -> list[HeaderCol]:
             ext = Extent(extent(cells[i]).a, extent(cells[end]).b)
             cols.append(HeaderCol(m.canonical or "", ext, cells[i], m))
         i = end + 1
-    return cols
+    return _settle_ties(cols, vocab)
+
+
+def _settle_ties(cols: list[HeaderCol], vocab: Vocabulary) -> list[HeaderCol]:
+    """A header that matched two roles about equally ('级指标', an OCR's 一级指标 without its 一:
+    一级, 二级 and 三级指标 alike) and lost its role to a clearer header of the row takes the best
+    role nobody claimed. A clear match keeps its role even when repeated (a header split in two)."""
+    best: dict[str, float] = {}
+    for col in cols:
+        best[col.role] = max(best.get(col.role, 0.0), col.match.score)
+    out = []
+    for col in cols:
+        if col.match.doubtful and col.match.score < best[col.role]:
+            free = {k: v for k, v in vocab.items() if k not in best}
+            m = match(col.cell.text, free) if free else col.match
+            if m.ok:
+                col = HeaderCol(m.canonical or "", col.extent, col.cell, m)
+        out.append(col)
+    return out
 
 
 def _widest_label(cells: list[Cell], start: int, vocab: Vocabulary) -> tuple[int, Match]:

@@ -148,12 +148,13 @@ def _asked(
     grey: Image | None,
     check: OrientationCheck | None,
     turned: Sequence[Callable[[Image], Image]],
+    always: bool = False,
 ) -> Votes:
     """The OCR check's verdict on a close call, and on every turn the geometry proposes: the page
     as it is against the best of its ``turned`` versions. Most pages come the right way up, and a
     layout the cues were not made for (cells drawn as separate boxes, text set tight against the
     right border) can outvote them; turning an upright page costs the whole page."""
-    if check is None or grey is None or (abs(votes.margin) >= options.ask_below and not votes.turn):
+    if check is None or grey is None or (abs(votes.margin) >= options.ask_below and not votes.turn and not always):
         return votes
     up, down = check(grey), max(check(turn(grey)) for turn in turned)
     return Votes(up, down, votes.margin, down > up, by_check=True)
@@ -280,12 +281,15 @@ def flip_votes(
     options: OrientOptions,
     grey: Image | None = None,
     check: OrientationCheck | None = None,
+    sideways: bool = False,
 ) -> Votes:
     """Whether the (level, text-across) page is upside down.
 
     ``small`` is the reduced binary page (``reduced``) at ``dpi``. When the vote is close and
-    an OCR ``check`` is given, it scores ``grey`` (the full page) both ways up and decides."""
+    an OCR ``check`` is given, it scores ``grey`` (the full page) both ways up and decides. A page
+    that came ``sideways`` (just given a quarter turn) is as likely 90 as 270 degrees off, so the
+    check, when there is one, always decides."""
     left, right = ragged_votes(small, dpi, options)
     top, bottom = top_heavy_votes(small, options.top_heavy_votes)
     votes = _votes(left + top, right + bottom, options.flip_margin, options.flip_prior)
-    return _asked(votes, options, grey, check, (lambda g: np.ascontiguousarray(g[::-1, ::-1]),))
+    return _asked(votes, options, grey, check, (lambda g: np.ascontiguousarray(g[::-1, ::-1]),), sideways)

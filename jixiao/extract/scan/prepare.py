@@ -447,7 +447,7 @@ def prepare_page(
     skew = _level(work, dpi, options) if options.deskew.enabled else 0.0
     clock.lap("deskew")
     if options.orient.enabled:
-        flip = flip_votes(work.small, small_dpi, options.orient, work.flat, check)
+        flip = flip_votes(work.small, small_dpi, options.orient, work.flat, check, sideways=rotation == 90)
         if flip.turn:
             work.turn(180)
             rotation = (rotation + 180) % 360
