@@ -13,6 +13,7 @@ from rich.table import Table
 
 from jixiao.cli_corpus import corpus_app
 from jixiao.errors import JixiaoError
+from jixiao.extract.pageset import group_pages
 from jixiao.pipeline import FileOutcome, process_file, read_options
 from jixiao.report.explain import explain_table
 from jixiao.report.html import write_html
@@ -70,7 +71,7 @@ def _rules(path: Path | None) -> RuleSet:
 def _run(files: list[Path], rules: RuleSet, ocr: Engine = Engine.rapidocr) -> list[FileOutcome]:
     outcomes = []
     options = read_options(ocr.value)
-    for path in files:
+    for path in group_pages(files):
         outcome = process_file(path, rules, options)
         if outcome.error is not None:
             _fail(f"{outcome.error.file}: {outcome.error.reason}")

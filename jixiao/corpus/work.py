@@ -13,6 +13,7 @@ from pathlib import Path
 from jixiao.corpus.results import FileError, FileResult, FormResult
 from jixiao.errors import InputError, JixiaoError
 from jixiao.extract import ReadOptions
+from jixiao.extract.pageset import group_pages, members
 from jixiao.pipeline import process_file, read_options
 from jixiao.score.rules import RuleSet, load_rules
 
@@ -42,10 +43,11 @@ def sha256_of(source: Source) -> tuple[str, int]:
         data = source.read_bytes()
         return hashlib.sha256(data).hexdigest(), len(data)
     digest, size = hashlib.sha256(), 0
-    with open(source.path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-            size += len(block)
+    for member in members(Path(source.path)):  # a page set: its page files one after another
+        with open(member, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+                size += len(block)
     return digest.hexdigest(), size
 
 
@@ -97,8 +99,8 @@ def _error(exc: InputError) -> FileError:
 def discover(paths: list[Path]) -> list[Source]:
     """Every readable file under the given paths, zip members included, in a stable order."""
     found: list[Source] = []
-    for path in paths:
-        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    for path in group_pages(paths):  # page images named one by one are grouped as in a folder
+        files = group_pages(sorted(p for p in path.rglob("*") if p.is_file())) if path.is_dir() else [path]
         for f in files:
             found.extend(_expand(f, explicit=not path.is_dir()))
     return found

@@ -23,6 +23,7 @@ from jixiao.extract.base import (
     ReadResult,
     page_list,
 )
+from jixiao.extract.pageset import members, set_files
 from jixiao.extract.pdf_text import PdfTextOptions, read_pdf
 from jixiao.extract.scanned import ScanReadOptions, read_image_file, read_pdf_pages
 from jixiao.extract.transcript import HTML_SUFFIXES, TEXT_SUFFIXES, read_transcript
@@ -132,10 +133,12 @@ def _read_head(path: Path) -> bytes:
 
 
 def sha256_of(path: Path) -> str:
+    """Of the file's bytes; of a page set, of its page files' bytes one after another."""
     digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
+    for member in members(path):
+        with member.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
     return digest.hexdigest()
 
 
@@ -212,6 +215,18 @@ def _fill_ocr_pages(path: Path, result: ReadResult, options: ReadOptions) -> Non
         )
 
 
+def _read_page_set(files: list[Path], options: ReadOptions) -> ReadResult:
+    """Page images filed one per file (see ``pageset``), read as the pages of one document."""
+    pages: list[PageResult] = []
+    for f in files:
+        kind = sniff(f)
+        if kind not in ("png", "jpeg", "tiff"):
+            raise UnsupportedFile(f, f"a {kind} file among the page images of one document")
+        _check_size(f, options.limits)
+        pages.extend(read_image_file(f, options.scan, first=len(pages) + 1).pages)
+    return ReadResult(kind="image", pages=pages)
+
+
 class ExtractResult(BaseModel):
     """The document and, per page, how it was read (text, needs_ocr, blank) and why."""
 
@@ -224,10 +239,14 @@ def extract_document(path: Path, options: ReadOptions | None = None) -> ExtractR
     """Read a PDF or image into the grid model, with each page's status."""
     options = options or ReadOptions()
     path = Path(path)
-    kind = sniff(path)
-    _check_size(path, options.limits)
-    result = READERS[kind](path, options)
-    _fill_ocr_pages(path, result, options)
+    files = set_files(path)
+    if files is not None:
+        result = _read_page_set(files, options)
+    else:
+        kind = sniff(path)
+        _check_size(path, options.limits)
+        result = READERS[kind](path, options)
+        _fill_ocr_pages(path, result, options)
     source = SourceInfo(
         file=str(path), sha256=sha256_of(path), kind=result.kind, n_pages=len(result.pages)
     )

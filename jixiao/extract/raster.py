@@ -13,6 +13,7 @@ import pypdfium2 as pdfium
 from PIL import Image, ImageSequence
 
 from jixiao.errors import CorruptFile
+from jixiao.extract.pageset import set_files
 
 RGB = npt.NDArray[np.uint8]
 POINTS_PER_INCH = 72.0
@@ -52,6 +53,10 @@ def _dpi_of(frame: Image.Image) -> float:
 
 def page_image(path: Path, page_number: int, dpi: float = 150.0) -> tuple[RGB, float]:
     """A page's pixels and how many pixels there are per PDF point (to map boxes onto them)."""
+    files = set_files(path)
+    if files is not None:  # a page set: its page files' frames, one after another
+        image, native = [frame for f in files for frame in image_frames(f)][page_number - 1]
+        return image, native / POINTS_PER_INCH
     with open(path, "rb") as fh:
         is_pdf = b"%PDF" in fh.read(1024)
     if is_pdf:

@@ -246,9 +246,10 @@ def read_scan_page(image: np.ndarray, dpi: float, number: int, options: ScanRead
 # ---------------------------------------------------------------- files
 
 
-def read_image_file(path: Path, options: ScanReadOptions) -> ReadResult:
+def read_image_file(path: Path, options: ScanReadOptions, first: int = 1) -> ReadResult:
+    """Every frame of an image file; pages are numbered from ``first`` (a page set's later files)."""
     pages = [PageResult(read_scan_page(rgb, dpi, n, options), "text", "scan")
-             for n, (rgb, dpi) in enumerate(image_frames(path), 1)]
+             for n, (rgb, dpi) in enumerate(image_frames(path), first)]
     return ReadResult(kind="image", pages=pages)
 
 
