@@ -17,15 +17,24 @@ from jixiao.extract.pageset import group_pages, set_files
 from jixiao.extract.raster import page_image
 
 
-def test_runs_of_numbered_pages_are_grouped() -> None:
-    paths = [Path(p) for p in (
+def test_runs_of_numbered_pages_are_grouped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    names = (
         "a/x-p2.png", "a/b.pdf", "a/x-p1.png", "a/form1.png", "a/form3.png", "a/scan_01.jpg",
-        "a/scan_02.jpg", "a/r2023.png", "a/y(1).tif", "a/y(2).tif", "a/single-p1.png", "b/x-p3.png")]
+        "a/scan_02.jpg", "a/r2023.png", "a/y(1).tif", "a/y(2).tif", "a/single-p1.png", "b/x-p3.png")
+    for name in names:
+        Path(name).parent.mkdir(exist_ok=True)
+        Path(name).touch()
+    paths = [Path(p) for p in names]
     assert [str(p) for p in group_pages(paths)] == [
         "a/x-p1.png+x-p2.png", "a/b.pdf", "a/form1.png", "a/form3.png", "a/scan_01.jpg+scan_02.jpg",
         "a/r2023.png", "a/y(1).tif+y(2).tif", "a/single-p1.png", "b/x-p3.png"]
     assert set_files(Path("a/x-p1.png+x-p2.png")) == [Path("a/x-p1.png"), Path("a/x-p2.png")]
     assert set_files(Path("a/b.pdf")) is None
+    # a page that is missing is reported by itself; the page that is there is read alone
+    assert [str(p) for p in group_pages([Path("a/x-p1.png"), Path("a/x-p2.png"), Path("a/x-p3.png")])] == [
+        "a/x-p1.png+x-p2.png", "a/x-p3.png"]
+    assert [str(p) for p in group_pages([Path("a/form1.png"), Path("a/form2.png")])] == ["a/form1.png", "a/form2.png"]
 
 
 def _page(path: Path, value: int) -> None:

@@ -47,7 +47,9 @@ def group_pages(paths: Sequence[Path]) -> list[Path]:
 
 
 def _key(path: Path) -> tuple[tuple[Path, str], int] | None:
-    if path.suffix.lower() not in IMAGE_SUFFIXES:
+    # a name that is not a file is left alone, to be reported by itself (and not take the pages
+    # it would have been grouped with down with it)
+    if path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
         return None
     m = _PAGE.match(path.stem)
     if m is None:
