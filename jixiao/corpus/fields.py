@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from jixiao.errors import JixiaoError
 from jixiao.normalize.values import parse_date, parse_number, parse_percent, parse_quantity
-from jixiao.record import FormRecord, Prov
+from jixiao.record import FormRecord, FundsRow, Indicator, Prov, Total
 
 Kind = Literal["number", "percent", "quantity", "text", "year", "date", "grade"]
 
@@ -32,7 +32,7 @@ class FieldError(JixiaoError):
 class Slot:
     """Where a field lives in the record: the object holding it, the attribute and its kind."""
 
-    holder: BaseModel
+    holder: FormRecord | FundsRow | Indicator | Total
     attr: str
     kind: Kind
 

@@ -92,7 +92,7 @@ def align(cells: Sequence[Cell], roles: Sequence[str], fit: Fit) -> dict[str, Ce
     for i in range(1, n + 1):
         text = clean(items[i - 1].text)
         for j in range(m + 1):
-            options = [(best[i - 1][j] + SKIP, (i - 1, j, None))]
+            options: list[tuple[float, tuple[int, int, int | None]]] = [(best[i - 1][j] + SKIP, (i - 1, j, None))]
             if j > 0:
                 options.append((best[i][j - 1], (i, j - 1, -1)))
                 options.append((best[i - 1][j - 1] + fit(roles[j - 1], text), (i - 1, j - 1, j - 1)))

@@ -19,7 +19,7 @@ from jixiao.normalize.sections import Block, Sections, find_sections
 from jixiao.normalize.segment import FormSlice
 from jixiao.normalize.table import Row, role_of
 from jixiao.normalize.values import parse_date, parse_grade, parse_number, parse_phone, years_in
-from jixiao.record import FormRecord, FormSource
+from jixiao.record import FormRecord, FormSource, FormType
 from jixiao.text import clean
 
 _EXTRA_LABELS = {"problems": "存在问题", "improvements": "改进措施"}
@@ -172,7 +172,7 @@ def _year(rec: FormRecord, form: FormSlice) -> int | None:
     return None
 
 
-def _form_type(rec: FormRecord) -> str | None:
+def _form_type(rec: FormRecord) -> FormType | None:
     title = label_key(rec.title or "")
     if any(w in title for w in DEPARTMENT_TITLE_WORDS):
         return "department_overall"

@@ -38,7 +38,7 @@ def centred_groups(
         above = labels[k] - start
         if above < 0:
             return None
-        options = []
+        options: list[tuple[float, tuple[int, ...]]] = []
         for end, cost in _ends(labels, k, above, n):
             if k == len(labels) - 1:
                 if end == n - 1:

@@ -9,7 +9,8 @@ from typing import Any
 from jixiao.corpus.corrections import Correction, corrected_record, corrections
 from jixiao.corpus.fields import FUNDS_FIELDS, INDICATOR_FIELDS, TOP_FIELDS, TOTAL_FIELDS, display
 from jixiao.corpus.store import Corpus
-from jixiao.findings import Finding
+from jixiao.findings import Finding, FormRef, Location
+from jixiao.grid import Box
 from jixiao.record import FormRecord, Prov
 from jixiao.score import audit
 from jixiao.score.rules import RuleSet
@@ -35,7 +36,8 @@ class Filters:
     page: int = 1
 
     def sql(self) -> tuple[str, list[Any]]:
-        where, params = [], []
+        where: list[str] = []
+        params: list[object] = []
         if self.unit:
             where.append("(unit ILIKE ? OR unit_key ILIKE ?)")
             params += [f"%{self.unit}%", f"%{self.unit}%"]
@@ -148,10 +150,10 @@ def form_view(corpus: Corpus, form_id: str, rules: RuleSet) -> FormView:
 def _finding(row: dict[str, Any], rec: FormRecord) -> tuple[Finding, str | None]:
     box = None
     if row["x0"] is not None:
-        box = {"x0": row["x0"], "y0": row["y0"], "x1": row["x1"], "y1": row["y1"]}
-    f = Finding(code=row["code"], severity=row["severity"], form={"file": rec.source.file, "index": rec.source.index},
+        box = Box(x0=row["x0"], y0=row["y0"], x1=row["x1"], y1=row["y1"])
+    f = Finding(code=row["code"], severity=row["severity"], form=FormRef(file=rec.source.file, index=rec.source.index),
                 target=row["target"], field=row["field"], reported=row["reported"], expected=row["expected"],
                 rule=row["rule"], message=row["message"],
-                location={"page": row["page"], "box": box, "line": row["line"]},
+                location=Location(page=row["page"], box=box, line=row["line"]),
                 low_confidence=bool(row["low_confidence"]), indicator_id=row["indicator_id"])
     return f, finding_field(rec, f)

@@ -26,7 +26,7 @@ class Tolerance(_Strict):
 class Weights(_Strict):
     total: float = 100
     standard: dict[str, float] = Field(
-        default_factory=lambda: {"output": 50, "outcome": 30, "satisfaction": 10, "budget_execution": 10}
+        default_factory=lambda: {"output": 50.0, "outcome": 30.0, "satisfaction": 10.0, "budget_execution": 10.0}
     )
     fixed: list[str] = Field(default_factory=lambda: ["budget_execution"])
 
@@ -78,7 +78,7 @@ class RuleSet(_Strict):
     budget_execution: BudgetExecution = BudgetExecution()
     indicator: IndicatorRules = IndicatorRules()
     qualitative: Qualitative = Qualitative()
-    grades: dict[str, float] = Field(default_factory=lambda: {"优": 90, "良": 80, "中": 60})
+    grades: dict[str, float] = Field(default_factory=lambda: {"优": 90.0, "良": 80.0, "中": 60.0})
     deviation_reason: DeviationReason = DeviationReason()
     funds: FundsRules = FundsRules()
     confidence: Confidence = Confidence()
