@@ -44,8 +44,11 @@ class LineOptions(BaseModel):
     v_kernel_pt: float = 12.0
     # breaks up to this long along a ruling are closed
     bridge_pt: float = 3.0
-    # a ruling must end within this of a ruling across it (or cross one): see ``anchored``
-    anchor_pt: float = 1.2
+    # a ruling must end within this of a ruling across it (or cross one): see ``anchored``.
+    # Cells drawn as separate boxes (a browser's table, scanned) meet a neighbour's double line
+    # 1.5-2 pt off; at 1.2 pt their rulings were set aside and rows merged (Chromium-printed
+    # forms scanned degraded: 1423/1442 numbers at 1.2, 1490/1513 at 2.0, and one more form read)
+    anchor_pt: float = 2.0
     # a ruling with both ends within this many radii of a round seal's centre is the seal's
     # (rings found by shape; see ``inside_rings``)
     ring_slack: float = 1.15
