@@ -13,7 +13,8 @@ from pathlib import Path
 from jixiao.corpus.results import FileError, FileResult, FormResult
 from jixiao.errors import InputError, JixiaoError
 from jixiao.extract import ReadOptions
-from jixiao.extract.pageset import group_pages, members
+from jixiao.extract.open import digest_of
+from jixiao.extract.pageset import group_pages
 from jixiao.pipeline import process_file, read_options
 from jixiao.score.rules import RuleSet, load_rules
 
@@ -42,13 +43,7 @@ def sha256_of(source: Source) -> tuple[str, int]:
     if source.member is not None:
         data = source.read_bytes()
         return hashlib.sha256(data).hexdigest(), len(data)
-    digest, size = hashlib.sha256(), 0
-    for member in members(Path(source.path)):  # a page set: its page files one after another
-        with open(member, "rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                digest.update(block)
-                size += len(block)
-    return digest.hexdigest(), size
+    return digest_of(Path(source.path))
 
 
 @lru_cache(maxsize=4)

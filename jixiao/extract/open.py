@@ -133,13 +133,18 @@ def _read_head(path: Path) -> bytes:
 
 
 def sha256_of(path: Path) -> str:
-    """Of the file's bytes; of a page set, of its page files' bytes one after another."""
-    digest = hashlib.sha256()
+    return digest_of(path)[0]
+
+
+def digest_of(path: Path) -> tuple[str, int]:
+    """sha256 and size of the file's bytes; of a page set, of its page files one after another."""
+    digest, size = hashlib.sha256(), 0
     for member in members(path):
         with member.open("rb") as f:
             for block in iter(lambda: f.read(1 << 20), b""):
                 digest.update(block)
-    return digest.hexdigest()
+                size += len(block)
+    return digest.hexdigest(), size
 
 
 def _check_size(path: Path, limits: ReadLimits) -> None:

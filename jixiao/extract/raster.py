@@ -51,12 +51,26 @@ def _dpi_of(frame: Image.Image) -> float:
     return DEFAULT_IMAGE_DPI
 
 
+def _page_in_set(files: list[Path], page_number: int) -> tuple[Path, int]:
+    """The file holding a page set's page, and the page's number in it (frames are counted from
+    the headers; only that file is decoded)."""
+    for f in files:
+        try:
+            with Image.open(f) as img:
+                frames = getattr(img, "n_frames", 1)
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise CorruptFile(f, f"the image cannot be decoded ({exc})") from exc
+        if page_number <= frames:
+            return f, page_number
+        page_number -= frames
+    raise IndexError(f"no page {page_number} in {files[0]}")
+
+
 def page_image(path: Path, page_number: int, dpi: float = 150.0) -> tuple[RGB, float]:
     """A page's pixels and how many pixels there are per PDF point (to map boxes onto them)."""
     files = set_files(path)
     if files is not None:  # a page set: its page files' frames, one after another
-        image, native = [frame for f in files for frame in image_frames(f)][page_number - 1]
-        return image, native / POINTS_PER_INCH
+        path, page_number = _page_in_set(files, page_number)
     with open(path, "rb") as fh:
         is_pdf = b"%PDF" in fh.read(1024)
     if is_pdf:
