@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages jixiao needs: Tesseract with Chinese data, CJK fonts (fixtures and reports),
-# poppler, Chromium (the review app's browser tests drive it headless), and a Python able to make a venv.
+# poppler, Chromium (the review app's browser tests drive it headless), LibreOffice Calc and Writer
+# (office files: .doc/.xls/.et/.wps/.ods/.odt are converted headless; fixtures print office PDFs),
+# and a Python able to make a venv.
 # Installs only what is missing; uses sudo when not root.
 set -euo pipefail
 
@@ -9,6 +11,7 @@ packages=(
   fonts-wqy-microhei fonts-wqy-zenhei fonts-arphic-uming fonts-arphic-ukai fonts-noto-cjk
   poppler-utils
   chromium
+  libreoffice-calc libreoffice-writer
 )
 if ! python3 -m venv --help >/dev/null 2>&1; then
   packages+=(python3-venv python3-dev)
