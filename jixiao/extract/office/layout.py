@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.utils import get_column_letter
 
 from jixiao.grid import Cell, Grid, Page, TextLine
 from jixiao.text import wrap_separator
@@ -57,7 +57,15 @@ class Sheet:
             self.sides.setdefault((row + dr, col + dc), set()).add(other)
 
     def ref(self, row: int, col: int) -> str:
-        return f"{quote_sheetname(self.name)}!{get_column_letter(col)}{row}"
+        return f"{sheet_ref(self.name)}!{get_column_letter(col)}{row}"
+
+
+def sheet_ref(name: str) -> str:
+    """A sheet's name as a reference writes it: quoted when it holds anything but letters,
+    digits and underscores (表1, Sheet1 bare; 'My Sheet', '2024' quoted)."""
+    if name and not name[0].isdigit() and all(ch.isalnum() or ch == "_" for ch in name):
+        return name
+    return "'" + name.replace("'", "''") + "'"
 
 
 def cell_text(text: str) -> tuple[str, str]:

@@ -21,6 +21,7 @@ location is ``表格2 第5行第3列`` (table, row, grid column), a line's ``第
 from __future__ import annotations
 
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,8 +53,8 @@ def read_docx(path: Path, options: OfficeOptions) -> ReadResult:
         document = docx.Document(str(path))
     except InputError:
         raise
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, AttributeError,
-            OSError, SyntaxError) as exc:  # lxml's XMLSyntaxError is a SyntaxError
+    except (PackageNotFoundError, zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError,
+            AttributeError, OSError, SyntaxError) as exc:  # lxml's XMLSyntaxError is a SyntaxError
         raise CorruptFile(path, f"damaged Word document ({type(exc).__name__}: {exc})") from None
     page = Page(number=1, width=PAGE_W, height=PAGE_H)
     _Reader(page).blocks(document.element.body)

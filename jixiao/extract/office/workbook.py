@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -73,15 +74,18 @@ def _load(path: Path, data_only: bool) -> Workbook:
         return load_workbook(path, data_only=data_only, read_only=False, keep_links=False, rich_text=False)
     except InputError:
         raise
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, TypeError, AttributeError,
-            IndexError, OSError, SyntaxError) as exc:  # lxml's XMLSyntaxError is a SyntaxError
+    except (InvalidFileException, zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, TypeError,
+            AttributeError, IndexError, OSError, SyntaxError) as exc:  # lxml's XMLSyntaxError is a SyntaxError
         raise CorruptFile(path, f"damaged workbook ({type(exc).__name__}: {exc})") from None
 
 
 def _uncomputed_formulas(path: Path, wb: Workbook) -> bool:
     """Whether a visible cell holds a formula saved without its result."""
-    with zipfile.ZipFile(path) as zf:
-        xml = [zf.read(n) for n in zf.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+    try:
+        with zipfile.ZipFile(path) as zf:
+            xml = [zf.read(n) for n in zf.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        raise CorruptFile(path, f"damaged workbook ({type(exc).__name__}: {exc})") from None
     if not any(b"<v>" not in m.group(0) for data in xml for m in _FORMULA_WITHOUT_VALUE.finditer(data)):
         return False
     formulas = _load(path, data_only=False)
