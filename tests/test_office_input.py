@@ -203,3 +203,47 @@ def test_normalize_reads_a_sheet_with_no_borders(office_files: dict[str, dict[st
     records = normalize(extract_document(path).document)
     score = compare_record(doc.forms[0], records[0])
     assert score.numeric_rate == 1.0, score.misses[:10]
+
+
+def test_word_table_split_by_hand_with_blank_labels_and_short_numbered_names(tmp_path: Path) -> None:
+    """forms-gen forms typed into Word: a table split over two pages by hand, the labels of the
+    rows below the split left as plain blank cells (no merge), a 绩效指标 side column, and cost
+    components whose names are short enough to look like numbers ('1.培训费'). Each row keeps its
+    own labels and its subtotal."""
+    import docx
+    from docx.enum.text import WD_BREAK
+
+    header = ["绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"]
+    rows = [
+        ["绩效指标", "产出指标", "数量指标", "培训人次", "≥100人次", "120人次", "40", "40"],
+        ["", "", "成本指标", "项目支出小计", "20万元", "100%", "10", "10"],
+        ["", "", "", "1.培训费", "12万元", "100%", "6", "6"],
+        ["", "", "", "2.差旅费", "8万元", "100%", "4", "4"],
+        ["", "效益指标", "社会效益指标", "群众知晓率", "≥90%", "95%", "30", "30"],
+        ["", "满意度指标", "服务对象满意度指标", "参训人员满意度", "≥90%", "96%", "10", "10"],
+    ]
+    document = docx.Document()
+    document.add_paragraph("项目支出绩效自评表")
+    document.add_paragraph("项目名称：基层干部培训")
+    split = 2  # after 项目支出小计: its components open the second table with blank label cells
+    for part, block in enumerate((rows[:split], rows[split:])):
+        if part:
+            document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        body = block if part else [header, *block]
+        table = document.add_table(rows=len(body), cols=len(header))
+        table.style = "Table Grid"
+        for r, values in enumerate(body):
+            for c, value in enumerate(values):
+                table.cell(r, c).text = value
+        if not part:  # labels merged down their rows of the first part, as Word merges them
+            table.cell(1, 0).merge(table.cell(2, 0)).text = "绩效指标"
+            table.cell(1, 1).merge(table.cell(2, 1)).text = "产出指标"
+    document.add_paragraph("总分：100    得分：100")
+    path = tmp_path / "split.docx"
+    document.save(str(path))
+    _, records = read_forms(path)
+    got = {i.name: (i.level1, i.level2, i.parent) for i in records[0].indicators}
+    subtotal = next(i.id for i in records[0].indicators if i.name == "项目支出小计")
+    assert got["1.培训费"] == ("output", "cost", subtotal)
+    assert got["2.差旅费"] == ("output", "cost", subtotal)
+    assert got["群众知晓率"][:2] == ("outcome", "social")
