@@ -12,36 +12,17 @@ with a message saying so.
 
 from __future__ import annotations
 
-import os
 import time
 from pathlib import Path
 
 import pytest
 
 from fixtures.compare import Score, compare_findings, compare_record
-from fixtures.office import KINDS, build_office, path_of, soffice
+from fixtures.office import KINDS
 from fixtures.truth_model import TruthDoc
 from jixiao.extract import extract_document
 from jixiao.normalize import normalize
 from jixiao.score import audit
-
-OUT = Path(__file__).resolve().parent.parent / "fixtures" / "out"
-
-
-def need_libreoffice() -> None:
-    if soffice() is None:
-        message = "LibreOffice (soffice) is not installed: scripts/system-deps.sh installs it"
-        if os.environ.get("JIXIAO_REQUIRE_LIBREOFFICE"):
-            pytest.fail(message)
-        pytest.skip(message)
-
-
-@pytest.fixture(scope="session")
-def office_files(truth_docs: list[TruthDoc]) -> dict[str, dict[str, Path]]:
-    """name -> kind -> file, building (with LibreOffice) what the fixture build has not."""
-    need_libreoffice()
-    build_office(truth_docs, OUT)
-    return {d.name: {k: path_of(OUT, d.name, k) for k in KINDS} for d in truth_docs}
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))

@@ -23,7 +23,6 @@ from jixiao.extract.office import OfficeOptions
 from jixiao.extract.office.numfmt import display
 from jixiao.normalize import normalize
 from jixiao.pipeline import read_forms
-from tests.test_office import need_libreoffice, office_files  # noqa: F401 - the fixture
 
 runner = CliRunner()
 
@@ -50,7 +49,7 @@ def test_number_formats_show_what_the_sheet_shows(value: object, fmt: str, shown
     assert display(value, fmt) == shown
 
 
-def test_kind_is_sniffed_from_the_bytes(office_files: dict[str, dict[str, Path]], tmp_path: Path) -> None:  # noqa: F811
+def test_kind_is_sniffed_from_the_bytes(office_files: dict[str, dict[str, Path]], tmp_path: Path) -> None:
     paths = office_files["gen-00-guizhou_dept"]
     for kind, wanted in (("xlsx", "xlsx"), ("xls", "xls"), ("docx", "docx"), ("doc", "doc")):
         renamed = tmp_path / f"form-{kind}.pdf"
@@ -62,7 +61,7 @@ def test_kind_is_sniffed_from_the_bytes(office_files: dict[str, dict[str, Path]]
 @pytest.mark.parametrize(("source", "target"), [("xlsx", "ods"), ("docx", "odt"), ("docx", "rtf")])
 def test_other_office_formats_are_read_through_libreoffice(source: str, target: str, tmp_path: Path,
                                                             truth_docs: list[TruthDoc],
-                                                            office_files: dict[str, dict[str, Path]]) -> None:  # noqa: F811
+                                                            office_files: dict[str, dict[str, Path]]) -> None:
     """WPS and LibreOffice formats (.ods, .odt) and rich text (.rtf, which Word also saves as .doc)
     give the record the .xlsx or .docx gives."""
     doc = next(d for d in truth_docs if d.name == "qiannan-2024-dept")
@@ -98,7 +97,7 @@ def _word_with_password_flag(doc: Path, out: Path) -> Path:
 
 
 @pytest.fixture()
-def bad_office(tmp_path: Path, office_files: dict[str, dict[str, Path]]) -> dict[str, Path]:  # noqa: F811
+def bad_office(tmp_path: Path, office_files: dict[str, dict[str, Path]]) -> dict[str, Path]:
     paths = office_files["gen-00-guizhou_dept"]
     xlsx = paths["xlsx"].read_bytes()
     files = {
@@ -120,7 +119,7 @@ def bad_office(tmp_path: Path, office_files: dict[str, dict[str, Path]]) -> dict
 
 
 def test_bad_office_files_are_one_line_each(bad_office: dict[str, Path], tmp_path: Path,
-                                            office_files: dict[str, dict[str, Path]]) -> None:  # noqa: F811
+                                            office_files: dict[str, dict[str, Path]]) -> None:
     good = office_files["qiannan-2024-dept"]["xlsx"]
     out = tmp_path / "f.json"
     result = runner.invoke(app, ["audit", *map(str, bad_office.values()), str(good), "--json", str(out)])
@@ -145,7 +144,7 @@ def test_password_and_damage_are_told_apart(bad_office: dict[str, Path]) -> None
             extract_document(bad_office[name])
 
 
-def test_workbook_that_unpacks_too_far_is_refused(office_files: dict[str, dict[str, Path]]) -> None:  # noqa: F811
+def test_workbook_that_unpacks_too_far_is_refused(office_files: dict[str, dict[str, Path]]) -> None:
     options = ReadOptions(office=OfficeOptions(max_unzipped_bytes=10_000))
     with pytest.raises(TooLarge, match="unpacks to"):
         extract_document(office_files["gen-00-guizhou_dept"]["xlsx"], options)
@@ -187,7 +186,7 @@ def test_hidden_rows_columns_and_outside_the_print_area_are_not_read(tmp_path: P
 
 
 def test_normalize_reads_a_sheet_with_no_borders(office_files: dict[str, dict[str, Path]], tmp_path: Path,
-                                                 truth_docs: list[TruthDoc]) -> None:  # noqa: F811
+                                                 truth_docs: list[TruthDoc]) -> None:
     """A person who never draws borders: the table is told by its filled rows."""
     from openpyxl import load_workbook
     from openpyxl.styles import Border

@@ -35,7 +35,7 @@ def read_xls(path: Path, options: OfficeOptions) -> ReadResult:
     except (CompDocError, AssertionError, IndexError, KeyError, ValueError, TypeError, UnicodeDecodeError) as exc:
         raise CorruptFile(path, f"damaged workbook ({type(exc).__name__}: {exc})") from None
     try:
-        pages = []
+        pages: list[PageResult] = []
         areas = _print_areas(book)
         for index in range(book.nsheets):
             try:

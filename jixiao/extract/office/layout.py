@@ -163,10 +163,9 @@ def _runs(flags: Sequence[bool | None]) -> list[tuple[int, int]]:
             if start is None:
                 start = k
             last_true = k
-        elif flag is False or (flag is None and start is not None and k - last_true > 1):
-            if start is not None:
-                runs.append((start, last_true + 1))
-                start = None
+        elif start is not None and (flag is False or k - last_true > 1):
+            runs.append((start, last_true + 1))
+            start = None
     return runs
 
 

@@ -156,7 +156,7 @@ def _text_section(value: str, fmt: str | None) -> str:
 def is_date_format(fmt: str) -> bool:
     """Whether the format shows a date or time (codes outside quotes and brackets)."""
     lowered = fmt.lower()
-    if lowered.startswith("[$-f800]") or lowered.startswith("[$-f400]"):
+    if lowered.startswith(("[$-f800]", "[$-f400]")):
         return True
     codes = "".join(t for k, t in _tokens(_sections(fmt)[0]) if k == "code").lower()
     if codes in ("general", "@"):

@@ -29,7 +29,7 @@ from jixiao.extract.office.numfmt import ZH_BUILTIN_FORMATS, display, serial_to_
 from jixiao.extract.office.options import OfficeOptions
 
 _SIDES = (("left", "l"), ("right", "r"), ("top", "t"), ("bottom", "b"))
-_FORMULA_WITHOUT_VALUE = re.compile(rb"<c\b[^>]*>\s*<f\b(?:(?!</c>).)*?</c>", re.S)
+_FORMULA_WITHOUT_VALUE = re.compile(rb"<c\b[^>]*>\s*<f\b(?:(?!</c>).)*?</c>", re.DOTALL)
 
 
 def read_xlsx(path: Path, options: OfficeOptions, recalculated: bool = False) -> ReadResult:
@@ -95,7 +95,7 @@ def _uncomputed_formulas(path: Path, wb: Workbook) -> bool:
                 continue
             computed = wb[ws.title]
             hidden_rows, hidden_cols = _hidden(ws)
-            for (r, c), cell in ws._cells.items():  # noqa: SLF001 - only the cells that exist
+            for (r, c), cell in ws._cells.items():
                 if (isinstance(cell.value, str) and cell.value.startswith("=") and r not in hidden_rows
                         and c not in hidden_cols and computed.cell(row=r, column=c).value is None):
                     return True
@@ -108,9 +108,8 @@ def _hidden(ws: Worksheet) -> tuple[set[int], set[int]]:
     rows = {r for r, d in ws.row_dimensions.items() if d.hidden or d.height == 0}
     cols: set[int] = set()
     for d in ws.column_dimensions.values():
-        if d.hidden or d.width == 0:
-            if d.min is not None and d.max is not None:
-                cols.update(range(d.min, d.max + 1))
+        if (d.hidden or d.width == 0) and d.min is not None and d.max is not None:
+            cols.update(range(d.min, d.max + 1))
     return rows, cols
 
 
@@ -132,7 +131,7 @@ def _print_areas(ws: Worksheet) -> list[tuple[int, int, int, int]]:
 def _number_format(cell: Any) -> str:
     fmt = str(cell.number_format or "General")
     if fmt == "General":
-        fmt = ZH_BUILTIN_FORMATS.get(int(cell._style.numFmtId), fmt)  # noqa: SLF001
+        fmt = ZH_BUILTIN_FORMATS.get(int(cell._style.numFmtId), fmt)
     return fmt
 
 
@@ -144,14 +143,14 @@ def _value(cell: Any, fmt: str, date1904: bool) -> object:
 
 
 def _sheet(ws: Worksheet, wb: Workbook, options: OfficeOptions) -> Sheet:
-    n_cells = len(ws._cells)  # noqa: SLF001
+    n_cells = len(ws._cells)
     if n_cells > options.max_cells:
         raise TooLarge(Path(wb.path or ""), f"sheet {ws.title!r} has {n_cells} cells, over the limit of {options.max_cells}")
     hidden_rows, hidden_cols = _hidden(ws)
     sheet = Sheet(name=ws.title, hidden_rows=hidden_rows, hidden_cols=hidden_cols,
                   print_areas=_print_areas(ws), n_rows=ws.max_row, n_cols=ws.max_column)
     date1904 = bool(getattr(wb, "epoch", None) and wb.epoch.year == 1904)
-    for (r, c), cell in ws._cells.items():  # noqa: SLF001
+    for (r, c), cell in ws._cells.items():
         border = cell.border
         if border is not None:
             for attr, side in _SIDES:
