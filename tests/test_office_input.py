@@ -246,3 +246,26 @@ def test_word_table_split_by_hand_with_blank_labels_and_short_numbered_names(tmp
     assert got["1.培训费"] == ("output", "cost", subtotal)
     assert got["2.差旅费"] == ("output", "cost", subtotal)
     assert got["群众知晓率"][:2] == ("outcome", "social")
+
+
+def test_review_shows_an_office_form(tmp_path: Path, office_files: dict[str, dict[str, Path]]) -> None:
+    """An ingested workbook is a form like any other in the corpus and the review app; its page
+    image is LibreOffice's print of it."""
+    from fastapi.testclient import TestClient
+
+    from jixiao.corpus.ingest import IngestOptions, ingest
+    from jixiao.corpus.store import Corpus
+    from jixiao.review.app import create_app
+
+    db = tmp_path / "office.duckdb"
+    with Corpus(db) as corpus:
+        summary = ingest(corpus, [office_files["qiannan-2024-dept"]["xlsx"]], IngestOptions())
+        assert summary.forms == 1
+        form_id = corpus.query("SELECT form_id FROM forms")[1][0][0]
+        kind = corpus.query("SELECT kind FROM files")[1][0][0]
+    assert kind == "spreadsheet"
+    client = TestClient(create_app(db))
+    page = client.get(f"/forms/{form_id}")
+    assert page.status_code == 200 and "黔南州人民政府政务服务中心" in page.text
+    image = client.get(f"/forms/{form_id}/page/1.png")
+    assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
