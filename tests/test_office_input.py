@@ -269,3 +269,32 @@ def test_review_shows_an_office_form(tmp_path: Path, office_files: dict[str, dic
     assert page.status_code == 200 and "黔南州人民政府政务服务中心" in page.text
     image = client.get(f"/forms/{form_id}/page/1.png")
     assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
+
+
+def test_word_nested_table_is_read_as_a_table(tmp_path: Path) -> None:
+    """The indicator block pasted as a table inside a cell of the form's table (a nested table):
+    read as a table of its own, its rows and labels as if it stood alone."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("项目支出绩效自评表")
+    outer = document.add_table(rows=2, cols=2)
+    outer.style = "Table Grid"
+    outer.cell(0, 0).text = "项目名称"
+    outer.cell(0, 1).text = "基层干部培训"
+    outer.cell(1, 0).text = "绩效指标"
+    inner = outer.cell(1, 1).add_table(rows=3, cols=5)
+    inner.style = "Table Grid"
+    for r, values in enumerate([["一级指标", "三级指标", "年度指标值", "分值", "得分"],
+                                ["产出指标", "培训人次", "≥100人次", "60", "60"],
+                                ["满意度指标", "参训人员满意度", "≥90%", "40", "40"]]):
+        for c, value in enumerate(values):
+            inner.cell(r, c).text = value
+    path = tmp_path / "nested.docx"
+    document.save(str(path))
+    doc = extract_document(path).document
+    assert [(g.n_rows, g.n_cols) for g in doc.pages[0].grids] == [(2, 2), (3, 5)]
+    assert doc.pages[0].grids[1].cells[0].location == "表格2 第1行第1列"
+    _, records = read_forms(path)
+    got = {i.name: (i.level1, i.weight, i.score) for i in records[0].indicators}
+    assert got == {"培训人次": ("output", 60.0, 60.0), "参训人员满意度": ("satisfaction", 40.0, 40.0)}
