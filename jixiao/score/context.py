@@ -95,7 +95,7 @@ def _round(x: float | str | None) -> float | str | None:
 def _location(p: Prov | None) -> Location:
     if p is None:
         return Location()
-    return Location(page=p.page, box=p.box, line=p.line, column=p.column)
+    return Location(page=p.page, box=p.box, line=p.line, column=p.column, location=p.location)
 
 
 def differs(a: float, b: float, tol: float) -> bool:
