@@ -15,6 +15,7 @@ from urllib.parse import quote
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from reviewdesk import desk_db, rows
 from typer.testing import CliRunner
 
 from jixiao.cli import app as cli
@@ -27,7 +28,6 @@ from jixiao.record import FormRecord
 from jixiao.review import views
 from jixiao.review.app import create_app
 from jixiao.score import audit
-from reviewdesk import desk_db, rows
 
 __all__ = ["desk_db"]
 ASCII_WORDS = re.compile(r"[A-Za-z]{4,}")  # an English word in a message meant for the auditor
@@ -127,7 +127,7 @@ def test_units_sorted_by_pinyin_and_each_form_shows_its_source(db: Path) -> None
 def test_range_refusals_store_nothing(db: Path) -> None:
     client = TestClient(create_app(db))
     form_id = form_where(db, "n_errors > 0 AND path LIKE '%qiannan%'")
-    key, field, value = flagged(db, form_id)
+    _, field, value = flagged(db, form_id)
     before = rows(db, "SELECT code, field FROM findings WHERE form_id = ? ORDER BY seq", [form_id])
     for bad in ("-5", "−5", "99999999999999999999999999", "1e3", "4,65", "1.23456", "S"):
         r = post(client, form_id, field=field, value=bad, seen=value)

@@ -15,7 +15,18 @@ from typing import Literal
 
 from pydantic import BaseModel
 
-from jixiao.corpus.fields import FieldError, Slot, apply, current, display, is_blank, locate, parse_value, same_value, vouch
+from jixiao.corpus.fields import (
+    FieldError,
+    Slot,
+    apply,
+    current,
+    display,
+    is_blank,
+    locate,
+    parse_value,
+    same_value,
+    vouch,
+)
 from jixiao.corpus.results import FormResult
 from jixiao.corpus.store import Corpus
 from jixiao.findings import Finding

@@ -179,7 +179,6 @@ class Corpus:
     def write_form(self, sha: str, path: str, form: FormResult) -> None:
         rec = form.record
         form_id = form_id_of(sha, rec.source.index)
-        counts = {s: sum(f.severity == s for f in form.findings) for s in ("error", "warning", "info")}
         derived = _derived(rec, form)
         self.db.execute(
             "INSERT INTO forms (form_id, sha256, path, form_index, pages, record, "

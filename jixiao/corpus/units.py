@@ -32,6 +32,7 @@ def unit_sort_key(name: str | None) -> str | None:
     homophones keep an order), not by code point (which puts 玉溪 before 铜仁)."""
     if not name:
         return None
-    from pypinyin import Style, lazy_pinyin  # its dictionaries take 0.3 s to load: only when a form is stored
+    # imported here: its dictionaries take 0.3 s to load, wanted only when a form is stored
+    from pypinyin import Style, lazy_pinyin
 
     return " ".join(lazy_pinyin(compact(name), style=Style.TONE3, neutral_tone_with_five=True)).lower()

@@ -26,9 +26,9 @@ from jixiao.corpus.export import review_workbook
 from jixiao.corpus.fields import FieldError, label_of
 from jixiao.corpus.reviews import STATUS_NAMES, set_status
 from jixiao.corpus.store import Corpus, CorpusError, CorpusLocked
+from jixiao.review import views
 from jixiao.review.access import CorpusGate
 from jixiao.review.auth import TOKEN_COOKIE, TokenCheck, without_token
-from jixiao.review import views
 from jixiao.review.images import MEDIA, bucket, page_bytes
 from jixiao.review.views import (
     REVIEW_FILTERS,

@@ -28,7 +28,7 @@ MEDIA = {"webp": "image/webp", "jpeg": "image/jpeg"}
 # of these, so a handful of renderings per page serve every screen and the cache stays small
 WIDTHS = (800, 1200, 1600, 2400, 3200)
 QUALITY = {"webp": 80, "jpeg": 85}  # measured on the fixture pages: text stays sharp at 1600 px
-MAX_DPI = 300.0  # beyond what a scan holds; a text PDF gains nothing past it
+MAX_DPI = 400.0  # the widest width (3200 px) of an A4 page; a text PDF gains nothing past it
 
 
 class PageSource(Protocol):

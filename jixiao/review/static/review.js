@@ -185,7 +185,8 @@ const Viewer = {
     if (!page || !box) { return; }
     const w = Number(page.dataset.w);
     const boxWidthAtFit = ((box[2] - box[0]) / w) * this.pages.clientWidth;
-    this.setZoom(clamp((this.pages.clientWidth * 0.3) / Math.max(boxWidthAtFit, 1), 1.6, 4));
+    // the cell about an eighth of the view: large enough to read, with its row label in sight
+    this.setZoom(clamp((this.pages.clientWidth * 0.12) / Math.max(boxWidthAtFit, 1), 1.5, 2.5));
     const scale = page.offsetWidth / w;
     const cx = page.offsetLeft + ((box[0] + box[2]) / 2) * scale;
     const cy = page.offsetTop + ((box[1] + box[3]) / 2) * scale;
@@ -334,8 +335,10 @@ const Editor = {
     const scale = shown / (x1 - x0);
     crop.style.width = `${shown}px`;
     crop.style.height = `${(y1 - y0) * scale}px`;
-    const width = WIDTHS.find((w) => w >= W * scale * (window.devicePixelRatio || 1)) || WIDTHS[WIDTHS.length - 1];
-    crop.style.backgroundImage = `url("${$("img", page).dataset.src}?w=${width}")`;
+    const img = $("img", page);
+    const need = WIDTHS.find((w) => w >= W * scale * (window.devicePixelRatio || 1)) || WIDTHS[WIDTHS.length - 1];
+    const width = Math.max(need, Number(img.dataset.width || 0)); // the page's own image if sharp enough
+    crop.style.backgroundImage = `url("${img.dataset.src}?w=${width}")`;
     crop.style.backgroundSize = `${W * scale}px auto`;
     crop.style.backgroundPosition = `${-x0 * scale}px ${-y0 * scale}px`;
     const cell = $(".crop-cell", crop);
