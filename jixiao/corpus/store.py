@@ -89,9 +89,11 @@ class Corpus:
         self.read_only = read_only
         if read_only and not path.exists():
             raise CorpusError(f"{path}: no such corpus (run `jixiao corpus ingest` first)")
-        if read_only and _version_of(path, wait) < SCHEMA_VERSION:
-            Corpus(path, wait=wait).close()  # brings an older corpus up to date first
         self.db = _connect(path, read_only, wait)
+        if read_only and 0 < _stored_version(self.db) < SCHEMA_VERSION:
+            self.db.close()  # a corpus made by an older jixiao: brought up to date, then read
+            Corpus(path, wait=wait).close()
+            self.db = _connect(path, read_only, wait)
         if not read_only:
             try:
                 self._create()
@@ -231,19 +233,11 @@ class Corpus:
         return columns, cur.fetchall()
 
 
-def _version_of(path: Path, wait: float) -> int:
-    con = _connect(path, True, wait)
-    try:
-        return _stored_version(con)
-    finally:
-        con.close()
-
-
 def _stored_version(con: duckdb.DuckDBPyConnection) -> int:
     try:
         row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     except duckdb.CatalogException:
-        return 0  # a new, empty file
+        return 0  # a new file, or not a corpus
     return int(row[0]) if row else 0
 
 

@@ -9,6 +9,7 @@ is one more source put before it with `register`, and nothing else here changes.
 from __future__ import annotations
 
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -74,6 +75,8 @@ def _scaled(image: RGB, width: int) -> RGB:
 
 
 SOURCES: list[PageSource] = [RasterSource()]
+# pdfium is not thread-safe, and the server renders in a pool of threads: one page at a time
+_RENDERING = threading.Lock()
 
 
 def register(source: PageSource) -> None:
@@ -105,7 +108,8 @@ def page_bytes(path: str, number: int, width: int, fmt: Format) -> bytes | None:
     try:
         with _local(path) as local:
             source = next(s for s in SOURCES if s.handles(local))
-            image = source.render(local, number, width)
+            with _RENDERING:
+                image = source.render(local, number, width)
     except (JixiaoError, OSError, ValueError, IndexError, KeyError):
         return None
     flag = cv2.IMWRITE_WEBP_QUALITY if fmt == "webp" else cv2.IMWRITE_JPEG_QUALITY
