@@ -342,3 +342,19 @@ def test_review_status_round_trip_progress_next_and_export(db: Path) -> None:
     assert "审核记录" in wb.sheetnames and wb["审核记录"].max_row == n + 1
     back = client.post(url, json={"key": key, "status": "open", "who": "张审计", "why": "重新核对"})
     assert back.status_code == 200 and f"已审 {n - 1}/{n}" in client.get("/").text
+
+
+def test_review_command_refuses_what_it_cannot_serve(db: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["review", "--db", str(db), "--host", "0.0.0.0"])
+    assert result.exit_code == 2 and "--token" in result.stderr
+    result = runner.invoke(cli, ["review", "--db", str(tmp_path / "none.duckdb")])
+    assert result.exit_code == 2 and "no such corpus" in result.stderr
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = runner.invoke(cli, ["review", "--db", str(db), "--port", str(port)])
+    assert result.exit_code == 2 and f"port {port}" in result.stderr and "Traceback" not in result.stderr

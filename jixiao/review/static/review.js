@@ -225,6 +225,7 @@ const Findings = {
     this.items = $$("li.finding");
     this.items.forEach((li, i) => {
       li.addEventListener("click", (e) => { if (!e.target.closest("button")) { this.select(i); } });
+      li.addEventListener("focus", () => { if (this.selected() !== li) { this.select(i); } }); // Tab works too
       $$("button.verdict", li).forEach((b) => b.addEventListener("click", (e) => {
         e.stopPropagation();
         this.select(i, false);
@@ -506,7 +507,8 @@ function wireValues() {
 
 function onKey(e) {
   if ($("dialog[open]") || e.ctrlKey || e.metaKey || e.altKey) { return; } // a dialog keeps its own keys
-  if (e.target.closest("input, select, textarea, button, a")) { return; }
+  if (e.target.closest("input, select, textarea")) { return; } // typing is typing
+  if (e.key === "Enter" && e.target.closest("button, a")) { return; } // Enter presses what has focus
   const row = e.target.closest("tr.value");
   const verdicts = { c: "confirmed", d: "dismissed", f: "follow_up" };
   if (e.key === "Enter") {
