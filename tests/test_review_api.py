@@ -200,6 +200,7 @@ def test_tokens_of_any_script(db: Path, token: str) -> None:
     assert first.status_code == 303 and "token" not in first.headers["location"]
     assert token not in (first.headers.get("set-cookie") or "")
     assert client.get("/").status_code == 200  # the session cookie
+    assert TestClient(client.app).get("/static/review.css").status_code == 200  # the 401 page is styled
 
 
 def test_error_pages_are_chinese_html(db: Path) -> None:
@@ -308,6 +309,9 @@ def test_page_images_compressed_at_the_asked_width(db: Path) -> None:
     assert len(webp.content) < 250_000 and len(jpeg.content) < 400_000
     zipped = form_where(db, "path LIKE '%.zip!%'")
     assert client.get(f"/forms/{zipped}/page/1", headers={"accept": "image/webp"}).status_code == 200
+    transcribed = form_where(db, "path LIKE '%.txt'")
+    transcript = client.get(f"/forms/{transcribed}").text
+    assert "<img" not in transcript and "转录稿" in transcript  # nothing to draw, and it says so
 
 
 # ---------------------------------------------------------------- Missing 3, 5: statuses, export

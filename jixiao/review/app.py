@@ -144,7 +144,7 @@ def create_app(db: Path, rules: RuleSet | None = None, token: str | None = None)
 
         @app.middleware("http")
         async def check_token(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-            if not check.allows(request):
+            if not check.allows(request) and not request.url.path.startswith("/static/"):
                 return error(request, 401, "需要访问令牌：请使用启动 jixiao review 时显示的完整地址（含 ?token=…）打开")
             if check.given_in_query(request) and request.method == "GET":
                 response: Response = RedirectResponse(without_token(request), status_code=303)
@@ -231,7 +231,7 @@ def create_app(db: Path, rules: RuleSet | None = None, token: str | None = None)
                     "key": review.finding_key}
         return saved(request, work)
 
-    templates.env.globals["label_of"] = label_of
+    templates.env.globals.update(label_of=label_of, source_name=views.source_name)
     app.state.db = db
     app.state.gate = gate
     return app

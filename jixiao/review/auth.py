@@ -1,5 +1,5 @@
-"""The review server's token: every request carries it (header, ``?token=``, or the cookie the
-first visit sets). Tokens are compared as UTF-8 bytes in constant time, so 令牌 works like any
+"""The review server's token: every request but for the stylesheet and script carries it (header,
+``?token=``, or the cookie the first visit sets). Tokens are compared as UTF-8 bytes in constant time, so 令牌 works like any
 other; the cookie holds a digest of the token, never the token (a cookie value is ASCII)."""
 
 from __future__ import annotations

@@ -46,8 +46,10 @@ class PageSource(Protocol):
 class RasterSource:
     """PDFs (rendered by pypdfium2 at the dpi that gives the width) and image files (scaled down)."""
 
+    SUFFIXES = frozenset({".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"})  # a page set ends in its pages'
+
     def handles(self, path: Path) -> bool:
-        return True
+        return path.suffix.lower() in self.SUFFIXES
 
     def render(self, path: Path, number: int, width: int) -> RGB:
         if _is_pdf(path):  # rendered at the dpi that gives the width
@@ -87,6 +89,12 @@ def register(source: PageSource) -> None:
     page_bytes.cache_clear()
 
 
+def drawable(path: str) -> bool:
+    """Whether some source draws this form file's pages (a transcript has none to draw)."""
+    name = Path(path.split("!", 1)[1] if "!" in path else path)
+    return any(s.handles(name) for s in SOURCES)
+
+
 def bucket(width: int) -> int:
     return next((w for w in WIDTHS if w >= width), WIDTHS[-1])
 
@@ -109,7 +117,9 @@ def page_bytes(path: str, number: int, width: int, fmt: Format) -> bytes | None:
     """The page compressed, or None when its file cannot be drawn now (moved, unreadable)."""
     try:
         with _local(path) as local:
-            source = next(s for s in SOURCES if s.handles(local))
+            source = next((s for s in SOURCES if s.handles(local)), None)
+            if source is None:
+                return None
             with _RENDERING:
                 image = source.render(local, number, width)
     except (JixiaoError, OSError, ValueError, IndexError, KeyError):

@@ -29,6 +29,7 @@ from jixiao.corpus.units import unit_key
 from jixiao.findings import Finding, FormRef, Location
 from jixiao.grid import Box
 from jixiao.record import FormRecord, Prov
+from jixiao.review.images import drawable
 from jixiao.score import audit
 from jixiao.score.rules import RuleSet
 
@@ -273,7 +274,8 @@ def form_view(corpus: Corpus, form_id: str, rules: RuleSet) -> FormView:
     for v in values:
         v.findings = sum(1 for f in findings if f.field == v.field)
     _, prow = corpus.query("SELECT page, width, height FROM pages WHERE sha256 = ? ORDER BY page", [row["sha256"]])
-    pages = [(int(p), float(w), float(h)) for p, w, h in prow if int(p) in set(rec.source.pages)]
+    pages = [(int(p), float(w), float(h)) for p, w, h in prow if int(p) in set(rec.source.pages)
+             and drawable(row["path"])]
     view = FormView(form_id, row, rec, findings, values, pages, corrections(corpus, form_id), reviews,
                     audit(rec, rules).reported_sum, int(row["n_in_file"]))
     for v in values:
