@@ -203,7 +203,7 @@ def test_tokens_of_any_script(db: Path, token: str) -> None:
     assert TestClient(client.app).get("/static/review.css").status_code == 200  # the 401 page is styled
 
 
-def test_error_pages_are_chinese_html(db: Path) -> None:
+def test_error_pages_are_chinese_html(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     client = TestClient(create_app(db))
     form_id = form_where(db, "path LIKE '%qiannan%'")
     for url in (f"/forms/{form_id}/page/99", "/forms/nope", "/forms/nope/page/1", "/no-such-page"):
@@ -218,6 +218,15 @@ def test_error_pages_are_chinese_html(db: Path) -> None:
     r = post(client, form_id, field="indicators.I99.score", value="1")
     assert r.status_code == 400
     chinese_only(r.json()["error"])
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("a bug")
+
+    app = create_app(db)
+    monkeypatch.setattr("jixiao.review.app.form_view", broken)
+    r = TestClient(app, raise_server_exceptions=False).get(f"/forms/{form_id}")
+    assert r.status_code == 500 and "text/html" in r.headers["content-type"] and "Traceback" not in r.text
+    chinese_only(re.search(r'id="error-message">([^<]*)<', r.text)[1])  # type: ignore[index]
 
 
 # ---------------------------------------------------------------- Broken 7: one story everywhere

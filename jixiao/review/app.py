@@ -8,6 +8,7 @@ the server runs. Pages answer in Chinese HTML, the API (/api/…) in JSON {"erro
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ from jixiao.review.views import (
 from jixiao.score.rules import RuleSet, load_rules
 
 HERE = Path(__file__).parent
+log = logging.getLogger("jixiao.review")
 SEVERITY_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
 # the longest body field accepted at all; the trail's own limits (corrections.WHY_MAX…) say more
 _BODY_MAX = 5000
@@ -139,6 +141,11 @@ def create_app(db: Path, rules: RuleSet | None = None, token: str | None = None)
     async def corpus_error(request: Request, exc: CorpusError) -> Response:
         return error(request, 500, f"语料库无法读写：{exc}")
 
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("review: %s %s", request.method, request.url.path)  # the traceback for whoever runs it
+        return error(request, 500, "审核服务内部出错，未保存任何内容；请刷新页面后再试（详情见运行 jixiao review 的终端）")
+
     if token:
         check = TokenCheck(token)
 
@@ -192,7 +199,7 @@ def create_app(db: Path, rules: RuleSet | None = None, token: str | None = None)
         return Response(data, media_type=MEDIA[fmt], headers={"Cache-Control": "max-age=3600", "Vary": "Accept"})
 
     @app.get("/export.xlsx")
-    def export(request: Request) -> Response:
+    def export() -> Response:
         with gate.read() as corpus:
             data = review_workbook(corpus)
         name = f"jixiao-审核结果-{dt.date.today():%Y%m%d}.xlsx"
@@ -200,7 +207,7 @@ def create_app(db: Path, rules: RuleSet | None = None, token: str | None = None)
                         headers={"Content-Disposition": f"attachment; filename=\"jixiao-review.xlsx\"; "
                                                         f"filename*=UTF-8''{quote(name)}"})
 
-    def saved(request: Request, work: Callable[[Corpus], Change | dict[str, Any]]) -> JSONResponse:
+    def saved(work: Callable[[Corpus], Change | dict[str, Any]]) -> JSONResponse:
         try:
             with gate.write() as corpus:
                 out = work(corpus)
@@ -211,27 +218,26 @@ def create_app(db: Path, rules: RuleSet | None = None, token: str | None = None)
         return JSONResponse(_change_json(out) if isinstance(out, Change) else out)
 
     @app.post("/api/forms/{form_id}/corrections")
-    def save_correction(request: Request, form_id: str, body: CorrectionIn) -> JSONResponse:
-        return saved(request, lambda c: correct(c, form_id, body.field, body.value, body.who, body.why, body.seen,
-                                                rule_set, blank=body.blank))
+    def save_correction(form_id: str, body: CorrectionIn) -> JSONResponse:
+        return saved(lambda c: correct(c, form_id, body.field, body.value, body.who, body.why, body.seen,
+                                       rule_set, blank=body.blank))
 
     @app.post("/api/forms/{form_id}/confirm")
-    def confirm_reading(request: Request, form_id: str, body: ConfirmIn) -> JSONResponse:
-        return saved(request, lambda c: confirm(c, form_id, body.field, body.who, body.why, body.seen, rule_set))
+    def confirm_reading(form_id: str, body: ConfirmIn) -> JSONResponse:
+        return saved(lambda c: confirm(c, form_id, body.field, body.who, body.why, body.seen, rule_set))
 
     @app.post("/api/corrections/{correction_id}/undo")
-    def undo_correction(request: Request, correction_id: int, body: UndoIn) -> JSONResponse:
-        return saved(request, lambda c: undo(c, correction_id, body.who, body.why, rule_set))
+    def undo_correction(correction_id: int, body: UndoIn) -> JSONResponse:
+        return saved(lambda c: undo(c, correction_id, body.who, body.why, rule_set))
 
     @app.post("/api/forms/{form_id}/reviews")
-    def review_finding(request: Request, form_id: str, body: ReviewIn) -> JSONResponse:
+    def review_finding(form_id: str, body: ReviewIn) -> JSONResponse:
         def work(corpus: Corpus) -> dict[str, Any]:
             review = set_status(corpus, form_id, body.key, body.status, body.who, body.why)
             return {"status": review.status, "name": STATUS_NAMES[review.status], "who": review.who,
                     "key": review.finding_key}
-        return saved(request, work)
+        return saved(work)
 
     templates.env.globals.update(label_of=label_of, source_name=views.source_name)
-    app.state.db = db
     app.state.gate = gate
     return app
