@@ -267,8 +267,8 @@ def test_review_shows_an_office_form(tmp_path: Path, office_files: dict[str, dic
     client = TestClient(create_app(db))
     page = client.get(f"/forms/{form_id}")
     assert page.status_code == 200 and "黔南州人民政府政务服务中心" in page.text
-    image = client.get(f"/forms/{form_id}/page/1.png")
-    assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
+    image = client.get(f"/forms/{form_id}/page/1?w=1200", headers={"accept": "image/webp"})
+    assert image.status_code == 200 and image.content[8:12] == b"WEBP"
 
 
 def test_word_nested_table_is_read_as_a_table(tmp_path: Path) -> None:
