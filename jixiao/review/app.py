@@ -40,6 +40,7 @@ from jixiao.review.views import (
     form_view,
     forms_page,
     next_unreviewed,
+    office_print,
     page_of,
 )
 from jixiao.score.rules import RuleSet, load_rules
@@ -185,6 +186,9 @@ def create_app(db: Path, rules: RuleSet | None = None, token: str | None = None)
             if not form_exists(corpus, form_id):
                 return error(request, 404, "语料库中没有这张表（可能已被重新读取或删除），请回到表格列表")
             view = form_view(corpus, form_id, rule_set)
+            printed = office_print(corpus, form_id)
+        if printed is not None:  # an office form's pages are its own pages of the file's print
+            view.pages = printed.pages() if view.pages else []
         return templates.TemplateResponse(request, "form.html", {"v": view, "rules": rule_set})
 
     @lru_cache(maxsize=1024)
@@ -192,7 +196,10 @@ def create_app(db: Path, rules: RuleSet | None = None, token: str | None = None)
         """Where a page comes from: a form's file does not change under its id (its sha256), so
         an image already rendered is served without opening the corpus (~25 ms a time)."""
         with gate.read() as corpus:
-            return page_of(corpus, form_id, number)
+            printed = office_print(corpus, form_id)
+            if printed is None:
+                return page_of(corpus, form_id, number)
+        return next(((printed.path, w) for n, w, _ in printed.pages() if n == number), None)
 
     @app.get("/forms/{form_id}/page/{number}")
     def page_image(request: Request, form_id: str, number: int, w: int = 1600) -> Response:
