@@ -69,8 +69,11 @@ class Audit:
     ) -> None:
         """``summed``: the many values a computed figure adds up (a total's rows). A person's
         correction among them marks the finding corrected; their confidence is left to each row's
-        own findings, so one doubtful row does not soften a total's."""
-        low = self.low(where, *based_on)
+        own findings, so one doubtful row does not soften a total's, but one not read at all does."""
+        # a summed value not read at all (a cell that could not be read: confidence 0) leaves
+        # the sum unknown, and a finding on an unknown sum would accuse the form of a gap in the read
+        low = self.low(where, *based_on) or any(
+            p is not None and p.confidence <= 0.0 and not p.corrected for p in summed)
         corrected = any(p is not None and p.corrected for p in (where, *based_on, *summed))
         self.findings.append(
             Finding(
