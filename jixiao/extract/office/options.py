@@ -30,3 +30,8 @@ class OfficeOptions(BaseModel):
     max_unzipped_bytes: int = 512 * 1024 * 1024
     # cells a sheet may hold; a form has a few hundred, a data dump a million
     max_cells: int = 1_000_000
+    # a Word table's grid: the fixture forms use 8-12 grid columns and 20-60 rows, a real form
+    # with a split header at most ~30 columns. A gridSpan or gridBefore past the column limit
+    # (a hostile file: gridSpan="99999999") would have the reader fill millions of slots
+    max_table_cols: int = 256
+    max_table_rows: int = 10_000
