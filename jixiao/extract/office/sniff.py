@@ -35,6 +35,8 @@ _ODF_TYPES: dict[str, OfficeKind] = {
 }
 # an OLE file is read whole to list its streams; past this it is not a form
 MAX_OLE_BYTES = 256 * 1024 * 1024
+# mimetype is one line and META-INF/manifest.xml a few KB: read to tell the format, so bounded here
+MAX_SNIFFED_MEMBER = 4 * 1024 * 1024
 _F_ENCRYPTED = 0x0100  # FIB flag of a Word binary document saved with a password
 
 
@@ -60,7 +62,7 @@ def _zip_kind(path: Path) -> OfficeKind | None:
                     return "docx"
                 return None
             if "mimetype" in names:
-                kind = _ODF_TYPES.get(zf.read("mimetype").decode("ascii", "replace").strip())
+                kind = _ODF_TYPES.get(_small_member(path, zf, "mimetype").decode("ascii", "replace").strip())
                 if kind is not None and _odf_encrypted(zf):
                     raise EncryptedFile(path, "encrypted: the OpenDocument file needs a password to open")
                 return kind
@@ -71,9 +73,18 @@ def _zip_kind(path: Path) -> OfficeKind | None:
     return None
 
 
+def _small_member(path: Path, zf: zipfile.ZipFile, name: str) -> bytes:
+    """A member read to tell the format, refused unread when it states a size no such member has."""
+    size = zf.getinfo(name).file_size
+    if size > MAX_SNIFFED_MEMBER:
+        raise TooLarge(path, f"its member {name} unpacks to {size / 2**20:.0f} MB, where an office file "
+                             f"keeps a few KB there: a zip bomb, not a form")
+    return zf.read(name)
+
+
 def _odf_encrypted(zf: zipfile.ZipFile) -> bool:
     try:
-        return b"encryption-data" in zf.read("META-INF/manifest.xml")
+        return b"encryption-data" in _small_member(Path(str(zf.filename)), zf, "META-INF/manifest.xml")
     except KeyError:
         return False
 

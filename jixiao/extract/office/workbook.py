@@ -22,8 +22,9 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from jixiao.errors import CorruptFile, EncryptedFile, InputError, TooLarge
+from jixiao.errors import CorruptFile, InputError, TooLarge
 from jixiao.extract.base import PageResult, ReadResult
+from jixiao.extract.office.archive import check_zip
 from jixiao.extract.office.layout import Sheet, sheet_page
 from jixiao.extract.office.numfmt import ZH_BUILTIN_FORMATS, display, serial_to_datetime
 from jixiao.extract.office.options import OfficeOptions
@@ -58,21 +59,6 @@ def read_xlsx(path: Path, options: OfficeOptions, recalculated: bool = False) ->
     finally:
         wb.close()
     return ReadResult(kind="spreadsheet", pages=pages)
-
-
-def check_zip(path: Path, options: OfficeOptions) -> None:
-    """Refuse a zip whose members would unpack past the limit (a zip bomb) before any parser
-    inflates them."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            total = sum(i.file_size for i in zf.infolist())
-            if any(i.flag_bits & 0x1 for i in zf.infolist()):
-                raise EncryptedFile(path, "encrypted zip members: the file needs a password to open")
-    except zipfile.BadZipFile as exc:
-        raise CorruptFile(path, f"damaged zip archive: {exc}") from None
-    if total > options.max_unzipped_bytes:
-        mb = total / 2**20
-        raise TooLarge(path, f"unpacks to {mb:.0f} MB, over the limit of {options.max_unzipped_bytes // 2**20} MB")
 
 
 def _load(path: Path, data_only: bool) -> Workbook:
