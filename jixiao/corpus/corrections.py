@@ -27,7 +27,7 @@ from jixiao.corpus.fields import (
     same_value,
     vouch,
 )
-from jixiao.corpus.results import FormResult
+from jixiao.corpus.results import FileResult, FormResult
 from jixiao.corpus.store import Corpus
 from jixiao.findings import Finding
 from jixiao.record import FormRecord
@@ -140,6 +140,12 @@ def _rerun(corpus: Corpus, form_id: str, rules: RuleSet, before: list[Finding],
     new = {_key(f) for f in result.findings}
     return Change(result, [f for f in result.findings if _key(f) not in old],
                   [f for f in before if _key(f) not in new])
+
+
+def store_reading(corpus: Corpus, result: FileResult, rules: RuleSet, replace: bool = False) -> bool:
+    """Store a file's reading; read again (``replace``), every form keeps its active corrections:
+    its rows are what the corrected record gives, as after the correction was made."""
+    return corpus.store(result, replace=replace, corrected=lambda form_id: _rerun(corpus, form_id, rules, []))
 
 
 def _last_change(corpus: Corpus, form_id: str, field: str) -> Correction | None:

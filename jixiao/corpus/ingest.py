@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 
+from jixiao.corpus.corrections import store_reading
 from jixiao.corpus.results import FileError, FileResult
 from jixiao.corpus.store import Corpus
-from jixiao.corpus.work import Source, discover, read_source, sha256_of
+from jixiao.corpus.work import Source, _rules, discover, read_source, sha256_of
 
 Job = tuple[Source, str, int]  # source, sha256, size
 
@@ -123,7 +124,8 @@ def ingest(corpus: Corpus, paths: list[Path], options: IngestOptions,
 
 
 def _record(corpus: Corpus, result: FileResult, options: IngestOptions, summary: IngestSummary) -> None:
-    corpus.store(result, replace=options.force)
+    # read again (--force), a form keeps a person's corrections: its rows are re-derived under them
+    store_reading(corpus, result, _rules(options.rules), replace=options.force)
     if result.error is not None:
         summary.failed += 1
         summary.failures.append((result.path, result.error.reason))

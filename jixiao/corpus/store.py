@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Self
 
@@ -138,11 +139,18 @@ class Corpus:
 
     # ------------------------------------------------------------ writing
 
-    def store(self, result: FileResult, replace: bool = False) -> bool:
-        """Write one file's forms (or its failure) in one transaction. False if already there."""
+    def store(self, result: FileResult, replace: bool = False,
+              corrected: Callable[[str], object] | None = None) -> bool:
+        """Write one file's forms (or its failure) in one transaction. False if already there.
+        ``corrected(form_id)``, for a file read again (``replace``), re-applies a person's
+        corrections to a form that has some, in the same transaction: the new reading replaces
+        the old one under them, never the corrections themselves."""
         try:
             self.db.execute("BEGIN TRANSACTION")
             wrote = self._store(result, replace)
+            if wrote and replace and corrected is not None and result.error is None:
+                for form_id in self._corrected_forms(result.sha256):
+                    corrected(form_id)
             self.db.execute("COMMIT")
             return wrote
         except Exception as exc:
@@ -169,6 +177,11 @@ class Corpus:
         for form in result.forms:
             self.write_form(result.sha256, result.path, form)
         return True
+
+    def _corrected_forms(self, sha: str) -> list[str]:
+        rows = self.db.execute("SELECT DISTINCT c.form_id FROM corrections c JOIN forms f USING (form_id) "
+                               "WHERE f.sha256 = ? AND c.undone_at IS NULL ORDER BY 1", [sha]).fetchall()
+        return [r[0] for r in rows]
 
     def _delete_file(self, sha: str) -> None:
         ids = [r[0] for r in self.db.execute("SELECT form_id FROM forms WHERE sha256 = ?", [sha]).fetchall()]
@@ -209,14 +222,15 @@ class Corpus:
             [form_id, i.id, i.parent, i.level1, i.level2, i.name, *_quantity(i.target), *_quantity(i.actual),
              i.weight, i.score, i.reason, i.is_subtotal] for i in rec.indicators])
         rows = [[form_id, field, *_prov_row(p)] for field, p in provenance_of(rec).items()]
-        self._many("INSERT INTO provenance VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        self._many("INSERT INTO provenance VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     def write_findings(self, form_id: str, findings: list[Finding]) -> None:
         self.db.execute("DELETE FROM findings WHERE form_id = ?", [form_id])
-        self._many("INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+        self._many("INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
             [form_id, k, f.code, f.severity, f.target, f.field, _text(f.reported), _text(f.expected), f.rule,
              f.message, f.location.page, *(f.location.box.rounded(2) if f.location.box else [None] * 4),
-             f.location.line, f.low_confidence, f.indicator_id, f.corrected] for k, f in enumerate(findings)])
+             f.location.line, f.low_confidence, f.indicator_id, f.corrected, f.location.location]
+            for k, f in enumerate(findings)])
 
     def _many(self, sql: str, rows: list[list[Any]]) -> None:
         if rows:  # duckdb refuses an empty parameter list
@@ -269,7 +283,7 @@ def _text(value: object) -> str | None:
 
 def _prov_row(p: Prov) -> list[Any]:
     box = p.box.rounded(2) if p.box else [None] * 4
-    return [p.page, *box, p.raw, p.confidence, p.line, p.column, p.corrected]
+    return [p.page, *box, p.raw, p.confidence, p.line, p.column, p.corrected, p.location]
 
 
 def provenance_of(rec: FormRecord) -> dict[str, Prov]:

@@ -332,6 +332,6 @@ def _finding(row: dict[str, Any], rec: FormRecord) -> Finding:
     return Finding(code=row["code"], severity=row["severity"], form=FormRef(file=rec.source.file, index=rec.source.index),
                    target=row["target"], field=row["field"], reported=row["reported"], expected=row["expected"],
                    rule=row["rule"], message=row["message"],
-                   location=Location(page=row["page"], box=box, line=row["line"]),
+                   location=Location(page=row["page"], box=box, line=row["line"], location=row.get("location")),
                    low_confidence=bool(row["low_confidence"]), corrected=bool(row["corrected"]),
                    indicator_id=row["indicator_id"])
