@@ -49,7 +49,7 @@ def corrected_db(office_files: dict[str, dict[str, Path]], tmp_path: Path) -> tu
 
 
 def test_reingest_with_force_keeps_the_corrections(corrected_db: tuple[Path, Path, str]) -> None:
-    db, source, form_id = corrected_db
+    db, source, _ = corrected_db
     before = derived(db)
     assert not [r for r in before["findings"] if r[2] == "SUBTOTAL_MISMATCH"]  # the correction removed it
     again = CliRunner().invoke(app, ["corpus", "ingest", str(source), "--db", str(db), "--force"])
@@ -64,6 +64,6 @@ def test_office_cell_is_stored_and_shown(corrected_db: tuple[Path, Path, str]) -
     assert cells and all(str(loc).startswith("Sheet1!") for _, loc in cells), cells[:5]
     located = rows(db, "SELECT code, location FROM findings WHERE form_id = ? AND location IS NOT NULL", [form_id])
     assert located and all(str(loc).startswith("Sheet1!") for _, loc in located)
-    html = TestClient(create_app(db)).get(f"/forms/{form_id}").text
+    html = TestClient(base_url="http://localhost", app=create_app(db)).get(f"/forms/{form_id}").text
     for _, loc in located:
         assert f'<span class="cell-ref">{loc}</span>' in html

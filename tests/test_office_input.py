@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import shutil
 import re
+import shutil
 import struct
 import zipfile
 from pathlib import Path
@@ -266,7 +266,7 @@ def test_review_shows_an_office_form(tmp_path: Path, office_files: dict[str, dic
         form_id = corpus.query("SELECT form_id FROM forms")[1][0][0]
         kind = corpus.query("SELECT kind FROM files")[1][0][0]
     assert kind == "spreadsheet"
-    client = TestClient(create_app(db))
+    client = TestClient(base_url="http://localhost", app=create_app(db))
     page = client.get(f"/forms/{form_id}")
     assert page.status_code == 200 and "黔南州人民政府政务服务中心" in page.text
     image = client.get(f"/forms/{form_id}/page/1?w=1200", headers={"accept": "image/webp"})

@@ -50,7 +50,7 @@ def image(client: TestClient, form_id: str, number: int) -> np.ndarray:
 
 @pytest.mark.parametrize("kind", ["docx", "xlsx"])
 def test_each_form_of_an_office_file_shows_its_own_pages(office_db: Path, kind: str) -> None:
-    client = TestClient(create_app(office_db))
+    client = TestClient(base_url="http://localhost", app=create_app(office_db))
     first, second = forms_of(office_db, f"{BUNDLE}.{kind}")
     assert shown_pages(client, first) == [1] and shown_pages(client, second) == [2]
     assert client.get(f"/forms/{second}/page/1").status_code == 404  # the other form's page
@@ -60,7 +60,7 @@ def test_each_form_of_an_office_file_shows_its_own_pages(office_db: Path, kind: 
 
 
 def test_every_page_of_a_form_printed_on_two_is_served(office_db: Path) -> None:
-    client = TestClient(create_app(office_db))
+    client = TestClient(base_url="http://localhost", app=create_app(office_db))
     (form_id,) = forms_of(office_db, f"{ONE}.docx")
     assert shown_pages(client, form_id) == [1, 2]
     assert image(client, form_id, 2).shape[1] == 800
@@ -69,7 +69,7 @@ def test_every_page_of_a_form_printed_on_two_is_served(office_db: Path) -> None:
 
 def test_an_office_file_is_printed_once(office_db: Path) -> None:
     office = next(s for s in images.SOURCES if isinstance(s, images.OfficeSource))
-    client = TestClient(create_app(office_db))
+    client = TestClient(base_url="http://localhost", app=create_app(office_db))
     (form_id,) = forms_of(office_db, f"{ONE}.docx")
     before = office.conversions
     for number, width in ((1, 800), (2, 800), (1, 1600), (2, 2400)):

@@ -1,7 +1,8 @@
 """Which office format a file is, from its bytes: the extension is not trusted.
 
 - A zip holding ``[Content_Types].xml`` is Office Open XML: ``xl/`` parts make it a workbook
-  (.xlsx, .xlsm), ``word/`` parts a Word document (.docx, .docm).
+  (.xlsx, .xlsm), ``word/`` parts a Word document (.docx, .docm); ``xl/workbook.bin`` is a binary
+  workbook (.xlsb), refused with what to do.
 - A zip whose ``mimetype`` member names an OpenDocument type is .ods or .odt.
 - An OLE compound file (the old binary formats) is told by its streams: ``WordDocument`` for Word
   and WPS 文字 (.doc, .wps), ``Workbook`` or ``Book`` for Excel and WPS 表格 (.xls, .et);
@@ -21,7 +22,7 @@ from typing import Literal
 
 from xlrd.compdoc import CompDoc, CompDocError
 
-from jixiao.errors import CorruptFile, EncryptedFile, TooLarge
+from jixiao.errors import CorruptFile, EncryptedFile, TooLarge, UnsupportedFile
 
 OfficeKind = Literal["xlsx", "xls", "docx", "doc", "ods", "odt", "rtf"]
 
@@ -56,6 +57,9 @@ def _zip_kind(path: Path) -> OfficeKind | None:
         with zipfile.ZipFile(path) as zf:
             names = zf.namelist()
             if "[Content_Types].xml" in names:
+                if "xl/workbook.bin" in names:  # Excel's binary workbook: no reader for it here
+                    raise UnsupportedFile(path, "an Excel binary workbook (.xlsb), which jixiao does not read: "
+                                                "open it in Excel or WPS and save it as .xlsx, then read that")
                 if any(n.startswith("xl/") for n in names):
                     return "xlsx"
                 if any(n.startswith("word/") for n in names):

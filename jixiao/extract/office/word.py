@@ -34,9 +34,9 @@ from lxml import etree
 
 from jixiao.errors import CorruptFile, InputError, TooLarge
 from jixiao.extract.base import PageResult, ReadResult
+from jixiao.extract.office.archive import check_zip
 from jixiao.extract.office.layout import PAGE_H, PAGE_W, cell_text
 from jixiao.extract.office.options import OfficeOptions
-from jixiao.extract.office.archive import check_zip
 from jixiao.grid import Cell, Grid, Page, TextLine
 
 _P, _TBL, _TR, _TC, _SDT, _SDT_CONTENT = (qn(t) for t in ("w:p", "w:tbl", "w:tr", "w:tc", "w:sdt", "w:sdtContent"))
