@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from jixiao.corpus.corrections import person, reason
 from jixiao.corpus.fields import FieldError
-from jixiao.corpus.store import Corpus
+from jixiao.corpus.store import Corpus, utc_now
 from jixiao.findings import Finding
 
 Status = Literal["open", "confirmed", "dismissed", "follow_up"]
@@ -39,10 +39,6 @@ def finding_key(f: Finding) -> str:
     return f"{f.code}|{f.indicator_id or f.target}|{f.field}"
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
 class StaleReview(FieldError):
     """The finding's verdict changed since the page showed it: the later ruling sees the earlier one."""
 
@@ -65,19 +61,14 @@ def set_status(corpus: Corpus, form_id: str, key: str, status: str, who: str, wh
     if not rows:
         raise FieldError("这条发现已不存在（可能因更正而消除），请刷新页面")
     code, target, field = rows[0]
-    corpus.db.execute("BEGIN TRANSACTION")
-    try:
+    with corpus.transaction():
         latest = current(trail(corpus, form_id)).get(key)
         if seen is not None and latest is not None and seen != latest.status:
             raise StaleReview(code, target, seen, latest)
         (next_id,), = corpus.query("SELECT coalesce(max(review_id), 0) + 1 FROM reviews")[1]
         review = Review(review_id=next_id, form_id=form_id, finding_key=key, code=code, target=target,
-                        field=field, status=status, why=why, who=who, made_at=_now())  # type: ignore[arg-type]
+                        field=field, status=status, why=why, who=who, made_at=utc_now())  # type: ignore[arg-type]
         corpus.query("INSERT INTO reviews VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", list(review.model_dump().values()))
-        corpus.db.execute("COMMIT")
-    except BaseException:
-        corpus.db.execute("ROLLBACK")
-        raise
     return review
 
 

@@ -11,7 +11,8 @@ import datetime as dt
 import json
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self
 
@@ -43,7 +44,8 @@ class CorpusLocked(CorpusError):
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 
 
-def _now() -> dt.datetime:
+def utc_now() -> dt.datetime:
+    """When a row is written: UTC, naive (DuckDB's TIMESTAMP has no zone)."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
@@ -105,16 +107,15 @@ class Corpus:
     def _create(self) -> None:
         if _stored_version(self.db) == SCHEMA_VERSION:
             return  # nothing to write: a short write (a correction) opens and closes quickly
-        self.db.execute("BEGIN TRANSACTION")
-        for ddl in TABLES:
-            self.db.execute(ddl)
-        for ddl in MIGRATIONS:
-            self.db.execute(ddl)
-        for ddl in VIEWS:
-            self.db.execute(ddl)
-        self._backfill_unit_sort()
-        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
-        self.db.execute("COMMIT")
+        with self.transaction():
+            for ddl in TABLES:
+                self.db.execute(ddl)
+            for ddl in MIGRATIONS:
+                self.db.execute(ddl)
+            for ddl in VIEWS:
+                self.db.execute(ddl)
+            self._backfill_unit_sort()
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
     def _backfill_unit_sort(self) -> None:
         rows = self.db.execute("SELECT form_id, unit FROM forms WHERE unit_sort IS NULL AND unit IS NOT NULL").fetchall()
@@ -122,6 +123,17 @@ class Corpus:
 
     def close(self) -> None:
         self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One transaction: committed when the block ends, rolled back when it raises."""
+        self.db.execute("BEGIN TRANSACTION")
+        try:
+            yield
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
 
     def __enter__(self) -> Self:
         return self
@@ -146,24 +158,20 @@ class Corpus:
         corrections to a form that has some, in the same transaction: the new reading replaces
         the old one under them, never the corrections themselves."""
         try:
-            self.db.execute("BEGIN TRANSACTION")
-            wrote = self._store(result, replace)
-            if wrote and replace and corrected is not None and result.error is None:
-                for form_id in self._corrected_forms(result.sha256):
-                    corrected(form_id)
-            self.db.execute("COMMIT")
+            with self.transaction():
+                wrote = self._store(result, replace)
+                if wrote and replace and corrected is not None and result.error is None:
+                    for form_id in self._corrected_forms(result.sha256):
+                        corrected(form_id)
             return wrote
-        except Exception as exc:
-            self.db.execute("ROLLBACK")
-            if isinstance(exc, duckdb.Error):
-                raise CorpusError(f"{self.path}: could not store {result.path} ({exc})") from exc
-            raise
+        except duckdb.Error as exc:
+            raise CorpusError(f"{self.path}: could not store {result.path} ({exc})") from exc
 
     def _store(self, result: FileResult, replace: bool) -> bool:
         if result.error is not None:
             self.db.execute("DELETE FROM failures WHERE path = ? AND sha256 = ?", [result.path, result.sha256])
             self.db.execute("INSERT INTO failures VALUES (?, ?, ?, ?, ?)",
-                            [result.sha256, result.path, result.error.kind, result.error.reason, _now()])
+                            [result.sha256, result.path, result.error.kind, result.error.reason, utc_now()])
             return True
         exists = self.db.execute("SELECT 1 FROM files WHERE sha256 = ?", [result.sha256]).fetchone()
         if exists and not replace:
@@ -171,7 +179,7 @@ class Corpus:
         self._delete_file(result.sha256)
         self.db.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                         [result.sha256, result.path, result.size, result.kind, result.n_pages,
-                         len(result.forms), round(result.seconds, 3), _now()])
+                         len(result.forms), round(result.seconds, 3), utc_now()])
         self.db.execute("DELETE FROM failures WHERE sha256 = ?", [result.sha256])
         self._many("INSERT INTO pages VALUES (?, ?, ?, ?)", [[result.sha256, *size] for size in result.page_sizes])
         for form in result.forms:

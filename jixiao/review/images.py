@@ -36,6 +36,9 @@ WIDTHS = (800, 1200, 1600, 2400, 3200)
 # at 1600 px the fixture pages come to 0.10–0.15 MB as WebP (text PDFs, clean scans) and 0.26–0.52
 # MB (degraded scans: noise compresses badly), against 0.6–7 MB as PNG; JPEG is 1.4–2.6× WebP
 QUALITY = {"webp": 75, "jpeg": 80}
+# a text this long or longer tells an office form's page from another's; a one-character cell (a
+# digit, 是, —) is on every page of a bundle
+MIN_PAGE_TEXT = 2
 MAX_DPI = 400.0  # the widest width (3200 px) of an A4 page; a text PDF gains nothing past it
 
 
@@ -162,7 +165,7 @@ def _print_map(path: str, forms: tuple[frozenset[str], ...]) -> dict[int, list[t
     own = []
     for i, texts in enumerate(forms):
         others: set[str] = set().union(*(t for j, t in enumerate(forms) if j != i))
-        own.append({_squeezed(t) for t in texts if len(_squeezed(t)) >= 2} - {_squeezed(t) for t in others})
+        own.append({_squeezed(t) for t in texts if len(_squeezed(t)) >= MIN_PAGE_TEXT} - {_squeezed(t) for t in others})
     out: dict[int, list[tuple[int, float, float]]] = {}
     before = 0
     for number, w, h, text in pages:

@@ -20,14 +20,17 @@ _SIDES = (("left_line_style", "l"), ("right_line_style", "r"), ("top_line_style"
           ("bottom_line_style", "b"))
 
 
-class _Quiet:
+class QuietLog:
+    """xlrd writes its warnings to a log file object: swallow them (a damaged file is told by
+    the exception, not by xlrd's chatter on stdout)."""
+
     def write(self, _: str) -> int:
         return 0
 
 
 def read_xls(path: Path, options: OfficeOptions) -> ReadResult:
     try:
-        book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True, logfile=_Quiet())
+        book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True, logfile=QuietLog())
     except XLRDError as exc:
         if "encrypted" in str(exc).lower():
             raise EncryptedFile(path, "encrypted: the workbook needs a password to open") from None

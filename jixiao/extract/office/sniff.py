@@ -23,6 +23,7 @@ from typing import Literal
 from xlrd.compdoc import CompDoc, CompDocError
 
 from jixiao.errors import CorruptFile, EncryptedFile, TooLarge, UnsupportedFile
+from jixiao.extract.office.biff import QuietLog
 
 OfficeKind = Literal["xlsx", "xls", "docx", "doc", "ods", "odt", "rtf"]
 
@@ -99,7 +100,7 @@ def _ole_kind(path: Path) -> OfficeKind | None:
         raise TooLarge(path, f"{size / 2**20:.0f} MB old Office document, over {MAX_OLE_BYTES // 2**20} MB")
     data = path.read_bytes()
     try:
-        doc = CompDoc(data, logfile=_Quiet())
+        doc = CompDoc(data, logfile=QuietLog())
     except (CompDocError, IndexError, ValueError, struct.error) as exc:
         raise CorruptFile(path, f"damaged old Office document (its directory cannot be read: {exc})") from None
     names = {d.name for d in doc.dirlist}
@@ -123,10 +124,3 @@ def _word_encrypted(doc: CompDoc) -> bool:
         return False
     flags = struct.unpack_from("<H", stream, 10)[0]
     return bool(flags & _F_ENCRYPTED)
-
-
-class _Quiet:
-    """xlrd writes its warnings to a log file object: swallow them."""
-
-    def write(self, _: str) -> int:
-        return 0
