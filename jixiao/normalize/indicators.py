@@ -6,11 +6,11 @@ import re
 from dataclasses import dataclass, field
 
 from jixiao.grid import Cell
-from jixiao.normalize.align import align, indicator_fit, is_unit
+from jixiao.normalize.align import align, indicator_fit, is_number, is_unit
 from jixiao.normalize.centring import centred_groups
 from jixiao.normalize.decisions import Decisions
 from jixiao.normalize.lexicon import LEVEL1, LEVEL2, LEVEL2_HINTS, LEVEL2_PARENT
-from jixiao.normalize.matcher import Match, declared_weight, match
+from jixiao.normalize.matcher import Match, declared_weight, match_level
 from jixiao.normalize.provenance import prov_of_cell
 from jixiao.normalize.sections import Block
 from jixiao.normalize.table import Row, role_of
@@ -61,13 +61,14 @@ def _by_header(row: Row, block: Block) -> dict[str, Cell]:
 
 def _plausible(cells: dict[str, Cell]) -> bool:
     """Values that contradict their column (a text under 分值, a number as the name) mean the row's
-    cells shifted: the header's positions do not hold for it."""
+    cells shifted: the header's positions do not hold for it. A numbered name ('1. 设备购置费')
+    is a name."""
     for role in ("weight", "score"):
         text = _text(cells, role)
         if text and not is_dash(text) and parse_number(text) is None:
             return False
     name = _text(cells, "name")
-    return not (name and parse_number(name) is not None and len(name) <= 8)
+    return not (name and is_number(name))
 
 
 def _text(cells: dict[str, Cell], role: str) -> str:
@@ -77,7 +78,7 @@ def _text(cells: dict[str, Cell], role: str) -> str:
 
 def _level(cells: dict[str, Cell], role: str, vocab: dict[str, tuple[str, ...]]) -> tuple[Match | None, str]:
     printed = _text(cells, role)
-    return (match(printed, vocab) if printed else None), printed
+    return (match_level(printed, vocab) if printed else None), printed
 
 
 Own = tuple[str | None, str | None] | None  # a level label the row wrote itself: canonical, printed

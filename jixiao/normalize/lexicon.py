@@ -78,6 +78,10 @@ BLOCKS: Vocabulary = {
     "total": ("总分", "合计", "总计", "总得分", "总"),
 }
 
+# the block title printed in the leftmost cell spanning the whole indicator block (often
+# vertically, centred in its span): never a 一级指标, though 绩效指标 reads 75 like 效益指标
+NOT_LEVELS: tuple[str, ...] = BLOCKS["indicators"]
+
 LEVEL1: Vocabulary = {
     "output": ("产出指标", "产出"),
     "outcome": ("效益指标", "效益"),

@@ -9,7 +9,7 @@ from functools import lru_cache
 from rapidfuzz import fuzz
 
 from jixiao.normalize.confusion import fold
-from jixiao.normalize.lexicon import Vocabulary
+from jixiao.normalize.lexicon import NOT_LEVELS, Vocabulary
 from jixiao.text import compact
 
 ACCEPT = 72.0  # below this a label is not taken to be any canonical one
@@ -91,3 +91,11 @@ def match(text: str | None, vocab: Vocabulary, accept: float = ACCEPT) -> Match:
         return Match(None, top_score, variant, top, top_score)
     return Match(top, top_score, variant, runner, runner_score)
 
+
+
+def match_level(text: str | None, vocab: Vocabulary) -> Match:
+    """A 一级/二级指标 label; the indicator block's own title (绩效指标) is none, however close."""
+    m = match(text, vocab)
+    if m.ok and match(text, {"block": NOT_LEVELS}).score >= m.score:
+        return Match(None, m.score, m.variant, m.canonical, m.score)
+    return m

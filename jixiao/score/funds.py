@@ -69,8 +69,21 @@ def budget_weight(a: Audit) -> float | None:
     return total.weight if total is not None else None
 
 
+def _budget_cap(a: Audit, total: FundsRow) -> None:
+    if total.score is None or total.weight is None or total.score - total.weight <= 1e-6:
+        return
+    a.add(
+        "SCORE_EXCEEDS_WEIGHT", total.label, "score",
+        f"预算执行得分 {fmt(total.score)} 超过其分值 {fmt(total.weight)}，超出 "
+        f"{fmt(total.score - total.weight)} 分；得分不能超过分值上限。",
+        "score_cap", total.score, total.weight, total.prov.get("score"), (total.prov.get("weight"),),
+    )
+
+
 def _budget_score(a: Audit) -> None:
     total = a.record.funds_row("total")
+    if total is not None:
+        _budget_cap(a, total)
     if total is None or total.weight is None or not total.annual_budget or total.executed is None:
         return
     rate = total.executed / total.annual_budget

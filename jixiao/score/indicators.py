@@ -21,7 +21,8 @@ def check_indicators(a: Audit) -> None:
 def _cap(a: Audit, ind: Indicator) -> None:
     if ind.score is None or ind.weight is None:
         return
-    if ind.score - ind.weight > a.rules.tolerance.score + 1e-9:
+    # "above its weight" is exact: scores are printed to two decimals, 10.01 is above 10
+    if ind.score - ind.weight > 1e-6:
         a.add(
             "SCORE_EXCEEDS_WEIGHT", ind.name, "score",
             f"「{ind.name}」得分 {fmt(ind.score)} 超过其分值 {fmt(ind.weight)}，"
@@ -40,9 +41,6 @@ def _rule_score(a: Audit, ind: Indicator) -> None:
         a.recomputed[ind.id] = expected.value
     if ind.score is None or not differs(ind.score, expected.value, a.rules.tolerance.score):
         return
-    capped = min(ind.score, ind.weight if ind.weight is not None else ind.score)
-    if capped != ind.score and not differs(capped, expected.value, a.rules.tolerance.score):
-        return  # only the cap is broken, and SCORE_EXCEEDS_WEIGHT says so
     a.add(
         "SCORE_RULE_MISMATCH", ind.name, "score",
         f"「{ind.name}」得分应为 {expected.arithmetic}，表中填报 {fmt(ind.score)}，"

@@ -104,15 +104,18 @@ def _first_prov(rows: list[Indicator], level: str):  # type: ignore[no-untyped-d
 
 
 def _declared(a: Audit, rows: list[Indicator]) -> None:
-    """A weight printed in a level-1 label ('产出指标(50分)') is a subtotal of that level's weights."""
+    """The points printed in a level-1 label ('产出指标(50分)') are template text: many forms keep
+    them after adjusting the weights, so a label that disagrees with its rows is a warning
+    (forms.md §4), never a subtotal error."""
     sums = _by_level1(a, rows) or {}
     for level, declared in a.record.level1_declared.items():
         if level in sums and differs(sums[level], declared, a.rules.tolerance.score):
             label = next((i.level1_label for i in rows if i.level1 == level and i.level1_label), level)
             a.add(
-                "SUBTOTAL_MISMATCH", label or level, "weight",
-                f"一级指标标注「{label}」为 {fmt(declared)} 分，其下各指标分值合计为 {fmt(sums[level])}。",
-                "subtotal.level1", declared, sums[level], _first_prov(rows, level),
+                "LEVEL1_WEIGHT_NONSTANDARD", label or level, "weight",
+                f"一级指标标注「{label}」为 {fmt(declared)} 分，其下各指标分值合计为 {fmt(sums[level])}"
+                f"（标注分值是表样文字，调整权重后未改；请核实权重调整是否有说明）。",
+                "weights.level1_label", declared, sums[level], _first_prov(rows, level),
             )
 
 
