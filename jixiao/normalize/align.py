@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from jixiao.grid import Cell
 from jixiao.normalize.lexicon import FUNDS_ROWS, LEVEL1, LEVEL2
 from jixiao.normalize.matcher import match, match_level
-from jixiao.normalize.values import parse_number, parse_op, parse_quantity, repair_number_text
+from jixiao.normalize.values import parse_number, parse_op, parse_quantity, repair_number_text, trailing_number
 from jixiao.text import clean, is_dash
 
 Fit = Callable[[str, str], float]
@@ -69,6 +69,8 @@ def indicator_fit(role: str, text: str) -> float:
 def funds_fit(role: str, text: str) -> float:
     """How well a cell's text suits a funds-block role."""
     value = parse_number(text)
+    if value is None and role != "label":
+        value = trailing_number(text)  # a label leaked in before it
     if role == "label":
         return 3.0 if match(text, FUNDS_ROWS).ok else (NEVER if value is not None else 0.5)
     if role in ("initial_budget", "annual_budget", "executed"):

@@ -109,10 +109,17 @@ def line_pairs(line: TextLine) -> list[KeyValue]:
         lead = _lead_pattern().match(fold(text))
         if lead:
             found.insert(0, lead)
+    keys = [_canonical(m.group(1)) for m in found]
+    # a conclusion states its grade in its own words ('综合评定等级：中。…'): the grade is read
+    # from it, and the sentence stays whole
+    if "conclusion" in keys:
+        k = keys.index("conclusion")
+        found = found[: k + 1] + [m for m, key in zip(found[k + 1:], keys[k + 1:]) if key != "grade"]
+        keys = [_canonical(m.group(1)) for m in found]
     pairs = []
     for i, m in enumerate(found):
         end = found[i + 1].start() if i + 1 < len(found) else len(text)
-        key = _canonical(m.group(1))
+        key = keys[i]
         if key:
             value = clean(text[m.end():end])
             pairs.append(KeyValue(key, m.group(1), value, prov_of_line(line, value)))

@@ -21,6 +21,9 @@ FUNDS_COLUMNS: Vocabulary = {
     "label": ("资金来源", "资金类别", "项目", "资金性质"),
 }
 
+# the funds block prints its value columns in this order, whatever a province calls them
+FUNDS_COLUMN_ORDER = ("initial_budget", "annual_budget", "executed", "weight", "execution_rate", "score")
+
 # columns of the indicator block
 INDICATOR_COLUMNS: Vocabulary = {
     "level1": ("一级指标",),

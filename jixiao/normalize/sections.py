@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from jixiao.grid import Cell
-from jixiao.normalize.lexicon import BLOCKS, FUNDS_COLUMNS, INDICATOR_COLUMNS, KEYS, Vocabulary
+from jixiao.normalize.lexicon import BLOCKS, FUNDS_COLUMN_ORDER, FUNDS_COLUMNS, INDICATOR_COLUMNS, KEYS, Vocabulary
 from jixiao.normalize.matcher import Match, label_key, match
 from jixiao.normalize.table import Extent, Row, RowStream, extent
+from jixiao.text import clean
 
 KEY_ACCEPT = 84.0
 _FUNDS_CORE = {"initial_budget", "annual_budget", "executed", "execution_rate"}
@@ -26,6 +27,8 @@ class HeaderCol:
     extent: Extent
     cell: Cell
     match: Match
+    # told by the columns' order, the header itself garbled past reading ('五十100年数(N)')
+    inferred: bool = False
 
 
 @dataclass
@@ -71,6 +74,9 @@ def header_cols(row: Row, vocab: Vocabulary) -> list[HeaderCol]:
     cols: list[HeaderCol] = []
     i = 0
     while i < len(cells):
+        if not clean(cells[i].text):
+            i += 1  # an empty cell heads no column, though the label after it might
+            continue
         end, m = _widest_label(cells, i, vocab)
         if m.ok and len(label_key(cells[i].text)) <= 16 and not _is_side_label(cells[i], m, end == i, vocab):
             ext = Extent(extent(cells[i]).a, extent(cells[end]).b)
@@ -121,8 +127,27 @@ def _funds_header(row: Row) -> list[HeaderCol] | None:
     cols = header_cols(row, FUNDS_COLUMNS)
     roles = {c.role for c in cols}
     if len(roles & _FUNDS_CORE) >= 2 and len(roles) >= 3 and not roles & {"level1", "level2"}:
-        return cols
+        return _infer_gaps(row, cols)
     return None
+
+
+def _infer_gaps(row: Row, cols: list[HeaderCol]) -> list[HeaderCol]:
+    """A header cell no label matched, between two that did, is the one column the funds
+    block's fixed order has between them (年初预算数 | ? | 全年执行数: the ? is 全年预算数)."""
+    order = list(FUNDS_COLUMN_ORDER)
+    known = sorted(cols, key=lambda c: c.extent.a)
+    out = list(known)
+    for left, right in zip(known, known[1:]):
+        if left.role not in order or right.role not in order:
+            continue
+        between = [c for c in row.starting if left.extent.b <= extent(c).a and extent(c).b <= right.extent.a
+                   and clean(c.text)]
+        missing = order[order.index(left.role) + 1: order.index(right.role)]
+        if len(between) == 1 and len(missing) == 1 and missing[0] not in {c.role for c in known}:
+            cell = between[0]
+            m = match(cell.text, {missing[0]: FUNDS_COLUMNS[missing[0]]}, accept=0.0)
+            out.append(HeaderCol(missing[0], extent(cell), cell, m, inferred=True))
+    return sorted(out, key=lambda c: c.extent.a)
 
 
 def _indicator_header(row: Row) -> list[HeaderCol] | None:
