@@ -48,9 +48,12 @@ def _is_quantity(text: str) -> bool:
 def indicator_fit(role: str, text: str) -> float:
     """How well a cell's text suits an indicator-block role."""
     if role == "level1":
-        return 3.0 if match_level(text, LEVEL1).ok else NEVER
+        # '社会效益指标' holds 效益指标, but reads better as the 二级指标 it is
+        m1 = match_level(text, LEVEL1)
+        return 3.0 if m1.ok and m1.score >= match_level(text, LEVEL2).score else NEVER
     if role == "level2":
-        return 3.0 if match_level(text, LEVEL2).ok else NEVER
+        m2 = match_level(text, LEVEL2)
+        return 3.0 if m2.ok and m2.score >= match_level(text, LEVEL1).score else NEVER
     if role == "nature":
         return 3.0 if parse_op(text) or text in ("定性", "定量") else NEVER
     if role == "measure_unit":

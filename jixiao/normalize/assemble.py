@@ -12,7 +12,7 @@ from jixiao.normalize.indicators import indicator_rows
 from jixiao.normalize.keyvalues import KeyValue, line_pairs, row_pairs
 from jixiao.normalize.lexicon import DEPARTMENT_TITLE_WORDS, PROJECT_TITLE_WORDS
 from jixiao.normalize.matcher import label_key
-from jixiao.normalize.names import complete_unit_name
+from jixiao.normalize.names import complete_unit_name, join_split_off
 from jixiao.normalize.pagebreak import row_stream
 from jixiao.normalize.provenance import prov_of_cell, prov_of_line
 from jixiao.normalize.sections import Block, Sections, find_sections
@@ -92,6 +92,12 @@ def _apply_pairs(rec: FormRecord, pairs: list[KeyValue]) -> None:
 
 
 def _set_unit(rec: FormRecord, kv: KeyValue) -> None:
+    joined = join_split_off(kv.value, kv.spill)
+    if joined is not None:
+        rec.notes.append(f"单位名称「{kv.value}」末字「{kv.spill}」被识别到相邻单元格，已接回。")
+        setattr(rec, kv.key, joined)
+        rec.prov[kv.key] = kv.prov
+        return
     name, repaired = complete_unit_name(kv.value)
     prov = kv.prov
     if repaired:

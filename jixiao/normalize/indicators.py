@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from rapidfuzz import fuzz
+
 from jixiao.grid import Cell
 from jixiao.normalize.align import align, indicator_fit, is_number, is_unit
 from jixiao.normalize.centring import centred_groups
 from jixiao.normalize.decisions import Decisions
-from jixiao.normalize.lexicon import LEVEL1, LEVEL2, LEVEL2_HINTS, LEVEL2_PARENT
-from jixiao.normalize.matcher import Match, declared_weight, match_level
+from jixiao.normalize.lexicon import LEVEL1, LEVEL2, LEVEL2_ENDINGS, LEVEL2_HINTS, LEVEL2_PARENT
+from jixiao.normalize.matcher import Match, declared_weight, label_key, match_level
 from jixiao.normalize.provenance import prov_of_cell
 from jixiao.normalize.sections import Block
 from jixiao.normalize.table import Row, role_of
@@ -21,6 +23,14 @@ from jixiao.text import clean, is_dash
 _NUMBERED = re.compile(r"^\s*(?:\d{1,2}\s*[.、．)）]|[(（]\s*\d{1,2}\s*[)）]|[①-⑳]|[一二三四五六七八九十]{1,2}\s*[、.])")
 _SUBTOTAL = re.compile(r"小计|合计")
 UNKNOWN_UNIT = 0.5
+# a garbled level label: at most this long; taken for the 二级指标 it reads most like when that
+# scores UNREAD_ACCEPT (fuzzy ratio, plus UNREAD_HINT_WEIGHT when every name under it points
+# there) and leads the next by UNREAD_MARGIN. '戍本' reads 50 like 成本 and 0 like 数量/质量/时效
+# (forms-gen seeds 101-104 transcripts); a lone shared character is worth 50 on two-character labels
+UNREAD_LABEL_MAX = 10
+UNREAD_HINT_WEIGHT = 30.0
+UNREAD_ACCEPT = 45.0
+UNREAD_MARGIN = 10.0
 
 
 @dataclass
@@ -102,14 +112,48 @@ def _update_levels(cells: dict[str, Cell], levels: _Levels) -> tuple[Own, Own]:
             parent = LEVEL2_PARENT.get(m2.canonical or "")
             if parent != levels.level1[0]:
                 levels.level1 = (parent, levels.level1[1] if levels.level1[0] == parent else None)
+    elif m2 is not None and _unread_label(p2):
+        levels.level2 = (None, p2)  # a new 二级指标 whose label the reading garbled ('戍本')
     elif m1 is not None and m1.ok and LEVEL2_PARENT.get(levels.level2[0] or "") != m1.canonical:
         # a new 一级指标 whose 二级 label could not be read: the one carried from the block above
         # belongs to another 一级指标; 满意度 has a single 二级指标, the others stay unknown
         children = [c for c, parent in LEVEL2_PARENT.items() if parent == m1.canonical]
         levels.level2 = (children[0], None) if len(children) == 1 else (None, None)
     own1 = (m1.canonical, p1) if m1 is not None and m1.ok else None
-    own2 = (m2.canonical, p2) if m2 is not None and m2.ok else None
+    own2 = (m2.canonical, p2) if m2 is not None and (m2.ok or _unread_label(p2)) else None
     return own1, own2
+
+
+def _unread_label(printed: str) -> bool:
+    """Text in a level column that no label matched, yet reads like one: a few characters of
+    Chinese, no number (a stray '72.' or a dash is no label)."""
+    return (0 < len(printed) <= UNREAD_LABEL_MAX and not re.search(r"\d", printed) and not is_dash(printed)
+            and bool(re.search(r"[\u4e00-\u9fff]", printed)))
+
+
+def _resolve_unread(out: list[Indicator]) -> None:
+    """A garbled 二级指标 label ('戍本') stands for one of its 一级指标's 二级指标 that no other group
+    of that 一级指标 took: the one it reads most like, with the names under it as a second vote."""
+    k = 0
+    while k < len(out):
+        if out[k].level2 is not None or not out[k].level2_label:
+            k += 1
+            continue
+        end = k
+        while end + 1 < len(out) and out[end + 1].level2 is None and out[end + 1].level2_label == out[k].level2_label:
+            end += 1
+        group = out[k:end + 1]
+        level1 = group[0].level1
+        used = {i.level2 for i in out if i.level1 == level1 and i.level2}
+        options = [c for c, parent in LEVEL2_PARENT.items() if (level1 is None or parent == level1) and c not in used]
+        key = label_key(group[0].level2_label or "")
+        hints = [_hint(i.name) for i in group]
+        scored = sorted(((max(fuzz.ratio(key, label_key(v)) for v in LEVEL2[c])
+                          + UNREAD_HINT_WEIGHT * hints.count(c) / len(group), c) for c in options), reverse=True)
+        if scored and scored[0][0] >= UNREAD_ACCEPT and (len(scored) == 1 or scored[0][0] - scored[1][0] >= UNREAD_MARGIN):
+            for ind in group:
+                ind.level2 = scored[0][1]  # type: ignore[assignment]
+        k = end + 1
 
 
 def _quantity(cells: dict[str, Cell], role: str, block: Block) -> Quantity | None:
@@ -187,6 +231,7 @@ def indicator_rows(blocks: list[Block], decisions: Decisions) -> tuple[list[Indi
                 spans_known = spans_known and _spans_known(row)
     if not spans_known:
         _regroup(out, seen)
+    _resolve_unread(out)
     link_subtotals(out)
     return out, levels.declared
 
@@ -197,7 +242,10 @@ def _spans_known(row: Row) -> bool:
 
 
 def _hint(name: str) -> str | None:
+    """The 二级指标 an indicator's name points to, when it points to one only."""
     found = [l2 for l2, words in LEVEL2_HINTS.items() if any(w in name for w in words)]
+    if not found:
+        found = [l2 for l2, ends in LEVEL2_ENDINGS.items() if name.endswith(ends)]
     return found[0] if len(found) == 1 else None
 
 

@@ -24,6 +24,9 @@ class KeyValue:
     label: str
     value: str
     prov: Prov
+    # the first few characters of the next cell, where the reading set them apart from the rest
+    # of it ('<sup>局</sup> 年初预算数'): the value's own last character, split off by the OCR
+    spill: str = ""
 
 
 def row_pairs(row: Row, limit: float | None = None) -> list[KeyValue]:
@@ -33,20 +36,33 @@ def row_pairs(row: Row, limit: float | None = None) -> list[KeyValue]:
     key_cell: Cell | None = None
     key: str | None = None
     values: list[Cell] = []
+    after: Cell | None = None
     for cell in row.starting:
         if limit is not None and extent(cell).b > limit + 1e-6:
+            after = cell
             break
         k = key_of(cell)
         if k:
-            _close(pairs, key, key_cell, values)
+            _close(pairs, key, key_cell, values, cell)
             key, key_cell, values = k, cell, []
         elif key_cell is not None:
             values.append(cell)
-    _close(pairs, key, key_cell, values)
+    _close(pairs, key, key_cell, values, after)
     return pairs
 
 
-def _close(out: list[KeyValue], key: str | None, key_cell: Cell | None, values: list[Cell]) -> None:
+_SPILL = re.compile(r"^([\u4e00-\u9fff]{1,2})\s+\S")
+
+
+def _spill(cell: Cell | None) -> str:
+    if cell is None:
+        return ""
+    m = _SPILL.match(strip_markup(nfkc(cell.raw or cell.text)).strip())
+    return m.group(1) if m else ""
+
+
+def _close(out: list[KeyValue], key: str | None, key_cell: Cell | None, values: list[Cell],
+           after: Cell | None = None) -> None:
     if key is None or key_cell is None:
         return
     label = clean(key_cell.text)
@@ -59,7 +75,7 @@ def _close(out: list[KeyValue], key: str | None, key_cell: Cell | None, values: 
     for extra in values[1:]:
         if prov.box is not None and extra.box is not None:
             prov.box = prov.box.union(extra.box)
-    out.append(KeyValue(key, label, text, prov))
+    out.append(KeyValue(key, label, text, prov, _spill(after)))
 
 
 @lru_cache(maxsize=1)

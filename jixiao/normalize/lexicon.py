@@ -127,3 +127,10 @@ LEVEL2_HINTS: dict[str, tuple[str, ...]] = {
     "sustainability": ("持续", "长效", "长期"),
     "economic": ("经济", "增收", "产值"),
 }
+# how names end that the words above do not place: a count is a 数量指标 ('…件数', '…单位数',
+# '…台(套)数', '…班次'), a rate of things done right a 质量指标, a kind of spending a 成本指标
+LEVEL2_ENDINGS: dict[str, tuple[str, ...]] = {
+    "quantity": ("数", "班次", "场次", "批次"),
+    "quality": ("办结率", "合格率", "达标率", "完成率", "正确率", "通过率"),
+    "cost": ("费", "费用"),
+}

@@ -95,6 +95,10 @@ _DATE_LIKE = re.compile(r"\d{4}\s*年(\s*\d{1,2}\s*月)?|\d{1,2}\s*月\s*\d{1,2}
 _QUANT = re.compile(r"^(?P<num>[-+]?\d+(?:\.\d+)?)(?P<unit>[^\d]{0,8})$")
 
 
+_SIGNS = {">=": "≥", "<=": "≤"}
+_ASCII_SIGN = re.compile(r"^\s*(>=|<=)")
+
+
 def op_symbol(op: Op | None) -> str:
     return {">=": "≥", "<=": "≤", "=": "="}.get(op or "", "")
 
@@ -126,7 +130,8 @@ def parse_quantity(text: str | None) -> Quantity | None:
     """A target or actual value: '≥5个' -> (>=, 5, 个); '1项' -> (=, 1, 项); '优秀' -> qualitative."""
     if text is None or compact(text) == "" or is_dash(text):
         return None
-    printed = clean(text)
+    # an engine that could not print ≥ wrote '>=': the form printed the sign
+    printed = _ASCII_SIGN.sub(lambda m: _SIGNS[m.group(1)], clean(text))
     if _DATE_LIKE.search(printed):
         return Quantity(text=printed)  # deadlines are judged, not computed
     body, op = _strip_op(repair_number_text(printed).replace(" ", ""))
