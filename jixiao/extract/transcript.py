@@ -35,14 +35,19 @@ _ENTITY = re.compile(r"&(?:#\d{2,6}|#x[0-9a-fA-F]{2,5}|[a-zA-Z]{2,8});")
 # a layout-aware engine separates columns by runs of spaces: two or more (or one ideographic)
 _SPACE_RUN = re.compile(r"(?: {2,}|\u3000+)")
 _DIGIT = re.compile(r"\d")
+_DASH = re.compile(r"^[-—–_一/]+$")
 _BARE_VALUE = re.compile(r"^[-+]?\d[\d.,\s]*%?$")
 # the last line of a wrapped name holds what did not fit: a few characters, rarely a whole line
 CONTINUATION_MAX_CHARS = 16
-# a laid-out table: at least this many fields on a line, and this many such lines in a row
+# a laid-out table: at least this many fields on a line, and this many such lines in a row (or
+# one such line with no colon in it: a row of cells, where 'key：value' text always has colons)
 LAYOUT_MIN_FIELDS = 3
 LAYOUT_MIN_LINES = 2
 # a field that starts within this many display columns of a column's start is in that column
 LAYOUT_COLUMN_SLACK = 2
+# a line holding one field at the left margin stays in the table if it is this short (a row's
+# label, 其他资金, with its values blank); a longer one is text after the table
+LAYOUT_LONE_LABEL = 16
 # pages are nominal for transcripts; a size keeps Page valid without pretending to geometry
 _PAGE_W, _PAGE_H = 595.0, 842.0
 
@@ -148,6 +153,18 @@ def _is_layout_line(line: str) -> bool:
     return len(_layout_fields(line)) >= LAYOUT_MIN_FIELDS
 
 
+def _in_columns(line: str, block: list[tuple[int, str]]) -> bool:
+    """Whether a line goes on with a laid-out table: its fields start where the table's columns
+    do (a row, or an indented continuation); a line of text after the table ('联系人：…
+    联系电话：…') starts its fields elsewhere."""
+    starts = {d for _, ln in block for d, _, _ in _layout_fields(ln)}
+    fields = _layout_fields(line)
+    aligned = sum(any(abs(d - s) <= LAYOUT_COLUMN_SLACK for s in starts) for d, _, _ in fields)
+    if len(fields) == 1:  # a continuation, or a row's label with nothing after it (其他资金)
+        return aligned == 1 and (fields[0][0] > 0 or _width(fields[0][2]) <= LAYOUT_LONE_LABEL)
+    return aligned >= len(fields) - (1 if len(fields) >= 4 else 0)
+
+
 def _layout_rows(lines: list[tuple[int, str]]) -> list[tuple[int, Fields]]:
     """A laid-out table's lines as rows of fields, one field per column (empty where a line has
     nothing in a column): columns are where fields start, give or take a little."""
@@ -173,6 +190,8 @@ def _continues(prev: Fields, fields: Fields) -> bool:
     filled = [(i, clean(t)) for i, (_, t) in enumerate(fields) if clean(t)]
     if not filled or filled[0][0] == 0 or any(_DIGIT.search(t) for _, t in filled):
         return False
+    if any(_DASH.match(t) for _, t in filled):
+        return False  # a row of its own that says 'nothing here' (其他资金 | — | —)
     # each piece carries on a text cell above it: a number's cell is never continued in words
     # (the next block's header, '预期目标 | 实际完成情况', starts a line of its own)
     if any(i >= len(prev) or not clean(prev[i][1]) or _BARE_VALUE.match(clean(prev[i][1])) for i, _ in filled):
@@ -206,7 +225,8 @@ def read_text(text: str) -> list[Page]:
     layout: list[tuple[int, str]] = []  # lines of a table laid out with spaces, being gathered
 
     def end_layout() -> None:
-        if len([1 for _, ln in layout if _is_layout_line(ln)]) >= LAYOUT_MIN_LINES:
+        lone_row = len(layout) == 1 and not re.search(r"[:：]", layout[0][1])
+        if lone_row or len([1 for _, ln in layout if _is_layout_line(ln)]) >= LAYOUT_MIN_LINES:
             for n, fields in _layout_rows(layout):
                 _add_row(acc, n, fields)
             acc.flush()
@@ -235,13 +255,15 @@ def read_text(text: str) -> list[Page]:
             end_layout()
             _add_row(acc, lineno, fields)
             continue
-        # a laid-out table goes on while its lines have columns, or are indented continuations
-        if _is_layout_line(line) or (layout and line.strip() and line[:1] in " \u3000"):
-            if not layout:
-                acc.flush()
+        # a laid-out table goes on while its lines keep to its columns
+        if layout and line.strip() and _in_columns(line, layout):
             layout.append((lineno, line))
             continue
         end_layout()
+        if _is_layout_line(line):
+            acc.flush()
+            layout.append((lineno, line))
+            continue
         loose(lineno, line)
     end_layout()
     acc.flush()

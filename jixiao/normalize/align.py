@@ -16,7 +16,13 @@ from collections.abc import Callable, Sequence
 from jixiao.grid import Cell
 from jixiao.normalize.lexicon import FUNDS_ROWS, LEVEL1, LEVEL2
 from jixiao.normalize.matcher import match, match_level
-from jixiao.normalize.values import parse_number, parse_op, parse_quantity, repair_number_text, trailing_number
+from jixiao.normalize.values import (
+    parse_number,
+    parse_op,
+    parse_quantity,
+    repair_number_text,
+    trailing_number,
+)
 from jixiao.text import clean, is_dash
 
 Fit = Callable[[str, str], float]

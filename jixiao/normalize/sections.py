@@ -6,11 +6,19 @@ province that moves a block, renames a column or adds one still reads.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from typing import Literal
 
 from jixiao.grid import Cell
-from jixiao.normalize.lexicon import BLOCKS, FUNDS_COLUMN_ORDER, FUNDS_COLUMNS, INDICATOR_COLUMNS, KEYS, Vocabulary
+from jixiao.normalize.lexicon import (
+    BLOCKS,
+    FUNDS_COLUMN_ORDER,
+    FUNDS_COLUMNS,
+    INDICATOR_COLUMNS,
+    KEYS,
+    Vocabulary,
+)
 from jixiao.normalize.matcher import Match, label_key, match
 from jixiao.normalize.table import Extent, Row, RowStream, extent
 from jixiao.text import clean
@@ -137,7 +145,7 @@ def _infer_gaps(row: Row, cols: list[HeaderCol]) -> list[HeaderCol]:
     order = list(FUNDS_COLUMN_ORDER)
     known = sorted(cols, key=lambda c: c.extent.a)
     out = list(known)
-    for left, right in zip(known, known[1:]):
+    for left, right in itertools.pairwise(known):
         if left.role not in order or right.role not in order:
             continue
         between = [c for c in row.starting if left.extent.b <= extent(c).a and extent(c).b <= right.extent.a
