@@ -40,7 +40,7 @@ _BARE_VALUE = re.compile(r"^[-+]?\d[\d.,\s]*%?$")
 # the last line of a wrapped name holds what did not fit: a few characters, rarely a whole line
 CONTINUATION_MAX_CHARS = 16
 # a laid-out table: at least this many fields on a line, and this many such lines in a row (or
-# one such line with no colon in it: a row of cells, where 'key：value' text always has colons)
+# fewer with no colon in them: rows of cells, where 'key：value' text always has colons)
 LAYOUT_MIN_FIELDS = 3
 LAYOUT_MIN_LINES = 2
 # a field that starts within this many display columns of a column's start is in that column
@@ -225,8 +225,10 @@ def read_text(text: str) -> list[Page]:
     layout: list[tuple[int, str]] = []  # lines of a table laid out with spaces, being gathered
 
     def end_layout() -> None:
-        lone_row = len(layout) == 1 and not re.search(r"[:：]", layout[0][1])
-        if lone_row or len([1 for _, ln in layout if _is_layout_line(ln)]) >= LAYOUT_MIN_LINES:
+        if not layout:
+            return
+        cells_only = not any(re.search(r"[:：]", ln) for _, ln in layout)
+        if cells_only or len([1 for _, ln in layout if _is_layout_line(ln)]) >= LAYOUT_MIN_LINES:
             for n, fields in _layout_rows(layout):
                 _add_row(acc, n, fields)
             acc.flush()

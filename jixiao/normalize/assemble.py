@@ -23,6 +23,7 @@ from jixiao.record import FormRecord, FormSource, FormType
 from jixiao.text import clean
 
 _EXTRA_LABELS = {"problems": "存在问题", "improvements": "改进措施"}
+_FULL_DATE = re.compile(r"20\d{2}\s*年\s*\d{1,2}\s*月(\s*\d{1,2}\s*日)?")
 _NOTE_LINE = re.compile(r"^\s*[-*]?\s*(注|说明|备注|\d{1,2}\s*[.、．])")
 
 
@@ -166,7 +167,9 @@ def _infer(rec: FormRecord, form: FormSlice) -> None:
 
 def _year(rec: FormRecord, form: FormSlice) -> int | None:
     header = " ".join([rec.title or ""] + [line.text for line in form.lines[:4]])
-    found = years_in(header) or re.findall(r"(20\d{2})\s*年", header.replace("年度", "年"))
+    # a date in the header (填报日期：2024年3月14日) is when the form was filed, not its year
+    undated = _FULL_DATE.sub(" ", header)
+    found = years_in(header) or re.findall(r"(20\d{2})\s*年", undated.replace("年度", "年"))
     if found:
         return int(found[0])
     body = " ".join(filter(None, [rec.conclusion, rec.goals.planned, rec.goals.actual]))

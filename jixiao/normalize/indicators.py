@@ -10,6 +10,7 @@ from rapidfuzz import fuzz
 from jixiao.grid import Cell
 from jixiao.normalize.align import align, indicator_fit, is_number, is_unit
 from jixiao.normalize.centring import centred_groups
+from jixiao.normalize.confusion import fold
 from jixiao.normalize.decisions import Decisions
 from jixiao.normalize.lexicon import LEVEL1, LEVEL2, LEVEL2_ENDINGS, LEVEL2_HINTS, LEVEL2_PARENT
 from jixiao.normalize.matcher import Match, declared_weight, label_key, match_level
@@ -101,6 +102,8 @@ def _update_levels(cells: dict[str, Cell], levels: _Levels) -> tuple[Own, Own]:
     for role, m in (("level1", m1), ("level2", m2)):
         if m is not None:
             levels.decisions.add(role, cells[role], m)
+    # a label as the lexicon reads it: look-alikes folded ('效益指标{30分)' is 效益指标(30分))
+    p1, p2 = fold(p1), fold(p2)
     if m1 is not None and m1.ok:
         levels.level1 = (m1.canonical, p1)
         weight = declared_weight(p1)
