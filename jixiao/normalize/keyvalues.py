@@ -87,9 +87,13 @@ def _table_labels() -> tuple[str, ...]:
 
 def strip_leaked_labels(value: str) -> str:
     """A value that ends with a table label ('…服务中心资金来源') took in the header next to it."""
-    for label in _table_labels():
-        if value.endswith(label) and len(value) > len(label):
-            return value[: -len(label)]
+    stripped = True
+    while stripped:  # a run-together row may have leaked two ('…资金来源年初预算数')
+        stripped = False
+        for label in _table_labels():
+            if value.endswith(label) and len(value) > len(label):
+                value, stripped = value[: -len(label)], True
+                break
     return value
 
 
