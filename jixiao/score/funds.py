@@ -109,7 +109,7 @@ def _budget_score(a: Audit) -> None:
 
 def _by_printed_rate(a: Audit, total: FundsRow) -> float | None:
     """The score from the printed (rounded) rate: forms compute from it, and that is not an error."""
-    if total.execution_rate is None or total.weight is None:
+    if not a.rules.budget_execution.from_printed_rate or total.execution_rate is None or total.weight is None:
         return None
     value = total.weight * min(total.execution_rate / 100, a.rules.budget_execution.cap)
     return float(math.floor(value + 0.5)) if a.rules.budget_execution.round == "integer" else value
