@@ -37,8 +37,9 @@ UNITS = ("%", "个", "项", "次", "人", "人次", "户", "元", "万元", "亿
 
 
 def is_unit(text: str) -> bool:
-    """A unit of measure as forms print them: 个, 人次, 万元, %, 个工作日, 元/人 …"""
-    return text in UNITS or all(part in UNITS for part in text.split("/") if part)
+    """A unit of measure as forms print them: 个, 人次, 万元, %, 个工作日, 元/人, 台（套）…"""
+    parts = [p for p in re.split(r"[/()（）]", text) if p]
+    return text in UNITS or (bool(parts) and all(part in UNITS for part in parts))
 
 
 def is_number(text: str) -> bool:

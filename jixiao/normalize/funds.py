@@ -22,6 +22,8 @@ from jixiao.text import clean, is_dash, nfkc
 _NUMERIC_ROLES = ("initial_budget", "annual_budget", "executed", "weight", "execution_rate", "score")
 # a value read together with a label the OCR leaked into its cell ('五十100年数(N) 738.26')
 REPAIRED_CONFIDENCE = 0.75
+# 万元 to two decimals: parts that add up to the total within this confirm how it was read
+SUM_CONFIRMS = 0.011
 
 
 class AlignmentOptions(BaseModel):
@@ -200,6 +202,8 @@ def settle(rows: list[list[Reading]], inferred: set[str]) -> list[tuple[Reading 
     without a rate is settled by the rows that have one); a row that another way fits clearly
     better is read that way, and is in doubt, as is every row where the block's choice was a
     close call between readings that give other values."""
+    # a column told by the header's order is confirmed where any row's rate is its B / A
+    confirmed = any(r.agrees and inferred & set(r.values) for found in rows for r in found)
     totals: dict[str, float] = {}
     for found in rows:
         for r in found:
@@ -223,7 +227,7 @@ def settle(rows: list[list[Reading]], inferred: set[str]) -> list[tuple[Reading 
                 doubt = "列对齐可疑：两种列对应方式同样说得通"
         if any(v is None for v in chosen.values.values()):
             doubt = "列对齐可疑：有数值无法按所在列解析"
-        elif doubt is None and inferred & set(chosen.values) and not chosen.agrees:
+        elif doubt is None and inferred & set(chosen.values) and not (chosen.agrees or confirmed):
             doubt = "列标题未识别，按列序推定"
         out.append((chosen, doubt))
     return out
@@ -297,4 +301,22 @@ def funds_rows(block: Block, notes: list[str], decisions: Decisions) -> list[Fun
     for fr, (reading, doubt) in zip(out, settle(read, inferred)):
         if reading is not None:
             _apply(reading, doubt, fr)
+    _confirm_by_sums(out, notes)
     return out
+
+
+def _confirm_by_sums(rows: list[FundsRow], notes: list[str]) -> None:
+    """A total's amount picked out of leaked label text is sure when the rows under it add up to
+    it: the arithmetic read it a second time."""
+    total = next((r for r in rows if r.item == "total"), None)
+    parts = [r for r in rows if r.item != "total"]
+    if total is None or not parts:
+        return
+    for column in ("initial_budget", "annual_budget", "executed"):
+        prov, value = total.prov.get(column), getattr(total, column)
+        values = [getattr(p, column) for p in parts if getattr(p, column) is not None]
+        if prov is None or value is None or prov.confidence >= REPAIRED_CONFIDENCE + 1e-9 or not values:
+            continue
+        if abs(sum(values) - value) <= SUM_CONFIRMS:
+            prov.confidence = 1.0
+            notes.append(f"「{total.label}」{column} {value:g} 从夹带标签的单元格「{prov.raw}」读出，与各分项之和相符。")
