@@ -39,7 +39,9 @@ def build_record(doc: Document, form: FormSlice, index: int) -> FormRecord:
     for block in sections.funds:
         rec.funds.extend(funds_rows(block, rec.notes, decisions))
     _goals(rec, sections)
-    rec.indicators, rec.level1_declared = indicator_rows(sections.indicators, decisions)
+    rec.indicators, rec.level1_declared = indicator_rows(sections.indicators, decisions, rec.doubts)
+    if rec.indicators and sections.funds and (rec.funds_row("total") is None or rec.funds_row("total").weight is None):
+        rec.doubts["budget"] = "可能漏读一行（资金表的预算执行分值未读到）"
     _total(rec, sections)
     _infer(rec, form)
     rec.labels = decisions.items

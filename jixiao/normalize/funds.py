@@ -295,6 +295,8 @@ def funds_rows(block: Block, notes: list[str], decisions: Decisions) -> list[Fun
         # a label that matched is a label: every look-alike in it is folded back ('頂目支出')
         fr = FundsRow(item=m.canonical, label=canonical_label(text, m))  # type: ignore[arg-type]
         fr.prov["label"] = prov_of_cell(label_cell, m=m)
+        if not m.sure:
+            fr.prov["label"].doubt = f"行标签识别不确定（「{text}」读作「{m.variant}」，{m.score:.0f} 分）"
         out.append(fr)
         read.append(readings(row, block))
     inferred = {h.role for h in block.header if h.inferred}

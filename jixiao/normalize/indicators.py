@@ -42,6 +42,8 @@ class _Levels:
     level2: tuple[str | None, str | None] = (None, None)
     declared: dict[str, float] = field(default_factory=dict)
     decisions: Decisions = field(default_factory=Decisions)
+    # rows that hold an indicator's numbers but gave none: a row the reading may have lost
+    lost: list[str] = field(default_factory=list)
 
 
 def _by_role(row: Row, block: Block) -> dict[str, Cell]:
@@ -217,9 +219,11 @@ class _Seen:
     level2: tuple[str | None, str | None] | None
 
 
-def indicator_rows(blocks: list[Block], decisions: Decisions) -> tuple[list[Indicator], dict[str, float]]:
+def indicator_rows(blocks: list[Block], decisions: Decisions,
+                   doubts: dict[str, str] | None = None) -> tuple[list[Indicator], dict[str, float]]:
     """Indicators of every indicator block in order (a continued table may repeat its header);
-    level labels carry across blocks and pages."""
+    level labels carry across blocks and pages. A row with an indicator's numbers and no name
+    is said in ``doubts['indicators']``: the weights may not add up only because it was lost."""
     levels = _Levels(decisions=decisions)
     out: list[Indicator] = []
     seen: list[_Seen] = []
@@ -232,10 +236,14 @@ def indicator_rows(blocks: list[Block], decisions: Decisions) -> tuple[list[Indi
                 out.append(_indicator(len(out) + 1, cells, block, levels))
                 seen.append(_Seen(row.grid_index, own1, own2))
                 spans_known = spans_known and _spans_known(row)
+            elif _is_content(cells, row) and any(parse_number(_text(cells, r)) is not None for r in ("weight", "score")):
+                levels.lost.append(" ".join(clean(c.text) for c in row.starting if clean(c.text))[:40])
     if not spans_known:
         _regroup(out, seen)
     _resolve_unread(out)
     link_subtotals(out)
+    if doubts is not None and levels.lost:
+        doubts["indicators"] = f"可能漏读一行（有分值而未识别出指标的行：{'；'.join(levels.lost[:3])}）"
     return out, levels.declared
 
 

@@ -59,8 +59,10 @@ class Audit:
     reported_sum: float | None = None
 
     def low(self, *provs: Prov | None) -> bool:
-        """Read with low confidence, and not since confirmed by a person."""
-        return any(p is not None and p.confidence < self.rules.confidence.low and not p.corrected for p in provs)
+        """Read with low confidence, and not since confirmed by a person. A label's trust is how
+        surely it was mapped (its ``doubt``), not how clearly its characters were read."""
+        return any(p is not None and p.match_score is None and p.confidence < self.rules.confidence.low
+                   and not p.corrected for p in provs)
 
     def add(
         self,

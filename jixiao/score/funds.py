@@ -44,7 +44,7 @@ def _sums(a: Audit) -> None:
                 f"「{total.label}」的{_COLUMN_NAMES.get(column, column)}应等于各项之和：{terms} = "
                 f"{fmt(expected)}，表中填报 {fmt(reported)}，相差 {fmt(reported - expected)} 万元。",
                 "funds.sum", reported, expected, total.prov.get(column),
-                tuple(p.prov.get(column) for p in parts),
+                (total.prov.get("label"), *(p.prov.get(column) for p in parts), *(p.prov.get("label") for p in parts)),
             )
 
 
@@ -60,7 +60,7 @@ def _rate(a: Audit, row: FundsRow) -> None:
             f"「{row.label}」执行率应为 全年执行数 {fmt(row.executed)} ÷ 全年预算数 "
             f"{fmt(row.annual_budget)} = {fmt(expected)}%，表中填报 {fmt(row.execution_rate)}%。",
             "funds.execution_rate", row.execution_rate, round(expected, 2), printed,
-            (row.prov.get("executed"), row.prov.get("annual_budget")),
+            (row.prov.get("executed"), row.prov.get("annual_budget"), row.prov.get("label")),
         )
 
 
@@ -103,7 +103,8 @@ def _budget_score(a: Audit) -> None:
             f"{fmt(total.annual_budget)} = {pct(rate)}, {pct(a.rules.budget_execution.cap)}) = "
             f"{fmt(expected)}，表中填报 {fmt(total.score)}。",
             "budget_execution", total.score, expected, total.prov.get("score"),
-            (total.prov.get("executed"), total.prov.get("annual_budget"), total.prov.get("weight")),
+            (total.prov.get("executed"), total.prov.get("annual_budget"), total.prov.get("weight"),
+             total.prov.get("label")),
         )
 
 

@@ -45,6 +45,12 @@ def check_totals(a: Audit) -> None:
     _grade(a, score_sum)
 
 
+def row_doubt(a: Audit) -> str | None:
+    """Why a sum over the rows may be off only because the reading lost one."""
+    doubts = a.record.doubts
+    return doubts.get("indicators") or doubts.get("budget")
+
+
 def _weights_100(a: Audit, weight_sum: float) -> None:
     if not a.record.indicators or not differs(weight_sum, a.rules.weights.total, a.rules.tolerance.score):
         return
@@ -53,6 +59,7 @@ def _weights_100(a: Audit, weight_sum: float) -> None:
         f"计入总分的各项分值合计为 {fmt(weight_sum)}（三级指标 {fmt(weight_sum - (budget_weight(a) or 0))}"
         f" + 预算执行 {fmt(budget_weight(a) or 0)}），应为 {fmt(a.rules.weights.total)}。",
         "weights.total", weight_sum, a.rules.weights.total, a.record.total.prov.get("weight"),
+        doubt=row_doubt(a),
     )
 
 
@@ -65,6 +72,7 @@ def _printed_total(a: Audit, field_name: str, computed: float, word: str) -> Non
         f"总分栏{word}填报 {fmt(reported)}，而计入总分的各项{word}合计为 {fmt(computed)}"
         f"（各三级指标及小计 + 预算执行），相差 {fmt(reported - computed)}。",
         "total", reported, round(computed, 4), a.record.total.prov.get(field_name),
+        doubt=row_doubt(a),
     )
 
 
