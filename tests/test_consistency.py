@@ -1,0 +1,107 @@
+"""Readings that hold together, and readings that do not (issue 10): a finding of severity error
+rests only on the first kind; on the second it is a LOW_CONFIDENCE review item with its reason,
+and the same discrepancy on a clean reading is still an error."""
+
+from __future__ import annotations
+
+from fixtures.truth_model import TRUTH_DIR, load_truth
+from jixiao.extract.transcript import read_text
+from jixiao.grid import Document, SourceInfo
+from jixiao.normalize import normalize
+from jixiao.normalize.confusion import fold_text
+from jixiao.normalize.lexicon import LEVEL1, LEVEL2
+from jixiao.normalize.matcher import match, match_level
+from jixiao.normalize.names import join_split_off
+from jixiao.record import FormRecord, FormSource, FundsRow, Prov
+from jixiao.score import audit
+
+
+def _funds_record(doubt: str | None) -> FormRecord:
+    rec = FormRecord(source=FormSource(file="x", sha256="", pages=[1]))
+    total = FundsRow(item="total", label="年度资金总额", initial_budget=100, annual_budget=100, executed=90,
+                     weight=10, execution_rate=90, score=9)
+    parts = [FundsRow(item="basic", label="基本支出", initial_budget=60, annual_budget=60, executed=50),
+             FundsRow(item="project", label="项目支出", initial_budget=40, annual_budget=40, executed=30)]
+    for row in [total, *parts]:
+        row.prov = {k: Prov(raw=str(getattr(row, k)), doubt=doubt) for k in ("annual_budget", "executed")}
+    rec.funds = [total, *parts]
+    return rec
+
+
+def test_a_sum_off_on_a_clean_reading_is_an_error() -> None:
+    found = [f for f in audit(_funds_record(None)).findings if f.target == "年度资金总额"]
+    assert [(f.code, f.severity) for f in found] == [("FUNDS_SUM_MISMATCH", "error")]
+
+
+def test_the_same_sum_on_a_doubtful_reading_is_a_review_item_with_its_reason() -> None:
+    found = [f for f in audit(_funds_record("列对齐可疑：两种列对应方式同样说得通")).findings
+             if f.target == "年度资金总额"]
+    assert [(f.code, f.severity, f.suspected) for f in found] == [("LOW_CONFIDENCE", "info", "FUNDS_SUM_MISMATCH")]
+    assert "列对齐可疑" in (found[0].doubt or "") and "疑似资金合计与分项之和不符" in found[0].message
+
+
+def test_weights_that_miss_100_beside_a_lost_row_are_a_review_item() -> None:
+    doc = load_truth(TRUTH_DIR / "gen-06-sichuan_project.json")
+    rec = doc.forms[0].form_record()
+    rec.indicators = rec.indicators[1:]  # a row the reading lost
+    plain = {f.code for f in audit(rec).findings if f.severity == "error"}
+    rec.doubts["indicators"] = "可能漏读一行（有分值而未识别出指标的行：…）"
+    doubted = audit(rec).findings
+    assert "WEIGHT_TOTAL_NOT_100" in plain
+    assert not any(f.code == "WEIGHT_TOTAL_NOT_100" for f in doubted)
+    assert any(f.suspected == "WEIGHT_TOTAL_NOT_100" and "可能漏读一行" in (f.doubt or "") for f in doubted)
+
+
+def test_the_block_title_is_no_level_label() -> None:
+    assert match("绩效指标", LEVEL1).canonical == "outcome"  # what went wrong: 75 like 效益指标
+    assert not match_level("绩效指标", LEVEL1).ok and not match_level("绩效指标", LEVEL2).ok
+    assert match_level("效益指标(30分)", LEVEL1).canonical == "outcome"
+
+
+def test_traditional_forms_fold_to_what_mainland_forms_print() -> None:
+    assert fold_text("自評結論 項目名稱 年度資金總額") == "自评结论 项目名称 年度资金总额"
+    assert fold_text("乾安县") == "乾安县"  # a GB 2312 character may be meant as printed
+
+
+def test_a_unit_character_set_apart_is_joined_back_only_where_it_ends_the_name() -> None:
+    assert join_split_off("六盘水市盘州市卫生健康", "局") == "六盘水市盘州市卫生健康局"
+    assert join_split_off("黔南州人民政府政务服务中", "位") is None  # the seed's stray 位
+
+
+def _one_form(text: str) -> FormRecord:
+    doc = Document(source=SourceInfo(file="t.txt", sha256="", kind="transcript", n_pages=1), pages=read_text(text))
+    records = normalize(doc)
+    assert len(records) == 1
+    return records[0]
+
+
+HEAD = "\t".join(["一级指标", "二级指标", "三级指标", "年度指标值(A)", "实际完成值(B)", "分值", "得分", "未完成原因分析"])
+
+
+def test_entities_continuation_lines_and_split_off_names() -> None:
+    text = "\n".join([
+        "项目支出绩效自评表",
+        HEAD,
+        "\t".join(["产出指标", "数量指标", "开展专项执法检查", "&gt;=8处", "8处", "10", "10", ""]),
+        "\t".join(["", "", "次数", "", "", "", "", ""]),
+        "\t".join(["", "质量指标", "验收合格率", "100%", "100%", "40", "40", ""]),
+        "\t".join(["满意度指标", "服务对象满意度", "群众满意度", "&gt;=90%", "95%", "10", "10", ""]),
+        "\t".join(["总分", "", "", "", "", "60", "60", ""]),
+    ])
+    rec = _one_form(text)
+    first = rec.indicators[0]
+    assert first.name == "开展专项执法检查次数"
+    assert (first.target.text, first.target.op, first.target.value) == ("≥8处", ">=", 8.0)
+    assert [i.level2 for i in rec.indicators] == ["quantity", "quality", "service_satisfaction"]
+
+
+def test_a_table_laid_out_with_spaces_is_a_table() -> None:
+    rows = [["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"],
+            ["产出指标", "数量指标", "培训人次", "≥50人次", "60人次", "20", "20"],
+            ["", "质量指标", "合格率", "100%", "90%", "30", "27"]]
+    widths = [14, 12, 10, 12, 12, 6, 6]
+    lines = ["".join(f + " " * (w - sum(2 if ord(ch) > 0x2E80 else 1 for ch in f)) for f, w in zip(r, widths))
+             for r in rows]
+    rec = _one_form("项目支出绩效自评表\n" + "\n".join(lines))
+    assert [(i.name, i.weight, i.score, i.level2) for i in rec.indicators] == [
+        ("培训人次", 20.0, 20.0, "quantity"), ("合格率", 30.0, 27.0, "quality")]
