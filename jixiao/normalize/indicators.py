@@ -9,7 +9,7 @@ from rapidfuzz import fuzz
 
 from jixiao.grid import Cell
 from jixiao.normalize.align import align, indicator_fit, is_number, is_unit
-from jixiao.normalize.centring import centred_groups
+from jixiao.normalize.centring import CENTRED_UNDER_HABIT, TOP_ALIGNED, TOP_HABIT, centred_groups
 from jixiao.normalize.confusion import fold
 from jixiao.normalize.decisions import Decisions
 from jixiao.normalize.lexicon import LEVEL1, LEVEL2, LEVEL2_ENDINGS, LEVEL2_HINTS, LEVEL2_PARENT
@@ -261,16 +261,29 @@ def _hint(name: str) -> str | None:
 
 
 def _regroup(out: list[Indicator], seen: list[_Seen]) -> None:
-    """Level labels of a flattened transcript: each label covers the rows it is centred on."""
+    """Level labels of a flattened transcript: each label covers the rows it is centred on, or
+    starts, where the export writes merged labels on their first row (as its 一级指标 show)."""
+    top = _writes_on_first_row(out, seen)
     for level in ("level2", "level1"):
-        _regroup_level(out, seen, level)
+        _regroup_level(out, seen, level, top)
     for ind in out:
         parent = LEVEL2_PARENT.get(ind.level2 or "")
         if parent and ind.level1 != parent:
             ind.level1, ind.level1_label = parent, None  # type: ignore[assignment]
 
 
-def _regroup_level(out: list[Indicator], seen: list[_Seen], level: str) -> None:
+def _writes_on_first_row(out: list[Indicator], seen: list[_Seen]) -> bool:
+    """Whether the 一级指标 labels sit on the first row of their groups: every one of them on a
+    row where a 二级指标 label starts too, one of them heading at least three rows."""
+    at = [k for k, s in enumerate(seen) if s.level1 is not None]
+    if not at or at[0] != 0:
+        return False
+    starts = {k for k, s in enumerate(seen) if s.level2 is not None}
+    spans = [b - a for a, b in zip(at, [*at[1:], len(out)])]
+    return all(k in starts for k in at) and max(spans) >= 3
+
+
+def _regroup_level(out: list[Indicator], seen: list[_Seen], level: str, top: bool) -> None:
     positions = [k for k, s in enumerate(seen) if getattr(s, level) is not None]
     labels = [getattr(seen[k], level) for k in positions]
 
@@ -281,7 +294,8 @@ def _regroup_level(out: list[Indicator], seen: list[_Seen], level: str) -> None:
         want = hint if level == "level2" else LEVEL2_PARENT.get(hint)
         return labels[group][0] != want
 
-    groups = centred_groups(len(out), positions, disagrees)
+    groups = centred_groups(len(out), positions, disagrees, TOP_HABIT if top else TOP_ALIGNED,
+                            CENTRED_UNDER_HABIT if top else 0.0)
     if groups is None:
         return  # labels stay carried forward, as read
     for row, group in enumerate(groups):
