@@ -12,7 +12,7 @@ from jixiao.normalize.confusion import fold
 from jixiao.normalize.lexicon import BLOCKS, FUNDS_COLUMNS, INDICATOR_COLUMNS, KEYS
 from jixiao.normalize.matcher import match
 from jixiao.normalize.provenance import prov_of_cell, prov_of_line
-from jixiao.normalize.sections import key_of
+from jixiao.normalize.sections import key_of, leading_key
 from jixiao.normalize.table import Row, extent
 from jixiao.record import Prov
 from jixiao.text import clean, compact, nfkc, strip_markup
@@ -37,14 +37,21 @@ def row_pairs(row: Row, limit: float | None = None) -> list[KeyValue]:
     key: str | None = None
     values: list[Cell] = []
     after: Cell | None = None
+    alone = len([c for c in row.starting if clean(c.text)]) == 1
     for cell in row.starting:
         if limit is not None and extent(cell).b > limit + 1e-6:
             after = cell
             break
         k = key_of(cell)
+        lead = None if k or not alone else leading_key(cell)
         if k:
             _close(pairs, key, key_cell, values, cell)
             key, key_cell, values = k, cell, []
+        elif lead is not None:  # key and value read as one cell
+            _close(pairs, key, key_cell, values, cell)
+            printed = clean(cell.text)
+            key, key_cell = lead[0], cell.model_copy(update={"text": printed[: len(printed) - len(lead[1])]})
+            values = [cell.model_copy(update={"text": lead[1]})]
         elif key_cell is not None:
             values.append(cell)
     _close(pairs, key, key_cell, values, after)

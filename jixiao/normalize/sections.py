@@ -7,7 +7,9 @@ province that moves a block, renames a column or adds one still reads.
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from jixiao.grid import Cell
@@ -181,12 +183,40 @@ def key_of(cell: Cell) -> str | None:
     return m.canonical
 
 
+@lru_cache(maxsize=1)
+def _leading() -> re.Pattern[str]:
+    variants = sorted({label_key(v) for vs in KEYS.values() for v in vs if len(label_key(v)) >= 3}, key=len, reverse=True)
+    return re.compile("^(" + "|".join(re.escape(v) for v in variants) + ")")
+
+
+def leading_key(cell: Cell) -> tuple[str, str] | None:
+    """A key printed at the start of a cell that also holds its value: a scan that lost the
+    ruling between 部门（单位）名称 and the name reads them as one cell. The key and the value."""
+    text = clean(cell.text)
+    m = _leading().match(label_key(text))
+    if m is None or len(label_key(text)) <= len(m.group(1)) + 1:
+        return None
+    key = match(m.group(1), KEYS, accept=KEY_ACCEPT).canonical
+    if key is None:
+        return None
+    # the value starts after as many characters of the printed text as the key took
+    taken, k = 0, 0
+    keyed = m.group(1)
+    while k < len(text) and taken < len(keyed):
+        if label_key(text[k]) == keyed[taken]:
+            taken += 1
+        k += 1
+    return key, text[k:].lstrip(":： ")
+
+
 def _first_key(row: Row) -> str | None:
     for cell in row.starting:
         key = key_of(cell)
         if key:
             return key
-    return None
+    filled = [c for c in row.starting if clean(c.text)]
+    lead = leading_key(filled[0]) if len(filled) == 1 else None  # the row is that one cell
+    return lead[0] if lead else None
 
 
 def _is_total(row: Row) -> bool:
