@@ -82,7 +82,29 @@ def _close(out: list[KeyValue], key: str | None, key_cell: Cell | None, values: 
     for extra in values[1:]:
         if prov.box is not None and extra.box is not None:
             prov.box = prov.box.union(extra.box)
+    inner = _inner_key(text)
+    if inner is not None:  # a second key read into this value's cell ('红河州林业局 实施单位 红河州林业局')
+        at, variant, other = inner
+        out.append(KeyValue(key, label, text[:at], prov, ""))
+        out.append(KeyValue(other, variant, text[at + len(variant):], prov.model_copy(), _spill(after)))
+        return
     out.append(KeyValue(key, label, text, prov, _spill(after)))
+
+
+@lru_cache(maxsize=1)
+def _inner_keys() -> tuple[tuple[str, str], ...]:
+    found = {(v, k) for k, vs in KEYS.items() if k in ("unit", "department", "project_name", "contact_name", "phone")
+             for v in vs if len(v) >= 4 and "(" not in v}
+    return tuple(sorted(found, key=lambda x: -len(x[0])))
+
+
+def _inner_key(text: str) -> tuple[int, str, str] | None:
+    """Where another header key sits inside a value, with text on both sides of it."""
+    for variant, key in _inner_keys():
+        at = text.find(variant)
+        if at >= 2 and len(text) - at - len(variant) >= 2:
+            return at, variant, key
+    return None
 
 
 @lru_cache(maxsize=1)

@@ -13,6 +13,7 @@ from functools import lru_cache
 from typing import Literal
 
 from jixiao.grid import Cell
+from jixiao.normalize.confusion import fold
 from jixiao.normalize.lexicon import (
     BLOCKS,
     FUNDS_COLUMN_ORDER,
@@ -23,7 +24,7 @@ from jixiao.normalize.lexicon import (
 )
 from jixiao.normalize.matcher import Match, label_key, match
 from jixiao.normalize.table import Extent, Row, RowStream, extent
-from jixiao.text import clean
+from jixiao.text import clean, compact
 
 KEY_ACCEPT = 84.0
 _FUNDS_CORE = {"initial_budget", "annual_budget", "executed", "execution_rate"}
@@ -220,7 +221,14 @@ def _first_key(row: Row) -> str | None:
 
 
 def _is_total(row: Row) -> bool:
-    return any(_is_total_label(label_key(c.text)) for c in row.starting)
+    return any(_is_total_label(label_key(c.text)) or _misread_total(c.text) for c in row.starting)
+
+
+def _misread_total(text: str) -> bool:
+    """'总分' with its first character misread ('9分' on a 200 dpi scan): a row label of two
+    characters ending in 分 that is no header (得分)."""
+    t = fold(compact(text))
+    return len(t) == 2 and t[1] == "分" and t[0] not in "得计"
 
 
 def _is_total_label(key: str) -> bool:
