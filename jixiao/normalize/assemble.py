@@ -40,7 +40,8 @@ def build_record(doc: Document, form: FormSlice, index: int) -> FormRecord:
         rec.funds.extend(funds_rows(block, rec.notes, decisions))
     _goals(rec, sections)
     rec.indicators, rec.level1_declared = indicator_rows(sections.indicators, decisions, rec.doubts)
-    if rec.indicators and sections.funds and (rec.funds_row("total") is None or rec.funds_row("total").weight is None):
+    budget = rec.funds_row("total")
+    if rec.indicators and sections.funds and (budget is None or budget.weight is None):
         rec.doubts["budget"] = "可能漏读一行（资金表的预算执行分值未读到）"
     _total(rec, sections)
     _infer(rec, form)
