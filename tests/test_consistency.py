@@ -109,3 +109,37 @@ def test_a_table_laid_out_with_spaces_is_a_table() -> None:
     rec = _one_form("项目支出绩效自评表\n" + "\n".join(lines))
     assert [(i.name, i.weight, i.score, i.level2) for i in rec.indicators] == [
         ("培训人次", 20.0, 20.0, "quantity"), ("合格率", 30.0, 27.0, "quality")]
+
+
+def _grid_doc(rows: list[list[tuple[str, int]]]) -> Document:
+    """A one-page document of one ruled grid; each cell (text, columns spanned), boxes from columns."""
+    from jixiao.grid import Box, Cell, Grid, Page
+
+    cells = []
+    for r, row in enumerate(rows):
+        col = 0
+        for text, span in row:
+            box = Box(x0=col * 40.0, y0=r * 20.0, x1=(col + span) * 40.0, y1=(r + 1) * 20.0)
+            cells.append(Cell(row=r, col=col, col_span=span, page=1, text=text, raw=text, box=box))
+            col += span
+    n_cols = max(sum(span for _, span in row) for row in rows)
+    grid = Grid(page=1, n_rows=len(rows), n_cols=n_cols, cells=cells)
+    return Document(source=SourceInfo(file="s.png", sha256="", kind="image", n_pages=1),
+                    pages=[Page(number=1, width=800, height=800, grids=[grid])])
+
+
+def test_a_key_and_value_read_as_one_cell_and_a_misread_total_label() -> None:
+    """A 150 dpi page image that lost the ruling between key and value; '总分' read as '9分'."""
+    head = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"]
+    doc = _grid_doc([
+        [("部门（单位）名称 黔南州瓮安县科学技术局", 7)],
+        [("主管部门", 1), ("红河州林业局 实施单位 红河州林业局", 6)],
+        [(h, 1) for h in head],
+        [("产出指标", 1), ("数量指标", 1), ("培训人次", 1), ("≥50人次", 1), ("60人次", 1), ("90", 1), ("90", 1)],
+        [("9分", 5), ("90", 1), ("90", 1)],
+        [("自评结论经自评，本年度绩效自评得分90分，自评等级为“良”。", 7)],
+    ])
+    rec = normalize(doc)[0]
+    assert (rec.unit, rec.department) == ("黔南州瓮安县科学技术局", "红河州林业局")
+    assert (rec.total.weight, rec.total.score) == (90, 90)
+    assert rec.grade == "良" and (rec.conclusion or "").startswith("经自评")
