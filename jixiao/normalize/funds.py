@@ -24,6 +24,7 @@ _NUMERIC_ROLES = ("initial_budget", "annual_budget", "executed", "weight", "exec
 REPAIRED_CONFIDENCE = 0.75
 # 万元 to two decimals: parts that add up to the total within this confirm how it was read
 SUM_CONFIRMS = 0.011
+INFERRED_DOUBT = "列标题未识别，按列序推定"
 
 
 class AlignmentOptions(BaseModel):
@@ -228,7 +229,7 @@ def settle(rows: list[list[Reading]], inferred: set[str]) -> list[tuple[Reading 
         if any(v is None for v in chosen.values.values()):
             doubt = "列对齐可疑：有数值无法按所在列解析"
         elif doubt is None and inferred & set(chosen.values) and not (chosen.agrees or confirmed):
-            doubt = "列标题未识别，按列序推定"
+            doubt = INFERRED_DOUBT
         out.append((chosen, doubt))
     return out
 
@@ -247,9 +248,13 @@ def _apply(reading: Reading, doubt: str | None, fr: FundsRow) -> None:
 
 def canonical_label(text: str, m: Match) -> str:
     """A funds row's label as the form prints it, or, where the reading garbled it past what
-    folding repairs ('午度资金总额'), the vocabulary's wording it was matched to."""
+    folding repairs ('午度资金总额'), the vocabulary's wording it was matched to (keeping the
+    '其中：' the form printed before it)."""
     printed = fold(text).rstrip(":：")
-    return printed if m.variant is None or label_key(printed) == label_key(m.variant) else m.variant
+    if m.variant is None or label_key(printed) == label_key(m.variant):
+        return printed
+    lead = "其中：" if printed.startswith("其中") and not m.variant.startswith("其中") else ""
+    return lead + m.variant
 
 
 def _labels_inside(text: str) -> list[str]:
@@ -263,7 +268,8 @@ def _labels_inside(text: str) -> list[str]:
         pos = key.find(label_key(variant))
         span = range(pos, pos + len(label_key(variant)))
         if pos >= 0 and not any(set(span) & set(t) for t in taken):
-            found.append((pos, label_key(variant)))
+            lead = "其中：" if key[max(pos - 2, 0):pos] == "其中" else ""  # as the form printed it
+            found.append((pos, lead + label_key(variant)))
             taken.append(span)
     return [v for _, v in sorted(found)]
 
@@ -304,7 +310,24 @@ def funds_rows(block: Block, notes: list[str], decisions: Decisions) -> list[Fun
         if reading is not None:
             _apply(reading, doubt, fr)
     _confirm_by_sums(out, notes)
+    _confirm_inferred(out, inferred)
     return out
+
+
+def _confirm_inferred(rows: list[FundsRow], inferred: set[str]) -> None:
+    """A money column told by the header's order is confirmed when its parts add up to its
+    total: the reading holds together, and no row is in doubt for it."""
+    total = next((r for r in rows if r.item == "total"), None)
+    if total is None:
+        return
+    for column in inferred & {"initial_budget", "annual_budget", "executed"}:
+        values = [getattr(r, column) for r in rows if r.item != "total" and getattr(r, column) is not None]
+        if getattr(total, column) is None or not values or abs(sum(values) - getattr(total, column)) > SUM_CONFIRMS:
+            continue
+        for row in rows:
+            for prov in row.prov.values():
+                if prov.doubt == INFERRED_DOUBT:
+                    prov.doubt = None
 
 
 def _confirm_by_sums(rows: list[FundsRow], notes: list[str]) -> None:

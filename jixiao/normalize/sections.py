@@ -158,6 +158,16 @@ def _infer_gaps(row: Row, cols: list[HeaderCol]) -> list[HeaderCol]:
             cell = between[0]
             m = match(cell.text, {missing[0]: FUNDS_COLUMNS[missing[0]]}, accept=0.0)
             out.append(HeaderCol(missing[0], extent(cell), cell, m, inferred=True))
+    first = known[0] if known else None
+    if first is not None and first.role in order and order.index(first.role) == 1 and order[0] not in {c.role for c in known}:
+        # the first value column garbled past reading ('午初顸箅数' for 年初预算数): the header cell
+        # right before the first one read, if it is no block or row label
+        before = [c for c in row.starting if extent(c).b <= first.extent.a and clean(c.text)]
+        cell = before[-1] if before else None
+        if cell is not None and not match(cell.text, BLOCKS).ok and not match(cell.text, {"label": FUNDS_COLUMNS["label"]}).ok \
+                and len(label_key(cell.text)) >= 3 and not re.search(r"\d", cell.text):
+            m = match(cell.text, {order[0]: FUNDS_COLUMNS[order[0]]}, accept=0.0)
+            out.append(HeaderCol(order[0], extent(cell), cell, m, inferred=True))
     return sorted(out, key=lambda c: c.extent.a)
 
 
