@@ -264,8 +264,10 @@ def _regroup(out: list[Indicator], seen: list[_Seen]) -> None:
     """Level labels of a flattened transcript: each label covers the rows it is centred on, or
     starts, where the export writes merged labels on their first row (as its 一级指标 show)."""
     top = _writes_on_first_row(out, seen)
-    for level in ("level2", "level1"):
-        _regroup_level(out, seen, level, top)
+    # the 一级指标 first: its groups are long and its labels few, so they place the 二级指标
+    # groups' edges where names give no hint (a 社会效益 row is no 服务对象满意度 row)
+    placed = _regroup_level(out, seen, "level1", top)
+    _regroup_level(out, seen, "level2", top, within_level1=placed)
     for ind in out:
         parent = LEVEL2_PARENT.get(ind.level2 or "")
         if parent and ind.level1 != parent:
@@ -283,24 +285,32 @@ def _writes_on_first_row(out: list[Indicator], seen: list[_Seen]) -> bool:
     return all(k in starts for k in at) and max(spans) >= 3
 
 
-def _regroup_level(out: list[Indicator], seen: list[_Seen], level: str, top: bool) -> None:
+def _regroup_level(out: list[Indicator], seen: list[_Seen], level: str, top: bool,
+                   within_level1: bool = False) -> bool:
+    """Regroup one level's labels; whether a partition was found. ``within_level1``: the rows'
+    一级指标 are already placed, and a 二级指标 group should not reach into another one's rows."""
     positions = [k for k, s in enumerate(seen) if getattr(s, level) is not None]
     labels = [getattr(seen[k], level) for k in positions]
+    placed1 = [i.level1 for i in out] if within_level1 else None
 
     def disagrees(row: int, group: int) -> bool:
+        label = labels[group][0]
+        if placed1 is not None and label and placed1[row] and LEVEL2_PARENT.get(label) not in (None, placed1[row]):
+            return True
         hint = _hint(out[row].name)
         if hint is None:
             return False
         want = hint if level == "level2" else LEVEL2_PARENT.get(hint)
-        return labels[group][0] != want
+        return label != want
 
     groups = centred_groups(len(out), positions, disagrees, TOP_HABIT if top else TOP_ALIGNED,
                             CENTRED_UNDER_HABIT if top else 0.0)
     if groups is None:
-        return  # labels stay carried forward, as read
+        return False  # labels stay carried forward, as read
     for row, group in enumerate(groups):
         setattr(out[row], level, labels[group][0])
         setattr(out[row], f"{level}_label", labels[group][1])
+    return True
 
 
 def link_subtotals(indicators: list[Indicator]) -> None:
