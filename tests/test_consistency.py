@@ -52,6 +52,21 @@ def test_weights_that_miss_100_beside_a_lost_row_are_a_review_item() -> None:
     assert any(f.suspected == "WEIGHT_TOTAL_NOT_100" and "可能漏读一行" in (f.doubt or "") for f in doubted)
 
 
+def test_a_total_beside_a_row_read_by_half_is_a_review_item() -> None:
+    """Found on a held-out forms-gen page image (150 dpi): one row's weight read as 'B' (8) beside
+    an empty score, the next row's weight lost; the printed total 98 was then called wrong."""
+    rec = load_truth(TRUTH_DIR / "gen-06-sichuan_project.json").forms[0].form_record()
+    assert rec.total.weight is not None
+    rec.total.weight += 2
+    clean = [(f.code, f.severity) for f in audit(rec).findings if f.target == "总分" and f.field == "weight"]
+    rec.indicators[-1].score = None  # read by half: its weight without its score
+    doubted = [f for f in audit(rec).findings if f.target == "总分" and f.field == "weight"]
+    assert ("TOTAL_MISMATCH", "error") in clean
+    assert not any(f.severity == "error" for f in doubted)
+    review = [f for f in doubted if f.suspected == "TOTAL_MISMATCH"]
+    assert [f.code for f in review] == ["LOW_CONFIDENCE"] and "可能读错一行" in (review[0].doubt or "")
+
+
 def test_the_block_title_is_no_level_label() -> None:
     assert match("绩效指标", LEVEL1).canonical == "outcome"  # what went wrong: 75 like 效益指标
     assert not match_level("绩效指标", LEVEL1).ok and not match_level("绩效指标", LEVEL2).ok
