@@ -158,3 +158,13 @@ def test_a_key_and_value_read_as_one_cell_and_a_misread_total_label() -> None:
     assert (rec.unit, rec.department) == ("黔南州瓮安县科学技术局", "红河州林业局")
     assert (rec.total.weight, rec.total.score) == (90, 90)
     assert rec.grade == "良" and (rec.conclusion or "").startswith("经自评")
+
+
+def test_a_garbled_funds_label_takes_the_wording_it_was_printed_from() -> None:
+    """Held-out forms-gen seed 315 t03: '午庋资金总额' became the shorter variant 资金总额, so the
+    finding's target was not the form's row; a label printed right is kept as printed."""
+    from jixiao.normalize.funds import canonical_label
+    from jixiao.normalize.lexicon import FUNDS_ROWS
+
+    assert canonical_label("午庋资金总额:", match("午庋资金总额:", FUNDS_ROWS)) == "年度资金总额"
+    assert canonical_label("资金总额", match("资金总额", FUNDS_ROWS)) == "资金总额"
