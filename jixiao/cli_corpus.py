@@ -116,7 +116,7 @@ def ingest_cmd(
 def failures(db: Db = Path("corpus.duckdb")) -> None:
     """List the files that could not be read, with the reason."""
     with _open(db, read_only=True) as corpus:
-        columns, rows = corpus.query("SELECT path, kind, reason, failed_at FROM failures ORDER BY path")
+        columns, rows = corpus.query("SELECT path, kind, reason, error_type, failed_at FROM failures ORDER BY path")
     _print(columns, rows, as_csv=False)
     raise typer.Exit(1 if rows else 0)
 

@@ -70,9 +70,9 @@ def time_limit(seconds_per_page: float | None) -> Iterator[Clock]:
             yield clock
             return
         previous = signal.signal(signal.SIGALRM, _expire)
-        clock.armed = True
-        _arm(clock.budget)
         try:
+            clock.armed = True
+            _arm(clock.budget)
             yield clock
         finally:
             clock.armed = False

@@ -12,15 +12,17 @@ is doing (how many pages the file has, then the result), so the parent always kn
   fails in its worker (MemoryError, or the worker dies) instead.
 
 Workers are forked from a fork server that has imported jixiao once (a replacement starts in
-well under a second), ignore Ctrl-C (the parent handles it), and die with the parent.
+well under a second), ignore Ctrl-C (the parent handles it), and end when the ingest does.
 """
 
 from __future__ import annotations
 
-import ctypes
 import multiprocessing
+import os
 import resource
+import select
 import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -35,8 +37,9 @@ from jixiao.extract.base import listening_for_pages
 from jixiao.terminal import quiet_libraries
 
 Job = tuple[Source, str, int]  # source, sha256, size
-GRACE_SECONDS = 15.0  # past the worker's own limit, before it is killed from here
-_PR_SET_PDEATHSIG = 1
+# past the worker's own limit (its alarm waits for a C call to return), before it is killed from
+# here: a quarter of the file's budget, at least this
+GRACE_SECONDS = 5.0
 _SIGNAL_NAMES = {signal.SIGKILL: "SIGKILL: killed, e.g. by the out-of-memory killer",
                  signal.SIGSEGV: "SIGSEGV: a crash in a library",
                  signal.SIGABRT: "SIGABRT: a library aborted",
@@ -53,21 +56,34 @@ class WorkerSettings:
     memory_bytes: int | None = None  # RLIMIT_AS per worker; None: no limit
 
 
-def _die_with_parent() -> None:
-    """Linux: the kernel sends this process SIGKILL when its parent dies. The parent is the fork
-    server, which exits when the ingest does: a killed ingest leaves no worker reading on."""
+def _watch(parent: int) -> None:
+    """End this worker as soon as the ingest that started it is gone (killed with -9, say): its
+    parent is the fork server, which lives on while any worker holds its pipe, so neither the
+    kernel's parent-death signal nor the fork server would stop it."""
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        pass
+        fd = os.pidfd_open(parent)
+        select.select([fd], [], [])
+    except OSError:  # no pidfd (an old kernel), or the ingest is already gone: poll
+        while _alive(parent):
+            time.sleep(1.0)
+    os._exit(1)
 
 
-def serve(conn: Connection, settings: WorkerSettings) -> None:
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def serve(conn: Connection, settings: WorkerSettings, parent: int) -> None:
     """A worker's life: take a job, say how many pages it has, send its result; until told to stop
     or the ingest is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _die_with_parent()
+    threading.Thread(target=_watch, args=(parent,), daemon=True, name="watch-ingest").start()
     quiet_libraries()
     if settings.memory_bytes:
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
@@ -100,7 +116,8 @@ class _Worker:
     pages: int = 1
 
     def deadline(self, seconds_per_page: float) -> float:
-        return self.started + seconds_per_page * max(self.pages, 1) + max(GRACE_SECONDS, 0.1 * seconds_per_page)
+        budget = seconds_per_page * max(self.pages, 1)
+        return self.started + budget + max(GRACE_SECONDS, 0.25 * budget)
 
 
 def _context() -> Any:
@@ -133,7 +150,7 @@ class WorkerPool:
 
     def _start(self) -> _Worker:
         parent_end, child_end = self.ctx.Pipe()
-        process = self.ctx.Process(target=serve, args=(child_end, self.settings), daemon=True)
+        process = self.ctx.Process(target=serve, args=(child_end, self.settings, os.getpid()), daemon=True)
         process.start()
         child_end.close()
         return _Worker(process, parent_end)

@@ -41,11 +41,12 @@ class ReadLimits(BaseModel):
     # photographed on a phone in one long scrolling screenshot is under 10)
     max_page_aspect: float = 20.0
     # a transcript: the largest fixture (three forms in HTML) is 15 KB; the HTML and text
-    # readers are pure Python, ~1 s per MB here
-    max_transcript_bytes: int = 4 * 1024 * 1024
-    # one transcript table: a form table has a few hundred cells; a merged cell's rowspan ×
-    # colspan slots are all filled, so they are counted too
-    max_table_cells: int = 50_000
+    # readers are pure Python, several seconds per MB on this machine
+    max_transcript_bytes: int = 2 * 1024 * 1024
+    # one transcript table: the largest fixture table has 338 cells; normalize matches every
+    # row's labels against the lexicon (~0.6 ms a cell here: 20,000 cells ~12 s); a merged
+    # cell's rowspan × colspan slots are all filled, so they are counted too
+    max_table_cells: int = 20_000
     max_table_slots: int = 200_000
     # the time a file may take, per page (a hung or hostile file is stopped, the batch goes on);
     # a scan page takes ~1.5 s alone, several times that on a loaded machine

@@ -31,7 +31,7 @@ from jixiao.extract.base import (
 )
 from jixiao.extract.pageset import members, set_files
 from jixiao.extract.pdf_text import PdfTextOptions, read_pdf
-from jixiao.extract.raster import count_frames, page_limits
+from jixiao.extract.raster import check_page_size, count_frames, page_limits, pdf_page_pixels
 from jixiao.extract.scanned import ScanReadOptions, read_image_file, read_pdf_pages
 from jixiao.extract.transcript import (
     HTML_SUFFIXES,
@@ -252,6 +252,7 @@ def _ocr_each(hook: PageOcr, path: Path, pages: list[PageResult], options: ReadO
     """The pages read by the hook one at a time: a page that is no form page (a 2×2 pt box)
     is left blank, with the reason, and the others are still read. pdfium may refuse a file that
     pdfminer opened (a catalogue without /Pages): that file is damaged."""
+    _check_rendered_sizes(path, [p.page.number for p in pages], options)
     out: list[PageResult] = []
     for page in pages:
         n = page.page.number
@@ -262,6 +263,24 @@ def _ocr_each(hook: PageOcr, path: Path, pages: list[PageResult], options: ReadO
         except pdfium.PdfiumError as exc:
             raise CorruptFile(path, f"damaged PDF: page {n} cannot be rendered for OCR ({exc})") from exc
     return out
+
+
+def _check_rendered_sizes(path: Path, numbers: list[int], options: ReadOptions) -> None:
+    """Refuse, before any page is read, a page too large even at the lowest resolution the scan
+    path renders at (a 200-inch MediaBox): not after the pages before it took their OCR time."""
+    try:
+        pdf = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        raise CorruptFile(path, f"damaged PDF: its pages cannot be rendered for OCR ({exc})") from exc
+    try:
+        for n in numbers:
+            width, height = pdf_page_pixels(pdf, n - 1, options.scan.min_dpi)
+            check_page_size(path, width, height, f"page {n} at {options.scan.min_dpi:.0f} dpi", options.limits,
+                            form_page=False)
+    except pdfium.PdfiumError as exc:
+        raise CorruptFile(path, f"damaged PDF: its pages cannot be rendered for OCR ({exc})") from exc
+    finally:
+        pdf.close()
 
 
 def _read_page_set(files: list[Path], options: ReadOptions) -> ReadResult:

@@ -130,6 +130,7 @@ class _TextPages:
     rows: list[tuple[int, list[tuple[int, str]]]] = field(default_factory=list)
 
     limits: ReadLimits = field(default_factory=ReadLimits)
+    cells: int = 0
 
     def page(self) -> Page:
         if not self.pages:  # not new_page(): its flush() would come back here for the page
@@ -143,9 +144,14 @@ class _TextPages:
     def _add_page(self) -> None:
         self.pages.append(Page(number=len(self.pages) + 1, width=_PAGE_W, height=_PAGE_H))
 
+    def add_row(self, lineno: int, fields: list[tuple[int, str]]) -> None:
+        self.rows.append((lineno, fields))
+        self.cells += len(fields)
+        _check_table(self.cells, 0, self.limits)  # as the table grows: a huge one is refused early
+
     def flush(self) -> None:
+        self.cells = 0
         if self.rows:
-            _check_table(sum(len(f) for _, f in self.rows), 0, self.limits)
             page = self.page()
             page.grids.append(_grid(self.rows, page.number))
             self.rows = []
@@ -173,7 +179,7 @@ def read_text(text: str, limits: ReadLimits | None = None) -> list[Page]:
             continue
         fields = _fields(line)
         if fields is not None and any(clean(t) for _, t in fields):
-            acc.rows.append((lineno, fields))
+            acc.add_row(lineno, fields)
             continue
         acc.flush()
         if clean(line):
