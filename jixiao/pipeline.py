@@ -8,6 +8,7 @@ Reading runs under the per-page time limit of ``ReadLimits`` (``deadline``).
 
 from __future__ import annotations
 
+import resource
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,9 +89,12 @@ def process_file(path: Path, rules: RuleSet, options: ReadOptions | None = None)
     except InputError as exc:
         outcome.error = exc
     except JixiaoError as exc:  # e.g. an OCR engine missing: still one line about this file
-        outcome.error = _wrapped(InputError(path, str(exc)), exc)
+        if _memory_limit() and any(s in str(exc) for s in _OUT_OF_MEMORY):  # onnxruntime, under --memory
+            outcome.error = _wrapped(TooLarge(path, f"ran out of memory while reading it{_memory_limit()}"), exc)
+        else:
+            outcome.error = _wrapped(InputError(path, str(exc)), exc)
     except MemoryError as exc:
-        outcome.error = _wrapped(TooLarge(path, "ran out of memory while reading it"), exc)
+        outcome.error = _wrapped(TooLarge(path, f"ran out of memory while reading it{_memory_limit()}"), exc)
     except OSError as exc:
         outcome.error = _wrapped(InputError(path, f"cannot be read ({exc.__class__.__name__}: {exc})"), exc)
     except Exception as exc:  # noqa: BLE001 - anything else is a bug of jixiao's: said so, traceback logged
@@ -99,6 +103,18 @@ def process_file(path: Path, rules: RuleSet, options: ReadOptions | None = None)
         outcome.document, outcome.results = None, []
     outcome.seconds = time.perf_counter() - start
     return outcome
+
+
+# what C++ libraries say when an allocation fails (they raise their own errors, not MemoryError)
+_OUT_OF_MEMORY = ("Cannot allocate memory", "bad_alloc", "out of memory", "Failed to allocate")
+
+
+def _memory_limit() -> str:
+    """The address-space limit this process runs under, if any (a corpus worker's ``--memory``)."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft == resource.RLIM_INFINITY:
+        return ""
+    return f" (this process may use {soft / 2**20:.0f} MB: see --memory)"
 
 
 def _wrapped(error: InputError, cause: BaseException) -> InputError:

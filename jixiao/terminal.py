@@ -9,6 +9,7 @@ that one failure stays one line and nothing a file holds can drive the terminal.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import unicodedata
 
@@ -85,10 +86,28 @@ def _errors_only(record: logging.LogRecord) -> bool:
     return record.levelno >= logging.ERROR
 
 
+class _ToLog(logging.Handler):
+    """What libraries log (PIL's "More samples per pixel than can be decoded", pdfminer's
+    complaints) and Python warnings: into jixiao's log file, not onto the terminal, where the
+    file's one line already says what went wrong."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        from jixiao.crashlog import write_entry
+
+        with contextlib.suppress(Exception):  # logging must never be what stops a batch
+            write_entry(f"--- {record.name} {record.levelname}: {self.format(record)}\n")
+
+
 def quiet_libraries() -> None:
-    """Libraries that log to the terminal themselves (RapidOCR writes a coloured warning for every
-    blank page) are kept to errors: a batch prints one line per file that failed, nothing else.
-    A filter, not a level: RapidOCR sets its logger's level when it is imported."""
+    """Keep libraries off the terminal: a batch prints one line per file that failed, nothing
+    else. Their log records and warnings go to the log file; RapidOCR, which has a handler of its
+    own (a coloured warning for every blank page), is kept to errors by a filter (a level would
+    not do: it sets its logger's level when it is imported)."""
+    root = logging.getLogger()
+    if not any(isinstance(h, _ToLog) for h in root.handlers):
+        handler = _ToLog(logging.WARNING)
+        root.addHandler(handler)
+    logging.captureWarnings(True)
     for name in ("RapidOCR",):
         logger = logging.getLogger(name)
         if _errors_only not in logger.filters:

@@ -303,3 +303,18 @@ def test_workers_end_when_the_ingest_is_killed(tmp_path: Path, log: Path, text_p
     proc.wait()
     worker.wait(timeout=20)  # the worker saw its ingest go and ended (psutil.TimeoutExpired if not)
     assert not worker.is_running()
+
+
+@pytest.mark.slow
+def test_a_worker_out_of_memory_fails_only_its_file(tmp_path: Path, text_pdfs: dict[str, Path]) -> None:
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    shutil.copy(IMAGES / "qiannan-2024-dept-p1.jpg", folder / "scan.jpg")  # 2480×3508: RGB alone is 26 MB
+    shutil.copy(text_pdfs["gen-03-yunnan_dept"], folder / "z-form.pdf")
+    with Corpus(tmp_path / "c.duckdb") as corpus:
+        summary = ingest(corpus, [folder], IngestOptions(workers=1, memory_mb=700))
+        _, failures = corpus.query("SELECT path, kind, reason FROM failures")
+    assert summary.stored == 1 and summary.failed == 1
+    # where the limit bites (decoding, or the OCR engine's threads) varies; either way, that file
+    assert [(Path(p).name, k) for p, k, _ in failures] in ([("scan.jpg", "too_large")], [("scan.jpg", "crashed")])
+    assert "700 MB" in failures[0][2] or "died" in failures[0][2]

@@ -32,6 +32,7 @@ from typing import Any
 
 from jixiao.corpus.results import FileResult
 from jixiao.corpus.work import Source, failed, read_source
+from jixiao.crashlog import log_path
 from jixiao.errors import OutOfTime, ReaderDied
 from jixiao.extract.base import listening_for_pages
 from jixiao.terminal import quiet_libraries
@@ -85,6 +86,7 @@ def serve(conn: Connection, settings: WorkerSettings, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_watch, args=(parent,), daemon=True, name="watch-ingest").start()
     quiet_libraries()
+    _stderr_to_log()
     if settings.memory_bytes:
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
         limit = settings.memory_bytes if hard == resource.RLIM_INFINITY else min(settings.memory_bytes, hard)
@@ -104,6 +106,19 @@ def serve(conn: Connection, settings: WorkerSettings, parent: int) -> None:
             result = read_source(source, sha, size, settings.rules, settings.ocr, settings.threads,
                                  settings.seconds_per_page)
         conn.send(("done", key, result))
+
+
+def _stderr_to_log() -> None:
+    """What C libraries write to stderr in a worker (onnxruntime's "EP Error" when a thread cannot
+    be made) goes to the log: the ingest prints one line per failed file, and nothing else."""
+    try:
+        path = log_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    except OSError:
+        return
+    os.dup2(fd, 2)
+    os.close(fd)
 
 
 @dataclass

@@ -107,8 +107,8 @@ def _decoding(path: Path) -> Iterator[None]:
                                 "header?)") from exc
     except Image.DecompressionBombError as exc:
         raise TooLarge(path, f"the image is too large to decode ({exc})") from exc
-    except MemoryError as exc:
-        raise TooLarge(path, "the image is too large to decode: out of memory") from exc
+    except MemoryError:
+        raise  # not the file's damage: the pipeline says how much memory there was
     except Exception as exc:
         raise CorruptFile(path, f"the image cannot be decoded ({type(exc).__name__}: {exc})") from exc
 
