@@ -28,6 +28,7 @@ from jixiao.corpus.results import FileError, FileResult, FormResult
 from jixiao.crashlog import internal_error
 from jixiao.errors import (
     CorruptFile,
+    EmptyFile,
     EncryptedFile,
     InputError,
     JixiaoError,
@@ -279,6 +280,11 @@ def _expand(archive: Source, found: Found, limits: ZipLimits) -> None:
     except InputError as exc:
         found.refused.append(failed(archive.name, failure_key(archive.name), 0, exc))
         return
+    if not members:  # said, not passed over in silence: an archive given to be read held nothing
+        what = (f"no PDF, image, transcript or zip among its {len(infos)} member(s)" if infos
+                else "an empty zip archive (no members)")
+        error = EmptyFile(archive.name, what) if not infos else UnsupportedFile(archive.name, what)
+        found.refused.append(failed(archive.name, failure_key(archive.name), 0, error))
     for member in sorted(members, key=lambda m: m.name):
         if member.suffix in ARCHIVE_SUFFIXES:
             if len(member.chain) > limits.max_depth:

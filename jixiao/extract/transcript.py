@@ -71,8 +71,8 @@ def decode(path: Path) -> str:
         raise EmptyFile(path, "empty transcript (no text)")
     decoded = decode_text(data)
     if decoded is None:
-        tried = ", ".join(encodings_of(data))
-        raise CorruptFile(path, f"a text file in an unknown encoding (tried {tried}; read are {TRIED})")
+        tried = " or ".join(e.upper() for e in encodings_of(data))
+        raise CorruptFile(path, f"a text file in an unknown encoding: not {tried} (jixiao reads {TRIED})")
     text = decoded[0].lstrip("\ufeff")
     if not text.strip("\x00 \t\r\n\f"):
         raise EmptyFile(path, "empty transcript (no text)")
