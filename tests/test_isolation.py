@@ -99,6 +99,26 @@ def test_transcripts_in_other_encodings_are_read(tmp_path: Path, encoding: str) 
     assert outcome.ok and outcome.results[0].record.unit == "黔南州人民政府政务服务中心"
 
 
+@pytest.mark.parametrize(("encoding", "named"), [
+    ("utf-16", "utf-16-le"), ("utf-16-le", "utf-16-le"), ("utf-16-be", "utf-16-be"), ("utf-32", "utf-32-le"),
+    ("utf-32-le", "utf-32-le"), ("utf-32-be", "utf-32-be"), ("gb18030", "gb18030"), ("utf-8-sig", "utf-8-sig"),
+])
+def test_the_encoding_a_transcript_is_read_in_is_named(encoding: str, named: str) -> None:
+    # with a byte-order mark or without: the encoding is told from the bytes, never assumed
+    text = "绩效自评表\t预算执行率\t10\n项目名称\t乡村振兴\t95.5\n" * 40
+    assert decode_text(text.encode(encoding)) == (text if encoding in ("gb18030", "utf-8-sig", "utf-16-le",
+                                                                       "utf-16-be", "utf-32-le", "utf-32-be")
+                                                  else "\ufeff" + text, named)
+
+
+def test_a_transcript_in_no_encoding_read_names_the_encodings_tried(tmp_path: Path) -> None:
+    path = tmp_path / "form.txt"
+    path.write_bytes("绩效自评表 预算执行率\n".encode("gb18030") * 50 + b"\xff\xfe\xfd\x80\x80")  # GB18030, cut
+    outcome = process_file(path, load_rules())
+    assert outcome.error is not None and outcome.error.kind in ("corrupt", "unsupported")
+    assert "UTF-8" in outcome.error.reason and "GB18030" in outcome.error.reason, outcome.error.reason
+
+
 def test_transcript_tables_past_the_limits_are_refused_before_the_grid_is_filled(tmp_path: Path) -> None:
     from jixiao.errors import TooLarge
     from jixiao.extract.base import ReadLimits
@@ -171,6 +191,27 @@ def test_zip_bombs_and_broken_members_are_refused_before_inflating(tmp_path: Pat
     with Corpus(db) as corpus:  # a rerun counts them as failed before, and stores nothing twice
         again = ingest(corpus, [tmp_path], IngestOptions(workers=0))
     assert (again.failed, again.skipped) == (0, again.seen)
+
+
+def test_a_member_is_hashed_in_blocks_not_inflated_in_memory(tmp_path: Path) -> None:
+    import hashlib
+    import random
+    import tracemalloc
+
+    data = random.Random(11).randbytes(48 << 20)  # (incompressible: no zip bomb to be refused)
+    archive = tmp_path / "big.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("big.pdf", data)
+    expected = hashlib.sha256(data).hexdigest()
+    del data
+    tracemalloc.start()
+    try:
+        digest, size = sha256_of(Source(str(archive), "big.pdf"))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert (digest, size) == (expected, 48 << 20)
+    assert peak < 8 << 20, f"{peak / 2**20:.1f} MB held while hashing a 48 MB member"
 
 
 def test_too_many_members_is_one_line(tmp_path: Path) -> None:
