@@ -90,11 +90,11 @@ def process_file(path: Path, rules: RuleSet, options: ReadOptions | None = None)
         outcome.error = exc
     except JixiaoError as exc:  # e.g. an OCR engine missing: still one line about this file
         if _memory_limit() and any(s in str(exc) for s in _OUT_OF_MEMORY):  # onnxruntime, under --memory
-            outcome.error = _wrapped(TooLarge(path, f"ran out of memory while reading it{_memory_limit()}"), exc)
+            outcome.error = _wrapped(TooLarge(path, f"{OUT_OF_MEMORY_REASON}{_memory_limit()}"), exc)
         else:
             outcome.error = _wrapped(InputError(path, str(exc)), exc)
     except MemoryError as exc:
-        outcome.error = _wrapped(TooLarge(path, f"ran out of memory while reading it{_memory_limit()}"), exc)
+        outcome.error = _wrapped(TooLarge(path, f"{OUT_OF_MEMORY_REASON}{_memory_limit()}"), exc)
     except OSError as exc:
         outcome.error = _wrapped(InputError(path, f"cannot be read ({exc.__class__.__name__}: {exc})"), exc)
     except Exception as exc:  # noqa: BLE001 - anything else is a bug of jixiao's: said so, traceback logged
@@ -105,6 +105,8 @@ def process_file(path: Path, rules: RuleSet, options: ReadOptions | None = None)
     return outcome
 
 
+# the start of the reason for a file that ran out of memory (the corpus pool retires the worker)
+OUT_OF_MEMORY_REASON = "ran out of memory while reading it"
 # what C++ libraries say when an allocation fails (they raise their own errors, not MemoryError)
 _OUT_OF_MEMORY = ("Cannot allocate memory", "bad_alloc", "out of memory", "Failed to allocate")
 

@@ -35,12 +35,16 @@ from jixiao.corpus.work import Source, failed, read_source
 from jixiao.crashlog import log_path
 from jixiao.errors import OutOfTime, ReaderDied
 from jixiao.extract.base import listening_for_pages
+from jixiao.pipeline import OUT_OF_MEMORY_REASON
 from jixiao.terminal import quiet_libraries
 
 Job = tuple[Source, str, int]  # source, sha256, size
 # past the worker's own limit (its alarm waits for a C call to return), before it is killed from
 # here: a quarter of the file's budget, at least this
 GRACE_SECONDS = 5.0
+# a worker forked and importing on a loaded machine (a minute was seen with 25 processes on two
+# cores) before it takes its job: not the file's time
+STARTUP_SECONDS = 120.0
 _SIGNAL_NAMES = {signal.SIGKILL: "SIGKILL: killed, e.g. by the out-of-memory killer",
                  signal.SIGSEGV: "SIGSEGV: a crash in a library",
                  signal.SIGABRT: "SIGABRT: a library aborted",
@@ -102,6 +106,7 @@ def serve(conn: Connection, settings: WorkerSettings, parent: int) -> None:
         def tell(n: int, key: int = key) -> None:
             conn.send(("pages", key, n))
 
+        conn.send(("start", key, 0))  # its clock starts here, not while this process was starting
         with listening_for_pages(tell):
             result = read_source(source, sha, size, settings.rules, settings.ocr, settings.threads,
                                  settings.seconds_per_page)
@@ -129,10 +134,11 @@ class _Worker:
     key: int = -1
     started: float = 0.0
     pages: int = 1
+    taken: bool = False  # the worker said it has the job: its clock runs from then
 
     def deadline(self, seconds_per_page: float) -> float:
         budget = seconds_per_page * max(self.pages, 1)
-        return self.started + budget + max(GRACE_SECONDS, 0.25 * budget)
+        return self.started + budget + max(GRACE_SECONDS, 0.25 * budget) + (0 if self.taken else STARTUP_SECONDS)
 
 
 def _context() -> Any:
@@ -203,7 +209,7 @@ class WorkerPool:
                 idle = self._start()
                 self.workers.append(idle)
             key, job = pending.popleft()
-            idle.job, idle.key, idle.started, idle.pages = job, key, time.monotonic(), 1
+            idle.job, idle.key, idle.started, idle.pages, idle.taken = job, key, time.monotonic(), 1, False
             try:
                 idle.conn.send((key, job))
             except (OSError, ValueError):  # it died before the job reached it: give it to another
@@ -236,10 +242,17 @@ class WorkerPool:
                 kind, key, payload = w.conn.recv()
                 if key != w.key:
                     return None
+                if kind == "start":
+                    w.started, w.taken = time.monotonic(), True
+                    return None
                 if kind == "pages":
                     w.pages = max(int(payload), 1)
                     return None
                 w.job = None
+                if payload.error is not None and payload.error.reason.startswith(OUT_OF_MEMORY_REASON):
+                    # what the allocators took before the limit bit stays taken (onnxruntime's arena,
+                    # a fragmented heap): the next file gets a fresh process, not this one's leftovers
+                    self._replace(w)
                 return payload  # type: ignore[no-any-return]
         except (EOFError, OSError):
             pass
