@@ -14,6 +14,7 @@ from PIL import Image, ImageSequence
 
 from jixiao.errors import CorruptFile
 from jixiao.extract.pageset import set_files
+from jixiao.extract.photo.exif import ImageTags, image_tags, upright
 
 RGB = npt.NDArray[np.uint8]
 POINTS_PER_INCH = 72.0
@@ -32,13 +33,19 @@ def render_pdf_page(path: Path, page_number: int, dpi: float) -> RGB:
 
 
 def image_frames(path: Path) -> list[tuple[RGB, float]]:
-    """Every frame of an image file with its dpi (TIFF scans hold several pages)."""
+    """Every frame of an image file with its dpi (TIFF scans hold several pages), each turned
+    as its EXIF Orientation says."""
+    return [(rgb, dpi) for rgb, dpi, _ in tagged_frames(path)]
+
+
+def tagged_frames(path: Path) -> list[tuple[RGB, float, ImageTags]]:
+    """``image_frames`` with what each frame's tags say (camera, Orientation, the dpi tag)."""
     try:
         with Image.open(path) as img:
             frames = []
             for frame in ImageSequence.Iterator(img):
-                dpi = _dpi_of(frame)
-                frames.append((np.asarray(frame.convert("RGB")), dpi))
+                tags = image_tags(frame)
+                frames.append((np.asarray(upright(frame).convert("RGB")), _dpi_of(frame), tags))
             return frames
     except (OSError, SyntaxError, ValueError) as exc:
         raise CorruptFile(path, f"the image cannot be decoded ({exc})") from exc
