@@ -4,8 +4,6 @@ the truth on a handful of photos (the rest are in ``make bench``)."""
 
 from __future__ import annotations
 
-import io
-import json
 from pathlib import Path
 
 import cv2
@@ -17,7 +15,7 @@ from fixtures.compare import Score, compare_findings, compare_record
 from fixtures.photo import build_photos, photo_documents
 from fixtures.truth_model import TruthDoc
 from jixiao.extract.photo.exif import ImageTags
-from jixiao.extract.photo.flatten import flatten_photo, is_photo, PhotoOptions
+from jixiao.extract.photo.flatten import PhotoOptions, flatten_photo, is_photo
 from jixiao.extract.raster import tagged_frames
 
 OUT = Path(__file__).resolve().parent.parent / "fixtures" / "out"

@@ -11,6 +11,7 @@ Orientation tag) is the scan path's orientation check's to settle, as for scans.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import cv2
 import numpy as np
@@ -92,7 +93,7 @@ def flatten_photo(rgb: Image, tags: ImageTags, options: PhotoOptions | None = No
         ratio = long_px / max(short_px, 1.0)
         if options.a4_ratio[0] <= ratio <= options.a4_ratio[1]:
             ppi = float(np.sqrt(long_px / A4_INCHES[1] * short_px / A4_INCHES[0]))
-            scale_from = "page_outline"
+            scale_from: Literal["page_outline", "text_height"] = "page_outline"
             size_in = (A4_INCHES[1], A4_INCHES[0]) if across > down else A4_INCHES
         else:  # not A4, or a part hidden: keep the outline's own proportions
             grey = u8(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
@@ -109,7 +110,7 @@ def flatten_photo(rgb: Image, tags: ImageTags, options: PhotoOptions | None = No
     dpi = float(np.clip(ppi, options.min_dpi, options.max_dpi))
     out_w, out_h = max(1, round(size_in[0] * dpi)), max(1, round(size_in[1] * dpi))
     dst = np.array([[0, 0], [out_w - 1, 0], [out_w - 1, out_h - 1], [0, out_h - 1]], np.float32)
-    homography = cv2.getPerspectiveTransform(src, dst)
+    homography = np.asarray(cv2.getPerspectiveTransform(src, dst), np.float64)
     flat = u8(cv2.warpPerspective(rgb, homography, (out_w, out_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE))
     if sheet is not None:
         edge = max(1, round(options.edge_inch * dpi))

@@ -142,7 +142,7 @@ def find_sheet(rgb: Image, options: SheetOptions | None = None) -> Sheet | None:
         for contour in contours:
             if cv2.contourArea(contour) / area < options.min_area_share:
                 continue
-            found = _quad_of(contour, small.shape[:2], options)
+            found = _quad_of(np.asarray(contour, np.int32), small.shape[:2], options)
             if found is not None and found[1] >= options.min_area_share and (best is None or found[1] > best[0]):
                 best = (found[1], found[0])
         if best is not None:

@@ -3,6 +3,8 @@ homography), so that evidence crops and the review outline land on the photo its
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import cv2
 import numpy as np
 
@@ -11,7 +13,7 @@ from jixiao.extract.raster import POINTS_PER_INCH
 from jixiao.grid import Box, Page
 
 
-def _mapper(flat: FlatPhoto, photo_dpi: float):  # type: ignore[no-untyped-def]
+def _mapper(flat: FlatPhoto, photo_dpi: float) -> Callable[[Box | None], Box | None]:
     inverse = np.linalg.inv(flat.homography)
     to_px, from_px = flat.dpi / POINTS_PER_INCH, photo_dpi / POINTS_PER_INCH
 
