@@ -41,6 +41,7 @@ fast-test: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow and not browser"
 
 bench: $(STAMP) fixtures
+	$(BIN)/python -m fixtures.photo --out $(OUT)
 	$(BIN)/python -m fixtures.bench --out $(OUT)
 
 lint: $(STAMP)

@@ -97,13 +97,14 @@ def flatten_photo(rgb: Image, tags: ImageTags, options: PhotoOptions | None = No
             size_in = (A4_INCHES[1], A4_INCHES[0]) if across > down else A4_INCHES
         else:  # not A4, or a part hidden: keep the outline's own proportions
             grey = u8(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
-            ppi = _text_dpi(grey, options) or options.min_dpi
+            ppi = _text_dpi(grey, options) or long_px / A4_INCHES[1]
             scale_from = "text_height"
             size_in = (across / ppi, down / ppi)
         src = sheet.quad
     else:
         grey = u8(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
-        ppi = _text_dpi(grey, options) or options.min_dpi
+        # no sheet against a background: the image is the page (a scan without a dpi tag)
+        ppi = _text_dpi(grey, options) or max(h, w) / A4_INCHES[1]
         scale_from = "text_height"
         size_in = (w / ppi, h / ppi)
         src = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float32)
