@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
 from jixiao.extract.photo.exif import ImageTags
-from jixiao.extract.photo.sheet import SheetOptions, find_sheet
+from jixiao.extract.photo.sheet import SheetOptions, find_frame, find_sheet
 from jixiao.extract.scan.units import Image, u8
 from jixiao.grid import PhotoInfo
 
@@ -43,6 +43,9 @@ class PhotoOptions(BaseModel):
     edge_inch: float = 0.12
     # body text of these forms is 10.5-12 pt (五号-小四); its glyphs' ink is about 0.9 of that
     text_pt: float = 10.0
+    # where only the table's frame is found: this much of the photo kept round it (the title
+    # above, the dates and signatures below)
+    frame_margin_inch: float = 1.2
     sheet: SheetOptions = Field(default_factory=SheetOptions)
 
 
@@ -101,6 +104,15 @@ def flatten_photo(rgb: Image, tags: ImageTags, options: PhotoOptions | None = No
             scale_from = "text_height"
             size_in = (across / ppi, down / ppi)
         src = sheet.quad
+    elif (frame := find_frame(rgb, options.sheet)) is not None:
+        # the sheet's edges hidden: the table's frame flattened, with a margin round it for the
+        # title and the lines under the table
+        grey = u8(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
+        tl, tr, br, bl = frame.quad
+        across, down = (_side(tl, tr) + _side(bl, br)) / 2, (_side(tl, bl) + _side(tr, br)) / 2
+        ppi = _text_dpi(grey, options) or options.min_dpi
+        scale_from = "text_height"
+        return _warp(rgb, frame.quad, ppi, (across / ppi, down / ppi), options.frame_margin_inch, scale_from, tags, options, False)
     else:
         grey = u8(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
         # no sheet against a background: the image is the page (a scan without a dpi tag)
@@ -108,12 +120,21 @@ def flatten_photo(rgb: Image, tags: ImageTags, options: PhotoOptions | None = No
         scale_from = "text_height"
         size_in = (w / ppi, h / ppi)
         src = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float32)
+    return _warp(rgb, src, ppi, size_in, 0.0, scale_from, tags, options, sheet is not None)
+
+
+def _warp(rgb: Image, src: NDArray[np.float32], ppi: float, size_in: tuple[float, float], margin_in: float,
+          scale_from: Literal["page_outline", "text_height"], tags: ImageTags, options: PhotoOptions,
+          sheet_found: bool) -> FlatPhoto:
+    """``src`` (the photo's quadrilateral) drawn as an upright rectangle of ``size_in`` inches,
+    ``margin_in`` of the photo kept round it."""
     dpi = float(np.clip(ppi, options.min_dpi, options.max_dpi))
-    out_w, out_h = max(1, round(size_in[0] * dpi)), max(1, round(size_in[1] * dpi))
-    dst = np.array([[0, 0], [out_w - 1, 0], [out_w - 1, out_h - 1], [0, out_h - 1]], np.float32)
+    m = margin_in * dpi
+    out_w, out_h = max(1, round(size_in[0] * dpi + 2 * m)), max(1, round(size_in[1] * dpi + 2 * m))
+    dst = np.array([[m, m], [out_w - 1 - m, m], [out_w - 1 - m, out_h - 1 - m], [m, out_h - 1 - m]], np.float32)
     homography = np.asarray(cv2.getPerspectiveTransform(src, dst), np.float64)
     flat = u8(cv2.warpPerspective(rgb, homography, (out_w, out_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE))
-    if sheet is not None:
+    if sheet_found:
         edge = max(1, round(options.edge_inch * dpi))
         paper = np.median(flat[edge : 3 * edge, edge:-edge].reshape(-1, 3), axis=0).astype(np.uint8)
         for band in (np.s_[:edge], np.s_[-edge:], np.s_[:, :edge], np.s_[:, -edge:]):
@@ -125,7 +146,7 @@ def flatten_photo(rgb: Image, tags: ImageTags, options: PhotoOptions | None = No
         scale_from=scale_from,
         px_per_inch=round(ppi, 1),
         read_dpi=round(dpi, 1),
-        sheet_found=sheet is not None,
+        sheet_found=sheet_found,
         corners=[[round(float(x), 1), round(float(y), 1)] for x, y in src],
         homography=[[float(v) for v in row] for row in homography],
     )

@@ -146,5 +146,40 @@ def find_sheet(rgb: Image, options: SheetOptions | None = None) -> Sheet | None:
             if found is not None and found[1] >= options.min_area_share and (best is None or found[1] > best[0]):
                 best = (found[1], found[0])
         if best is not None:
+            if _edge_corners(best[1], small.shape[:2], options.edge_px) >= 2:
+                return None  # the frame cuts the sheet: its corners are not the page's
             return Sheet(quad=order_corners(best[1] / factor), area_share=best[0])
     return None
+
+
+def _edge_corners(quad: NDArray[np.float32], shape: tuple[int, int], edge: int) -> int:
+    h, w = shape
+    x, y = quad[:, 0], quad[:, 1]
+    return int(((x <= edge) | (y <= edge) | (x >= w - 1 - edge) | (y >= h - 1 - edge)).sum())
+
+
+def find_frame(rgb: Image, options: SheetOptions | None = None) -> Sheet | None:
+    """The table's outer frame, where the sheet's own edges are hidden (the photo taken too
+    close, the page cut by the frame): the largest ink component (a table's rulings all touch),
+    fitted with four corners as the sheet is."""
+    options = options or SheetOptions()
+    h, w = rgb.shape[:2]
+    factor = options.work_px / max(h, w)
+    small = u8(cv2.resize(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), (max(1, round(w * factor)), max(1, round(h * factor))),
+                          interpolation=cv2.INTER_AREA))
+    ink = cv2.adaptiveThreshold(small, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 15, 10)
+    ink = cv2.dilate(ink, np.ones((3, 3), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    if n < 2:
+        return None
+    biggest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_WIDTH] * stats[1:, cv2.CC_STAT_HEIGHT]))
+    component = (labels == biggest).astype(np.uint8) * 255
+    contours, _ = cv2.findContours(component, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    contour = max(contours, key=cv2.contourArea)
+    region = np.zeros_like(component)
+    cv2.drawContours(region, [contour], -1, 255, thickness=-1)
+    filled, _ = cv2.findContours(region, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    found = _quad_of(np.asarray(filled[0], np.int32), small.shape[:2], options)
+    if found is None or found[1] < options.min_area_share:
+        return None
+    return Sheet(quad=order_corners(found[0] / factor), area_share=found[1])
