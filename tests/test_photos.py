@@ -30,14 +30,14 @@ def photos(text_pdfs: dict[str, Path]) -> dict[str, dict[str, object]]:
 
 
 def test_exif_orientation_is_applied_where_images_load(tmp_path: Path) -> None:
-    img = Image.new("RGB", (60, 40), "white")
+    img = Image.new("RGB", (300, 200), "white")  # a form page's size: smaller is refused
     img.paste((0, 0, 0), (0, 0, 10, 10))  # a mark at the stored top-left
     exif = Image.Exif()
     exif[0x0112] = 6
     path = tmp_path / "turned.jpg"
     img.save(path, "JPEG", exif=exif.tobytes(), dpi=(72, 72))
     rgb, dpi, tags = tagged_frames(path)[0]
-    assert rgb.shape[:2] == (60, 40) and tags.orientation == 6 and dpi == 72
+    assert rgb.shape[:2] == (300, 200) and tags.orientation == 6 and dpi == 72
     assert rgb[:10, -10:].mean() < 80  # Orientation 6 turns it clockwise: the mark is top-right
 
 
