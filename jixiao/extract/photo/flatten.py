@@ -104,9 +104,10 @@ def flatten_photo(rgb: Image, tags: ImageTags, options: PhotoOptions | None = No
             scale_from = "text_height"
             size_in = (across / ppi, down / ppi)
         src = sheet.quad
-    elif (frame := find_frame(rgb, options.sheet)) is not None:
-        # the sheet's edges hidden: the table's frame flattened, with a margin round it for the
-        # title and the lines under the table
+    elif tags.camera and (frame := find_frame(rgb, options.sheet)) is not None:
+        # a camera's photo with the sheet's edges hidden: the table's frame flattened, with a
+        # margin round it for the title and the lines under the table. Not for an untagged
+        # scan, which is all page: cropping it to its table would lose what lies further out
         grey = u8(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
         tl, tr, br, bl = frame.quad
         across, down = (_side(tl, tr) + _side(bl, br)) / 2, (_side(tl, bl) + _side(tr, br)) / 2
