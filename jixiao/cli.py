@@ -209,6 +209,9 @@ def review(
     host: Annotated[str, typer.Option(help="Address to bind; anything but loopback needs --token.")] = "127.0.0.1",
     token: Annotated[str | None, typer.Option(help="Secret every request must carry (header, cookie or ?token=).")] = None,
     rules: RulesOpt = None,
+    allow_host: Annotated[list[str] | None, typer.Option(
+        "--allow-host", help="Another name browsers reach the server by (localhost, 127.0.0.1 and --host are allowed); "
+                             "any other Host is refused.")] = None,
 ) -> None:
     """Start the review web app: check every value against the page, correct or confirm it, rule on
     each finding, re-run the rules, export. The corpus stays usable by other commands meanwhile."""
@@ -228,7 +231,10 @@ def review(
         _fail(f"port {port} on {host} is taken (another `jixiao review`?): give --port")
         raise typer.Exit(2)
     try:
-        application = create_app(db, _rules(rules), token)
+        from jixiao.review.app import LOCAL_HOSTS
+
+        bound = [] if host in ("0.0.0.0", "::") else [host]  # a wildcard bind is reached by a name: --allow-host
+        application = create_app(db, _rules(rules), token, [*LOCAL_HOSTS, *bound, *(allow_host or [])])
     except JixiaoError as exc:
         _fail(str(exc))
         raise typer.Exit(2) from exc

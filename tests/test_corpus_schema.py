@@ -16,7 +16,7 @@ from jixiao.corpus.store import Corpus
 from jixiao.corpus.units import unit_sort_key
 
 __all__ = ["desk_db"]
-ADDED = {"forms": ["unit_sort"], "findings": ["corrected"], "provenance": ["corrected"],
+ADDED = {"forms": ["unit_sort"], "findings": ["corrected", "location"], "provenance": ["corrected", "location"],
          "corrections": ["kind", "undo_why"]}
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import shutil
 import struct
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -264,7 +266,7 @@ def test_review_shows_an_office_form(tmp_path: Path, office_files: dict[str, dic
         form_id = corpus.query("SELECT form_id FROM forms")[1][0][0]
         kind = corpus.query("SELECT kind FROM files")[1][0][0]
     assert kind == "spreadsheet"
-    client = TestClient(create_app(db))
+    client = TestClient(base_url="http://localhost", app=create_app(db))
     page = client.get(f"/forms/{form_id}")
     assert page.status_code == 200 and "黔南州人民政府政务服务中心" in page.text
     image = client.get(f"/forms/{form_id}/page/1?w=1200", headers={"accept": "image/webp"})
@@ -298,3 +300,42 @@ def test_word_nested_table_is_read_as_a_table(tmp_path: Path) -> None:
     _, records = read_forms(path)
     got = {i.name: (i.level1, i.weight, i.score) for i in records[0].indicators}
     assert got == {"培训人次": ("output", 60.0, 60.0), "参训人员满意度": ("satisfaction", 40.0, 40.0)}
+
+
+def _bomb(source: Path | None, out: Path, member: str, mb: int, extra: dict[str, bytes] | None = None) -> Path:
+    """``source`` (or an empty zip) with ``member`` replaced by ``mb`` MB of spaces inside valid XML: packs
+    about 1000:1, as a zip bomb does."""
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name, data in (extra or {}).items():
+            zout.writestr(name, data)
+        if source is not None:
+            with zipfile.ZipFile(source) as zin:
+                for info in zin.infolist():
+                    if info.filename != member:
+                        zout.writestr(info, zin.read(info))
+        body = b'<?xml version="1.0"?><x>' + b" " * (mb * 2**20) + b"</x>"
+        zout.writestr(member, body)
+    return out
+
+
+@pytest.mark.parametrize(("kind", "member"), [("xlsx", "xl/worksheets/sheet1.xml"), ("docx", "word/document.xml")])
+def test_a_zip_bomb_is_refused_from_its_directory_naming_the_member(
+        office_files: dict[str, dict[str, Path]], tmp_path: Path, kind: str, member: str) -> None:
+    path = _bomb(office_files["gen-00-guizhou_dept"][kind], tmp_path / f"bomb.{kind}", member, 40)
+    assert path.stat().st_size < 2**20  # 40 MB of XML in well under 1 MB
+    with pytest.raises(TooLarge, match=re.escape(member)) as refused:
+        extract_document(path)
+    assert "max_zip_ratio" in refused.value.reason and str(path) == refused.value.file
+    big = ReadOptions(office=OfficeOptions(max_member_bytes=8 * 2**20))  # the one-member limit alone
+    with pytest.raises(TooLarge, match=re.escape(member) + ".*max_member_bytes"):
+        extract_document(_bomb(office_files["gen-00-guizhou_dept"][kind], tmp_path / f"big.{kind}", member, 10), big)
+
+
+def test_an_opendocument_bomb_is_refused_before_libreoffice(tmp_path: Path) -> None:
+    mimetype = {"mimetype": b"application/vnd.oasis.opendocument.spreadsheet"}
+    path = _bomb(None, tmp_path / "bomb.ods", "content.xml", 40, mimetype)
+    with pytest.raises(TooLarge, match="content.xml"):
+        extract_document(path)
+    manifest = _bomb(None, tmp_path / "manifest.ods", "META-INF/manifest.xml", 40, mimetype)
+    with pytest.raises(TooLarge, match="META-INF/manifest.xml"):
+        extract_document(manifest)

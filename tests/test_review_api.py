@@ -81,7 +81,7 @@ def chinese_only(message: str) -> None:
 # ---------------------------------------------------------------- Broken 1, 9: the forms list
 
 def test_filter_without_year_and_every_sort_and_pager_link(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    client = TestClient(create_app(db))
+    client = TestClient(base_url="http://localhost", app=create_app(db))
     page = client.get("/?unit=水务&year=&code=&severity=")
     assert page.status_code == 200
     units = re.findall(r'class="form-link"[^>]*>([^<]+)<', page.text)
@@ -102,7 +102,7 @@ def test_filter_without_year_and_every_sort_and_pager_link(db: Path, monkeypatch
 
 
 def test_percent_and_underscore_are_characters_in_the_unit_filter(db: Path) -> None:
-    client = TestClient(create_app(db))
+    client = TestClient(base_url="http://localhost", app=create_app(db))
     for wildcard in ("%", "_", "%_%"):
         page = client.get("/", params={"unit": wildcard}).text
         assert 'id="count">0 张表<' in page and 'class="form-link"' not in page, wildcard
@@ -110,7 +110,7 @@ def test_percent_and_underscore_are_characters_in_the_unit_filter(db: Path) -> N
 
 
 def test_units_sorted_by_pinyin_and_each_form_shows_its_source(db: Path) -> None:
-    client = TestClient(create_app(db))
+    client = TestClient(base_url="http://localhost", app=create_app(db))
     text = client.get("/").text
     units = re.findall(r'class="form-link"[^>]*>([^<]+)<', text)
     assert units == sorted(units, key=lambda u: unit_sort_key(u) or "")
@@ -125,7 +125,7 @@ def test_units_sorted_by_pinyin_and_each_form_shows_its_source(db: Path) -> None
 # ---------------------------------------------------------------- Broken 3, 4: range and trail
 
 def test_range_refusals_store_nothing(db: Path) -> None:
-    client = TestClient(create_app(db))
+    client = TestClient(base_url="http://localhost", app=create_app(db))
     form_id = form_where(db, "n_errors > 0 AND path LIKE '%qiannan%'")
     _, field, value = flagged(db, form_id)
     before = rows(db, "SELECT code, field FROM findings WHERE form_id = ? ORDER BY seq", [form_id])
@@ -150,7 +150,7 @@ def test_range_refusals_store_nothing(db: Path) -> None:
 
 
 def test_trail_is_signed_never_anonymous(db: Path) -> None:
-    client = TestClient(create_app(db))
+    client = TestClient(base_url="http://localhost", app=create_app(db))
     form_id = form_where(db, "n_errors > 0 AND path LIKE '%qiannan%'")
     _, field, value = flagged(db, form_id)
     url = f"/api/forms/{form_id}/corrections"
@@ -170,7 +170,7 @@ def test_trail_is_signed_never_anonymous(db: Path) -> None:
 
 
 def test_stale_save_names_who_changed_it_and_labels_are_the_auditors(db: Path) -> None:
-    client = TestClient(create_app(db))
+    client = TestClient(base_url="http://localhost", app=create_app(db))
     form_id = form_where(db, "n_errors > 0 AND path LIKE '%qiannan%'")
     _, field, value = flagged(db, form_id)
     assert post(client, form_id, field=field, value="1", seen=value).status_code == 200
@@ -187,24 +187,24 @@ def test_stale_save_names_who_changed_it_and_labels_are_the_auditors(db: Path) -
 
 @pytest.mark.parametrize("token", ["s3cret", "令牌"])
 def test_tokens_of_any_script(db: Path, token: str) -> None:
-    client = TestClient(create_app(db, token=token))
+    client = TestClient(base_url="http://localhost", app=create_app(db, token=token))
     refused = client.get("/")
     assert refused.status_code == 401 and "text/html" in refused.headers["content-type"] and "令牌" in refused.text
     assert client.get("/", params={"token": "令"}).status_code == 401
     assert client.get("/", params={"token": "X"}).status_code == 401
     assert client.get("/", headers={"x-jixiao-token": "wrong"}).status_code == 401
     assert client.get("/", headers={"x-jixiao-token": token.encode("utf-8")}).status_code == 200
-    api = TestClient(client.app).post("/api/forms/x/corrections", json={"field": "unit", "value": "x"})
+    api = TestClient(base_url="http://localhost", app=client.app).post("/api/forms/x/corrections", json={"field": "unit", "value": "x"})
     assert api.status_code == 401 and "令牌" in api.json()["error"]
     first = client.get(f"/?unit=&token={quote(token)}", follow_redirects=False)
     assert first.status_code == 303 and "token" not in first.headers["location"]
     assert token not in (first.headers.get("set-cookie") or "")
     assert client.get("/").status_code == 200  # the session cookie
-    assert TestClient(client.app).get("/static/review.css").status_code == 200  # the 401 page is styled
+    assert TestClient(base_url="http://localhost", app=client.app).get("/static/review.css").status_code == 200  # the 401 page is styled
 
 
 def test_error_pages_are_chinese_html(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    client = TestClient(create_app(db))
+    client = TestClient(base_url="http://localhost", app=create_app(db))
     form_id = form_where(db, "path LIKE '%qiannan%'")
     for url in (f"/forms/{form_id}/page/99", "/forms/nope", "/forms/nope/page/1", "/no-such-page"):
         r = client.get(url)
@@ -224,7 +224,7 @@ def test_error_pages_are_chinese_html(db: Path, monkeypatch: pytest.MonkeyPatch)
 
     app = create_app(db)
     monkeypatch.setattr("jixiao.review.app.form_view", broken)
-    r = TestClient(app, raise_server_exceptions=False).get(f"/forms/{form_id}")
+    r = TestClient(base_url="http://localhost", app=app, raise_server_exceptions=False).get(f"/forms/{form_id}")
     assert r.status_code == 500 and "text/html" in r.headers["content-type"] and "Traceback" not in r.text
     chinese_only(re.search(r'id="error-message">([^<]*)<', r.text)[1])  # type: ignore[index]
 
@@ -232,7 +232,7 @@ def test_error_pages_are_chinese_html(db: Path, monkeypatch: pytest.MonkeyPatch)
 # ---------------------------------------------------------------- Broken 7: one story everywhere
 
 def test_corrected_values_are_what_every_output_says(db: Path, tmp_path: Path) -> None:
-    client = TestClient(create_app(db))
+    client = TestClient(base_url="http://localhost", app=create_app(db))
     form_id = form_where(db, "path LIKE '%qiannan%'")
     field, score = scored_field(db, form_id)
     ind = field.split(".")[1]
@@ -279,7 +279,7 @@ def make_doubtful(db: Path, form_id: str) -> str:
 
 
 def test_unread_value_can_be_entered_and_doubtful_dash_confirmed(db: Path) -> None:
-    client = TestClient(create_app(db))
+    client = TestClient(base_url="http://localhost", app=create_app(db))
     form_id = form_where(db, "path LIKE '%qiannan%'")
     rec = record_of(db, form_id)
     unread = next(f for f in ("department", "project_name", "fill_date", "conclusion") if getattr(rec, f) is None
@@ -304,7 +304,7 @@ def test_unread_value_can_be_entered_and_doubtful_dash_confirmed(db: Path) -> No
 # ---------------------------------------------------------------- Missing 2: page images
 
 def test_page_images_compressed_at_the_asked_width(db: Path) -> None:
-    client = TestClient(create_app(db))
+    client = TestClient(base_url="http://localhost", app=create_app(db))
     form_id = form_where(db, "path LIKE '%qiannan%'")
     webp = client.get(f"/forms/{form_id}/page/2?w=1000", headers={"accept": "image/webp,*/*"})
     assert webp.status_code == 200 and webp.headers["content-type"] == "image/webp"
@@ -326,7 +326,7 @@ def test_page_images_compressed_at_the_asked_width(db: Path) -> None:
 # ---------------------------------------------------------------- Missing 3, 5: statuses, export
 
 def test_review_status_round_trip_progress_next_and_export(db: Path) -> None:
-    client = TestClient(create_app(db))
+    client = TestClient(base_url="http://localhost", app=create_app(db))
     form_id = form_where(db, "path LIKE '%qiannan%'")
     key, _, _ = flagged(db, form_id)
     url = f"/api/forms/{form_id}/reviews"

@@ -114,7 +114,7 @@ def test_a_process_holding_the_corpus_is_named(desk_db: Path, tmp_path: Path, mo
     holder = subprocess.Popen([sys.executable, "-c", hold, str(db)], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
-        client = TestClient(app)
+        client = TestClient(base_url="http://localhost", app=app)
         page = client.get("/")
         assert page.status_code == 503 and f"进程 {holder.pid}" in page.text and "text/html" in page.headers["content-type"]
         api = client.post("/api/forms/x/reviews", json={"key": "k", "status": "confirmed", "who": "张审计"})

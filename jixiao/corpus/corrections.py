@@ -27,8 +27,8 @@ from jixiao.corpus.fields import (
     same_value,
     vouch,
 )
-from jixiao.corpus.results import FormResult
-from jixiao.corpus.store import Corpus
+from jixiao.corpus.results import FileResult, FormResult
+from jixiao.corpus.store import Corpus, utc_now
 from jixiao.findings import Finding
 from jixiao.record import FormRecord
 from jixiao.score import AuditResult, audit
@@ -71,10 +71,6 @@ class Change:
     result: AuditResult
     added: list[Finding]
     removed: list[Finding]
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def person(who: str) -> str:
@@ -142,6 +138,12 @@ def _rerun(corpus: Corpus, form_id: str, rules: RuleSet, before: list[Finding],
                   [f for f in before if _key(f) not in new])
 
 
+def store_reading(corpus: Corpus, result: FileResult, rules: RuleSet, replace: bool = False) -> bool:
+    """Store a file's reading; read again (``replace``), every form keeps its active corrections:
+    its rows are what the corrected record gives, as after the correction was made."""
+    return corpus.store(result, replace=replace, corrected=lambda form_id: _rerun(corpus, form_id, rules, []))
+
+
 def _last_change(corpus: Corpus, form_id: str, field: str) -> Correction | None:
     active = [c for c in corrections(corpus, form_id, active_only=True) if c.field == field]
     return active[-1] if active else None
@@ -158,18 +160,12 @@ def _store(corpus: Corpus, form_id: str, field: str, old: str, new: str, who: st
            kind: CorrectionKind) -> None:
     (next_id,), = corpus.query("SELECT coalesce(max(correction_id), 0) + 1 FROM corrections")[1]
     corpus.query("INSERT INTO corrections VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, ?, NULL)",
-                 [next_id, form_id, field, old, new, who, why, _now(), kind])
+                 [next_id, form_id, field, old, new, who, why, utc_now(), kind])
 
 
 def _in_transaction(corpus: Corpus, work: Callable[[], Change]) -> Change:
-    corpus.db.execute("BEGIN TRANSACTION")
-    try:
-        out = work()
-        corpus.db.execute("COMMIT")
-        return out
-    except BaseException:
-        corpus.db.execute("ROLLBACK")
-        raise
+    with corpus.transaction():
+        return work()
 
 
 def correct(corpus: Corpus, form_id: str, field: str, new_value: str, who: str, why: str,
@@ -233,7 +229,7 @@ def undo(corpus: Corpus, correction_id: int, who: str, why: str, rules: RuleSet)
             raise FieldError("这条更正已被撤销过，请刷新页面")
         before = audit(corrected_record(corpus, form_id), rules).findings
         corpus.query("UPDATE corrections SET undone_at = ?, undone_by = ?, undo_why = ? WHERE correction_id = ?",
-                     [_now(), who, why, correction_id])
+                     [utc_now(), who, why, correction_id])
         return _rerun(corpus, form_id, rules, before)
 
     return _in_transaction(corpus, work)

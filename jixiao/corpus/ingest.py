@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 
+from jixiao.corpus.corrections import store_reading
 from jixiao.corpus.pool import Job, WorkerPool, WorkerSettings
 from jixiao.corpus.results import FileResult
 from jixiao.corpus.store import Corpus, CorpusError
 from jixiao.corpus.work import Found, failed, failure_key, find_sources, read_source, sha256_of
 from jixiao.crashlog import internal_error
 from jixiao.errors import InputError
+from jixiao.score.rules import load_rules
 
 # RLIMIT_AS per worker: a worker reading a 6-page scan peaks at 1.9 GB of address space (RSS
 # 1.1 GB); a page at the pixel limit needs ~3 GB more
@@ -182,9 +184,10 @@ def ingest(corpus: Corpus, paths: list[Path], options: IngestOptions,
 
 def _record(corpus: Corpus, result: FileResult, options: IngestOptions, summary: IngestSummary) -> None:
     """Store one result. A result the database refuses (a value it cannot hold) is stored as that
-    file's failure instead; only a database that takes nothing at all stops the run."""
+    file's failure instead; only a database that takes nothing at all stops the run. Read again
+    (--force), a form keeps a person's corrections: its rows are re-derived under them."""
     try:
-        corpus.store(result, replace=options.force)
+        store_reading(corpus, result, load_rules(options.rules), replace=options.force)
     except CorpusError as exc:
         if result.error is not None:
             raise

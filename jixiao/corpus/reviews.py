@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from jixiao.corpus.corrections import person, reason
 from jixiao.corpus.fields import FieldError
-from jixiao.corpus.store import Corpus
+from jixiao.corpus.store import Corpus, utc_now
 from jixiao.findings import Finding
 
 Status = Literal["open", "confirmed", "dismissed", "follow_up"]
@@ -39,12 +39,20 @@ def finding_key(f: Finding) -> str:
     return f"{f.code}|{f.indicator_id or f.target}|{f.field}"
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+class StaleReview(FieldError):
+    """The finding's verdict changed since the page showed it: the later ruling sees the earlier one."""
+
+    def __init__(self, code: str, target: str, seen: str, now: Review) -> None:
+        self.now = now.status
+        super().__init__(f"发现「{code} {target}」已由 {now.who} 于 {now.made_at:%m-%d %H:%M} 记为「{STATUS_NAMES[now.status]}」"
+                         f"（此页显示的是「{STATUS_NAMES.get(seen, seen)}」，可能是在另一个标签页或由他人所改），"
+                         "未保存；请刷新页面后再审")
 
 
-def set_status(corpus: Corpus, form_id: str, key: str, status: str, who: str, why: str) -> Review:
-    """Record a verdict on a finding the form has now. Call with a writable corpus."""
+def set_status(corpus: Corpus, form_id: str, key: str, status: str, who: str, why: str,
+               seen: str | None = None) -> Review:
+    """Record a verdict on a finding the form has now. Call with a writable corpus. ``seen``: the
+    status the page showed; when another verdict has been recorded since, StaleReview."""
     if status not in STATUS_NAMES:
         raise FieldError("审核状态须为 属实、不成立、待跟进 或 未审")
     who, why = person(who), reason(why, required=status in NEEDS_REASON)
@@ -53,16 +61,14 @@ def set_status(corpus: Corpus, form_id: str, key: str, status: str, who: str, wh
     if not rows:
         raise FieldError("这条发现已不存在（可能因更正而消除），请刷新页面")
     code, target, field = rows[0]
-    corpus.db.execute("BEGIN TRANSACTION")
-    try:
+    with corpus.transaction():
+        latest = current(trail(corpus, form_id)).get(key)
+        if seen is not None and latest is not None and seen != latest.status:
+            raise StaleReview(code, target, seen, latest)
         (next_id,), = corpus.query("SELECT coalesce(max(review_id), 0) + 1 FROM reviews")[1]
         review = Review(review_id=next_id, form_id=form_id, finding_key=key, code=code, target=target,
-                        field=field, status=status, why=why, who=who, made_at=_now())  # type: ignore[arg-type]
+                        field=field, status=status, why=why, who=who, made_at=utc_now())  # type: ignore[arg-type]
         corpus.query("INSERT INTO reviews VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", list(review.model_dump().values()))
-        corpus.db.execute("COMMIT")
-    except BaseException:
-        corpus.db.execute("ROLLBACK")
-        raise
     return review
 
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 # 2: review statuses and their trail (reviews), what a correction was (corrections.kind, undo_why),
 #    corrected marks on findings and provenance, a pinyin sort key for units (forms.unit_sort)
-SCHEMA_VERSION = 2
+# 3: an office value's cell as its program names it (Sheet1!F14, 表格2 第5行第3列), on provenance
+#    and findings (location)
+SCHEMA_VERSION = 3
 
 TABLES = [
     """CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
@@ -45,10 +47,10 @@ TABLES = [
         form_id VARCHAR, seq INTEGER, code VARCHAR, severity VARCHAR, target VARCHAR, field VARCHAR,
         reported VARCHAR, expected VARCHAR, rule VARCHAR, message VARCHAR, page INTEGER,
         x0 DOUBLE, y0 DOUBLE, x1 DOUBLE, y1 DOUBLE, line INTEGER, low_confidence BOOLEAN,
-        indicator_id VARCHAR, corrected BOOLEAN, PRIMARY KEY (form_id, seq))""",
+        indicator_id VARCHAR, corrected BOOLEAN, location VARCHAR, PRIMARY KEY (form_id, seq))""",
     """CREATE TABLE IF NOT EXISTS provenance (
         form_id VARCHAR, field VARCHAR, page INTEGER, x0 DOUBLE, y0 DOUBLE, x1 DOUBLE, y1 DOUBLE,
-        raw VARCHAR, confidence DOUBLE, line INTEGER, col INTEGER, corrected BOOLEAN,
+        raw VARCHAR, confidence DOUBLE, line INTEGER, col INTEGER, corrected BOOLEAN, location VARCHAR,
         PRIMARY KEY (form_id, field))""",
     """CREATE TABLE IF NOT EXISTS corrections (
         correction_id INTEGER PRIMARY KEY, form_id VARCHAR, field VARCHAR, old_value VARCHAR,
@@ -69,6 +71,8 @@ MIGRATIONS = [
     "ALTER TABLE corrections ADD COLUMN IF NOT EXISTS kind VARCHAR",
     "ALTER TABLE corrections ADD COLUMN IF NOT EXISTS undo_why VARCHAR",
     "UPDATE corrections SET kind = 'correct' WHERE kind IS NULL",
+    "ALTER TABLE findings ADD COLUMN IF NOT EXISTS location VARCHAR",
+    "ALTER TABLE provenance ADD COLUMN IF NOT EXISTS location VARCHAR",
 ]
 
 # tables whose rows belong to one form (deleted and rewritten together when a file is re-read)

@@ -11,6 +11,8 @@ import datetime as dt
 import json
 import re
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Self
 
@@ -42,7 +44,8 @@ class CorpusLocked(CorpusError):
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
 
 
-def _now() -> dt.datetime:
+def utc_now() -> dt.datetime:
+    """When a row is written: UTC, naive (DuckDB's TIMESTAMP has no zone)."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
@@ -104,16 +107,15 @@ class Corpus:
     def _create(self) -> None:
         if _stored_version(self.db) == SCHEMA_VERSION:
             return  # nothing to write: a short write (a correction) opens and closes quickly
-        self.db.execute("BEGIN TRANSACTION")
-        for ddl in TABLES:
-            self.db.execute(ddl)
-        for ddl in MIGRATIONS:
-            self.db.execute(ddl)
-        for ddl in VIEWS:
-            self.db.execute(ddl)
-        self._backfill_unit_sort()
-        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
-        self.db.execute("COMMIT")
+        with self.transaction():
+            for ddl in TABLES:
+                self.db.execute(ddl)
+            for ddl in MIGRATIONS:
+                self.db.execute(ddl)
+            for ddl in VIEWS:
+                self.db.execute(ddl)
+            self._backfill_unit_sort()
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
 
     def _backfill_unit_sort(self) -> None:
         rows = self.db.execute("SELECT form_id, unit FROM forms WHERE unit_sort IS NULL AND unit IS NOT NULL").fetchall()
@@ -121,6 +123,17 @@ class Corpus:
 
     def close(self) -> None:
         self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One transaction: committed when the block ends, rolled back when it raises."""
+        self.db.execute("BEGIN TRANSACTION")
+        try:
+            yield
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
 
     def __enter__(self) -> Self:
         return self
@@ -138,25 +151,28 @@ class Corpus:
 
     # ------------------------------------------------------------ writing
 
-    def store(self, result: FileResult, replace: bool = False) -> bool:
-        """Write one file's forms (or its failure) in one transaction. False if already there."""
+    def store(self, result: FileResult, replace: bool = False,
+              corrected: Callable[[str], object] | None = None) -> bool:
+        """Write one file's forms (or its failure) in one transaction. False if already there.
+        ``corrected(form_id)``, for a file read again (``replace``), re-applies a person's
+        corrections to a form that has some, in the same transaction: the new reading replaces
+        the old one under them, never the corrections themselves."""
         try:
-            self.db.execute("BEGIN TRANSACTION")
-            wrote = self._store(result, replace)
-            self.db.execute("COMMIT")
+            with self.transaction():
+                wrote = self._store(result, replace)
+                if wrote and replace and corrected is not None and result.error is None:
+                    for form_id in self._corrected_forms(result.sha256):
+                        corrected(form_id)
             return wrote
-        except Exception as exc:
-            self.db.execute("ROLLBACK")
-            if isinstance(exc, duckdb.Error):
-                raise CorpusError(f"{self.path}: could not store {result.path} ({exc})") from exc
-            raise
+        except duckdb.Error as exc:
+            raise CorpusError(f"{self.path}: could not store {result.path} ({exc})") from exc
 
     def _store(self, result: FileResult, replace: bool) -> bool:
         if result.error is not None:
             self.db.execute("DELETE FROM failures WHERE path = ? AND sha256 = ?", [result.path, result.sha256])
             self.db.execute("INSERT INTO failures (sha256, path, kind, reason, failed_at, error_type) "
                             "VALUES (?, ?, ?, ?, ?, ?)", [result.sha256, result.path, result.error.kind,
-                                                          result.error.reason, _now(), result.error.error_type])
+                                                          result.error.reason, utc_now(), result.error.error_type])
             return True
         exists = self.db.execute("SELECT 1 FROM files WHERE sha256 = ?", [result.sha256]).fetchone()
         if exists and not replace:
@@ -164,12 +180,17 @@ class Corpus:
         self._delete_file(result.sha256)
         self.db.execute("INSERT INTO files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                         [result.sha256, result.path, result.size, result.kind, result.n_pages,
-                         len(result.forms), round(result.seconds, 3), _now()])
+                         len(result.forms), round(result.seconds, 3), utc_now()])
         self.db.execute("DELETE FROM failures WHERE sha256 = ?", [result.sha256])
         self._many("INSERT INTO pages VALUES (?, ?, ?, ?)", [[result.sha256, *size] for size in result.page_sizes])
         for form in result.forms:
             self.write_form(result.sha256, result.path, form)
         return True
+
+    def _corrected_forms(self, sha: str) -> list[str]:
+        rows = self.db.execute("SELECT DISTINCT c.form_id FROM corrections c JOIN forms f USING (form_id) "
+                               "WHERE f.sha256 = ? AND c.undone_at IS NULL ORDER BY 1", [sha]).fetchall()
+        return [r[0] for r in rows]
 
     def _delete_file(self, sha: str) -> None:
         ids = [r[0] for r in self.db.execute("SELECT form_id FROM forms WHERE sha256 = ?", [sha]).fetchall()]
@@ -210,14 +231,15 @@ class Corpus:
             [form_id, i.id, i.parent, i.level1, i.level2, i.name, *_quantity(i.target), *_quantity(i.actual),
              i.weight, i.score, i.reason, i.is_subtotal] for i in rec.indicators])
         rows = [[form_id, field, *_prov_row(p)] for field, p in provenance_of(rec).items()]
-        self._many("INSERT INTO provenance VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        self._many("INSERT INTO provenance VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     def write_findings(self, form_id: str, findings: list[Finding]) -> None:
         self.db.execute("DELETE FROM findings WHERE form_id = ?", [form_id])
-        self._many("INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+        self._many("INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
             [form_id, k, f.code, f.severity, f.target, f.field, _text(f.reported), _text(f.expected), f.rule,
              f.message, f.location.page, *(f.location.box.rounded(2) if f.location.box else [None] * 4),
-             f.location.line, f.low_confidence, f.indicator_id, f.corrected] for k, f in enumerate(findings)])
+             f.location.line, f.low_confidence, f.indicator_id, f.corrected, f.location.location]
+            for k, f in enumerate(findings)])
 
     def _many(self, sql: str, rows: list[list[Any]]) -> None:
         if rows:  # duckdb refuses an empty parameter list
@@ -270,7 +292,7 @@ def _text(value: object) -> str | None:
 
 def _prov_row(p: Prov) -> list[Any]:
     box = p.box.rounded(2) if p.box else [None] * 4
-    return [p.page, *box, p.raw, p.confidence, p.line, p.column, p.corrected]
+    return [p.page, *box, p.raw, p.confidence, p.line, p.column, p.corrected, p.location]
 
 
 def provenance_of(rec: FormRecord) -> dict[str, Prov]:

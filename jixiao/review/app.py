@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -22,11 +22,12 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from jixiao.corpus.corrections import KIND_NAMES, Change, Conflict, confirm, correct, undo
 from jixiao.corpus.export import review_workbook
 from jixiao.corpus.fields import FieldError, label_of
-from jixiao.corpus.reviews import STATUS_NAMES, set_status
+from jixiao.corpus.reviews import STATUS_NAMES, StaleReview, set_status
 from jixiao.corpus.store import Corpus, CorpusError, CorpusLocked
 from jixiao.review import views
 from jixiao.review.access import CorpusGate
@@ -40,6 +41,7 @@ from jixiao.review.views import (
     form_view,
     forms_page,
     next_unreviewed,
+    office_print,
     page_of,
 )
 from jixiao.score.rules import RuleSet, load_rules
@@ -49,6 +51,10 @@ log = logging.getLogger("jixiao.review")
 SEVERITY_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
 # the longest body field accepted at all; the trail's own limits (corrections.WHY_MAX…) say more
 _BODY_MAX = 5000
+# the names a browser on this machine reaches the server by. A page on any other name is refused:
+# a hostile site whose name it has rebound to 127.0.0.1 (DNS rebinding) would else read and write
+# the corpus from the auditor's own browser. Serving on a network address adds that address
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1", "[::1]")
 
 
 class CorrectionIn(BaseModel):
@@ -75,6 +81,8 @@ class UndoIn(BaseModel):
 class ReviewIn(BaseModel):
     key: str = Field(min_length=1, max_length=400)
     status: str = Field(max_length=20)
+    # the status the page showed: a verdict recorded since (another tab, another auditor) is not overwritten
+    seen: str | None = Field(default=None, max_length=20)
     who: str = Field(default="", max_length=_BODY_MAX)
     why: str = Field(default="", max_length=_BODY_MAX)
 
@@ -105,13 +113,16 @@ def _change_json(change: Change) -> dict[str, Any]:
     }
 
 
-def create_app(db: Path, rules: RuleSet | None = None, token: str | None = None) -> FastAPI:
+def create_app(db: Path, rules: RuleSet | None = None, token: str | None = None,
+               allowed_hosts: Sequence[str] = LOCAL_HOSTS) -> FastAPI:
+    """``allowed_hosts``: the Host names requests may carry (TrustedHostMiddleware)."""
     if not db.exists():
         raise CorpusError(f"{db}: no such corpus (run `jixiao corpus ingest` first)")
     Corpus(db, wait=3.0).close()  # brought to this schema before serving
     gate = CorpusGate(db)
     rule_set = rules or load_rules()
     app = FastAPI(title="jixiao review", docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts), www_redirect=False)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     templates = Jinja2Templates(directory=HERE / "templates")
     templates.env.filters["num"] = _num
@@ -185,6 +196,9 @@ def create_app(db: Path, rules: RuleSet | None = None, token: str | None = None)
             if not form_exists(corpus, form_id):
                 return error(request, 404, "语料库中没有这张表（可能已被重新读取或删除），请回到表格列表")
             view = form_view(corpus, form_id, rule_set)
+            printed = office_print(corpus, form_id)
+        if printed is not None:  # an office form's pages are its own pages of the file's print
+            view.pages = printed.pages() if view.pages else []
         return templates.TemplateResponse(request, "form.html", {"v": view, "rules": rule_set})
 
     @lru_cache(maxsize=1024)
@@ -192,7 +206,10 @@ def create_app(db: Path, rules: RuleSet | None = None, token: str | None = None)
         """Where a page comes from: a form's file does not change under its id (its sha256), so
         an image already rendered is served without opening the corpus (~25 ms a time)."""
         with gate.read() as corpus:
-            return page_of(corpus, form_id, number)
+            printed = office_print(corpus, form_id)
+            if printed is None:
+                return page_of(corpus, form_id, number)
+        return next(((printed.path, w) for n, w, _ in printed.pages() if n == number), None)
 
     @app.get("/forms/{form_id}/page/{number}")
     def page_image(request: Request, form_id: str, number: int, w: int = 1600) -> Response:
@@ -218,7 +235,7 @@ def create_app(db: Path, rules: RuleSet | None = None, token: str | None = None)
         try:
             with gate.write() as corpus:
                 out = work(corpus)
-        except Conflict as exc:
+        except (Conflict, StaleReview) as exc:
             return JSONResponse({"error": str(exc), "current": exc.now}, status_code=409)
         except FieldError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
@@ -240,7 +257,7 @@ def create_app(db: Path, rules: RuleSet | None = None, token: str | None = None)
     @app.post("/api/forms/{form_id}/reviews")
     def review_finding(form_id: str, body: ReviewIn) -> JSONResponse:
         def work(corpus: Corpus) -> dict[str, Any]:
-            review = set_status(corpus, form_id, body.key, body.status, body.who, body.why)
+            review = set_status(corpus, form_id, body.key, body.status, body.who, body.why, body.seen)
             return {"status": review.status, "name": STATUS_NAMES[review.status], "who": review.who,
                     "key": review.finding_key}
         return saved(work)

@@ -5,7 +5,7 @@ and allowed ranges) and findings (with the values they concern and their review 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import urlencode
 
@@ -24,12 +24,12 @@ from jixiao.corpus.fields import (
     display,
 )
 from jixiao.corpus.reviews import STATUS_NAMES, Review, current, finding_key, trail
-from jixiao.corpus.store import Corpus
+from jixiao.corpus.store import Corpus, provenance_of
 from jixiao.corpus.units import unit_key
 from jixiao.findings import Finding, FormRef, Location
 from jixiao.grid import Box
 from jixiao.record import FormRecord, Prov
-from jixiao.review.images import drawable
+from jixiao.review.images import OfficeSource, drawable, print_pages
 from jixiao.score import audit
 from jixiao.score.rules import RuleSet
 
@@ -37,6 +37,7 @@ SORTS = {"unit": "unit_sort", "year": "year", "score": "total_score", "recompute
          "errors": "n_errors", "warnings": "n_warnings", "low": "n_infos", "type": "form_type",
          "source": "path", "open": "n_open"}
 PAGE_SIZE = 100
+OFFICE = OfficeSource()  # only asked which files are office files
 REVIEW_FILTERS = {"": "全部", "open": "有待审发现", "done": "已审完"}
 # the order "next unreviewed" walks the corpus in: the list's default order
 WALK_ORDER = "unit_sort NULLS LAST, year, path, form_index, form_id"
@@ -284,6 +285,38 @@ def form_view(corpus: Corpus, form_id: str, rules: RuleSet) -> FormView:
     return view
 
 
+@dataclass(frozen=True)
+class OfficePrint:
+    """What finds an office form's pages in its file's print: the file, the form's place in it,
+    and the texts read from each form of the file (a page shows the texts of its form)."""
+
+    path: str
+    index: int
+    forms: tuple[frozenset[str], ...]
+
+    def pages(self) -> list[tuple[int, float, float]]:
+        return print_pages(self.path, self.index, self.forms)
+
+
+def _texts(rec: FormRecord) -> frozenset[str]:
+    out = {p.raw for p in provenance_of(rec).values() if p.raw}
+    out.update(t for t in (rec.unit, rec.project_name, rec.department) if isinstance(t, str) and t)
+    out.update(i.name for i in rec.indicators if i.name)
+    return frozenset(out)
+
+
+def office_print(corpus: Corpus, form_id: str) -> OfficePrint | None:
+    """An office form's way to its printed pages, or None for a form of any other file."""
+    _, rows = corpus.query("SELECT path, sha256, form_index FROM forms WHERE form_id = ?", [form_id])
+    if not rows or not OFFICE.handles(Path(str(rows[0][0]).split("!")[-1])):
+        return None
+    path, sha, index = rows[0]
+    _, siblings = corpus.query("SELECT form_index, record FROM forms WHERE sha256 = ? ORDER BY form_index", [sha])
+    texts = {int(i): _texts(FormRecord.model_validate_json(r)) for i, r in siblings}
+    n = max(texts) + 1
+    return OfficePrint(str(path), int(index), tuple(texts.get(i, frozenset()) for i in range(n)))
+
+
 def page_of(corpus: Corpus, form_id: str, number: int) -> tuple[str, float] | None:
     """The form's source path and the page's width in points, if the form has that page."""
     _, rows = corpus.query(
@@ -299,6 +332,6 @@ def _finding(row: dict[str, Any], rec: FormRecord) -> Finding:
     return Finding(code=row["code"], severity=row["severity"], form=FormRef(file=rec.source.file, index=rec.source.index),
                    target=row["target"], field=row["field"], reported=row["reported"], expected=row["expected"],
                    rule=row["rule"], message=row["message"],
-                   location=Location(page=row["page"], box=box, line=row["line"]),
+                   location=Location(page=row["page"], box=box, line=row["line"], location=row.get("location")),
                    low_confidence=bool(row["low_confidence"]), corrected=bool(row["corrected"]),
                    indicator_id=row["indicator_id"])

@@ -84,13 +84,18 @@ class Audit:
         reason) is a LOW_CONFIDENCE review item saying what it would be, never an accusation.
         ``summed``: the many values a computed figure adds up (a total's rows). A person's
         correction among them marks the finding corrected; their confidence is left to each row's
-        own findings, so one doubtful row does not soften a total's."""
+        own findings, so one doubtful row does not soften a total's, but one not read at all does."""
         provs = [p for p in (where, *based_on) if p is not None]
         low = self.low(*provs)
         corrected = any(p is not None and p.corrected for p in (*provs, *summed))
         reasons = [p.doubt for p in provs if p.doubt and not p.corrected] + ([doubt] if doubt else [])
         if low:
             reasons.append("数值识别置信度低")
+        # a summed value not read at all (a cell that could not be read: confidence 0) leaves
+        # the sum unknown, and a finding on an unknown sum would accuse the form of a gap in the read
+        if any(p is not None and p.confidence <= 0.0 and not p.corrected for p in summed):
+            reasons.append("所加总的数值中有未能读出的（" + "、".join(
+                dict.fromkeys(p.raw for p in summed if p is not None and p.confidence <= 0.0 and p.raw)) + "）")
         reasons = list(dict.fromkeys(reasons))
         suspected = code if reasons and code != "LOW_CONFIDENCE" else None
         if suspected is not None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from jixiao.errors import CorruptFile, InputError
 from jixiao.extract.base import ReadResult
+from jixiao.extract.office.archive import check_zip
 from jixiao.extract.office.biff import read_xls
 from jixiao.extract.office.convert import ConversionTimeout, converted, soffice_path
 from jixiao.extract.office.options import ConvertOptions, OfficeOptions
@@ -52,6 +53,8 @@ def read_office(path: Path, kind: OfficeKind, options: OfficeOptions | None = No
 
 
 def _read_converted(path: Path, target: str, suffix: str, options: OfficeOptions) -> ReadResult:
+    if suffix in (".ods", ".odt"):
+        check_zip(path, options)  # a zip too: checked before LibreOffice inflates it
     with converted(path, target, options.convert, suffix) as modern:
         try:
             return read_xlsx(modern, options) if target == "xlsx" else read_docx(modern, options)

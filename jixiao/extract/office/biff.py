@@ -21,14 +21,17 @@ _SIDES = (("left_line_style", "l"), ("right_line_style", "r"), ("top_line_style"
           ("bottom_line_style", "b"))
 
 
-class _Quiet:
+class QuietLog:
+    """xlrd writes its warnings to a log file object: swallow them (a damaged file is told by
+    the exception, not by xlrd's chatter on stdout)."""
+
     def write(self, _: str) -> int:
         return 0
 
 
 def read_xls(path: Path, options: OfficeOptions) -> ReadResult:
     try:
-        book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True, logfile=_Quiet())
+        book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True, logfile=QuietLog())
     except XLRDError as exc:
         if "encrypted" in str(exc).lower():
             raise EncryptedFile(path, "encrypted: the workbook needs a password to open") from None
@@ -90,13 +93,16 @@ def _sheet(book: xlrd.book.Book, sh: xlrd.sheet.Sheet, areas: list[tuple[int, in
             for attr, side in _SIDES:
                 if getattr(xf.border, attr, 0):
                     sheet.rule(r + 1, c + 1, side)
-            text = _text(book, sh.cell(r, c), xf)
+            text = _text(book, sh.cell(r, c), xf, exact=True)
             if text.strip():
                 sheet.texts[(r + 1, c + 1)] = text
+                shown = _text(book, sh.cell(r, c), xf)
+                if shown != text:
+                    sheet.shown[(r + 1, c + 1)] = shown
     return sheet
 
 
-def _text(book: xlrd.book.Book, cell: xlrd.sheet.Cell, xf: xlrd.formatting.XF) -> str:
+def _text(book: xlrd.book.Book, cell: xlrd.sheet.Cell, xf: xlrd.formatting.XF, exact: bool = False) -> str:
     fmt = book.format_map.get(xf.format_key)
     fmt_str = fmt.format_str if fmt is not None else "General"
     if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
@@ -112,4 +118,4 @@ def _text(book: xlrd.book.Book, cell: xlrd.sheet.Cell, xf: xlrd.formatting.XF) -
             return display(serial_to_datetime(cell.value, book.datemode == 1), fmt_str)
         except OverflowError:
             return display(cell.value, "General")
-    return display(cell.value, fmt_str, book.datemode == 1)
+    return display(cell.value, fmt_str, book.datemode == 1, exact)

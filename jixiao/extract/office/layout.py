@@ -38,7 +38,13 @@ class Sheet:
     """One sheet as a reader found it, in the file's own 1-based rows and columns."""
 
     name: str
-    texts: dict[tuple[int, int], str] = field(default_factory=dict)  # non-empty cells only
+    # non-empty cells only: the stored value in its format's dress, every decimal kept (what the
+    # sheet computes with), and where the format shows it rounded, what it shows (raw text)
+    texts: dict[tuple[int, int], str] = field(default_factory=dict)
+    shown: dict[tuple[int, int], str] = field(default_factory=dict)
+    # cells that cannot be read, with why (a formula saved without its result): read as nothing,
+    # with no confidence, so that no finding rests on them
+    unread: dict[tuple[int, int], str] = field(default_factory=dict)
     merges: list[Range] = field(default_factory=list)
     # sides ("l", "r", "t", "b") ruled at each cell, its own border or its neighbour's facing one
     sides: dict[tuple[int, int], set[str]] = field(default_factory=dict)
@@ -188,10 +194,13 @@ def _grid(view: _View, rows: list[int], page: int) -> Grid | None:
             my_rows = [x for x in rows if o.r0 <= x <= o.r1]
             my_cols = [x for x in cols if o.c0 <= x <= o.c1]
             text, raw = cell_text(view.text_of(o))
+            if (o.r0, o.c0) in view.sheet.shown:
+                raw = cell_text(view.sheet.shown[(o.r0, o.c0)])[1]
+            why = view.sheet.unread.get((o.r0, o.c0))
             cells.append(Cell(
                 row=row_index[my_rows[0]], col=col_index[my_cols[0]],
-                row_span=len(my_rows), col_span=len(my_cols), page=page, text=text, raw=raw,
-                line=o.r0, column=o.c0, location=view.sheet.ref(o.r0, o.c0),
+                row_span=len(my_rows), col_span=len(my_cols), page=page, text=text, raw=why or raw,
+                confidence=0.0 if why else 1.0, line=o.r0, column=o.c0, location=view.sheet.ref(o.r0, o.c0),
             ))
     if not any(c.text for c in cells):
         return None

@@ -42,8 +42,11 @@ _DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Su
 Value = object  # str, int, float, bool, date, datetime, time, None
 
 
-def display(value: Value, fmt: str | None, date1904: bool = False) -> str:
-    """The text a cell holding ``value`` under number format ``fmt`` shows."""
+def display(value: Value, fmt: str | None, date1904: bool = False, exact: bool = False) -> str:
+    """The text a cell holding ``value`` under number format ``fmt`` shows. ``exact``: the
+    stored number in the format's dress (its percent sign, separators, literals) with every
+    decimal it has, so that 4.655 under ``0.00`` is ``4.655``, not the ``4.66`` shown: a sheet
+    adds up its stored values, and so must jixiao, or display rounding reads as an error."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -55,7 +58,7 @@ def display(value: Value, fmt: str | None, date1904: bool = False) -> str:
     if isinstance(value, dt.timedelta):
         return str(value)
     if isinstance(value, int | float):
-        return format_number(float(value), fmt or "General", date1904)
+        return format_number(float(value), fmt or "General", date1904, exact)
     return str(value)
 
 
@@ -275,7 +278,7 @@ def _section_for(value: float, sections: list[str]) -> tuple[str, float, bool]:
     return sections[0], value, value < 0
 
 
-def format_number(value: float, fmt: str, date1904: bool = False) -> str:
+def format_number(value: float, fmt: str, date1904: bool = False, exact: bool = False) -> str:
     sections = _sections(fmt)
     if fmt.strip().lower() in ("general", "", "@") or sections[0].strip().lower() == "general":
         return general(value)
@@ -295,7 +298,7 @@ def format_number(value: float, fmt: str, date1904: bool = False) -> str:
     shown *= 100 ** percent
     if re.search(r"[eE][+-]", codes):
         return _scientific(shown, codes, minus)
-    number = _fixed(shown, codes)
+    number = _fixed(shown, codes, exact)
     out: list[str] = []
     placed = False
     for kind, tok in tokens:
@@ -308,8 +311,15 @@ def format_number(value: float, fmt: str, date1904: bool = False) -> str:
     return ("-" + text) if minus and shown != 0 and number.strip("0.,") else text
 
 
-def _fixed(value: float, codes: str) -> str:
-    """The number part of a format (``#,##0.00``, ``0.0``, ``#.##``) applied to ``value``."""
+def _decimals(value: float) -> int:
+    """Decimal places the value has, as General would write it (float noise past 11 digits dropped)."""
+    text = general(value)
+    return 0 if "E" in text or "." not in text else len(text.partition(".")[2])
+
+
+def _fixed(value: float, codes: str, exact: bool = False) -> str:
+    """The number part of a format (``#,##0.00``, ``0.0``, ``#.##``) applied to ``value``;
+    ``exact`` keeps every decimal of the value beyond the format's places."""
     first = re.search(r"[0#?.]", codes)
     found = re.match(r"[0#?,]*(?:\.[0#?]*)?", codes[first.start() if first else 0:])
     pattern = found.group(0) if found and found.group(0) else "0"
@@ -318,6 +328,9 @@ def _fixed(value: float, codes: str) -> str:
     integer_part = integer_part.rstrip(",")
     places = len(decimal_part)
     required = len(decimal_part.rstrip("#?"))
+    if exact and _decimals(value / 1000**scale) > places:
+        places = required = _decimals(value / 1000**scale)
+        dot = "."
     whole, _, frac = format(_round(value / 1000**scale, places), "f").partition(".")
     whole = whole.lstrip("-")
     while len(frac) > required and frac.endswith("0"):

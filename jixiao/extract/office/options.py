@@ -26,7 +26,18 @@ class OfficeOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     convert: ConvertOptions = Field(default_factory=ConvertOptions)
-    # an .xlsx or .docx is a zip: refuse one that unpacks past this (a zip bomb) before parsing
+    # an .xlsx, .docx, .ods or .odt is a zip: refuse one that unpacks past these (a zip bomb)
+    # from its directory, before parsing. A form's largest member (a sheet or document.xml) is
+    # 30-400 KB and packs 5-15:1; a workbook holding a data dump packs up to ~50:1, so 200:1 on
+    # a member past 16 MB is no office program's output, and DEFLATE's ceiling is ~1032:1
     max_unzipped_bytes: int = 512 * 1024 * 1024
+    max_member_bytes: int = 256 * 1024 * 1024
+    max_zip_ratio: float = 200.0
+    ratio_floor_bytes: int = 16 * 1024 * 1024
     # cells a sheet may hold; a form has a few hundred, a data dump a million
     max_cells: int = 1_000_000
+    # a Word table's grid: the fixture forms use 8-12 grid columns and 20-60 rows, a real form
+    # with a split header at most ~30 columns. A gridSpan or gridBefore past the column limit
+    # (a hostile file: gridSpan="99999999") would have the reader fill millions of slots
+    max_table_cols: int = 256
+    max_table_rows: int = 10_000

@@ -1,7 +1,8 @@
 """Which office format a file is, from its bytes: the extension is not trusted.
 
 - A zip holding ``[Content_Types].xml`` is Office Open XML: ``xl/`` parts make it a workbook
-  (.xlsx, .xlsm), ``word/`` parts a Word document (.docx, .docm).
+  (.xlsx, .xlsm), ``word/`` parts a Word document (.docx, .docm); ``xl/workbook.bin`` is a binary
+  workbook (.xlsb), refused with what to do.
 - A zip whose ``mimetype`` member names an OpenDocument type is .ods or .odt.
 - An OLE compound file (the old binary formats) is told by its streams: ``WordDocument`` for Word
   and WPS 文字 (.doc, .wps), ``Workbook`` or ``Book`` for Excel and WPS 表格 (.xls, .et);
@@ -21,7 +22,8 @@ from typing import Literal
 
 from xlrd.compdoc import CompDoc, CompDocError
 
-from jixiao.errors import CorruptFile, EncryptedFile, TooLarge
+from jixiao.errors import CorruptFile, EncryptedFile, TooLarge, UnsupportedFile
+from jixiao.extract.office.biff import QuietLog
 
 OfficeKind = Literal["xlsx", "xls", "docx", "doc", "ods", "odt", "rtf"]
 
@@ -35,6 +37,8 @@ _ODF_TYPES: dict[str, OfficeKind] = {
 }
 # an OLE file is read whole to list its streams; past this it is not a form
 MAX_OLE_BYTES = 256 * 1024 * 1024
+# mimetype is one line and META-INF/manifest.xml a few KB: read to tell the format, so bounded here
+MAX_SNIFFED_MEMBER = 4 * 1024 * 1024
 _F_ENCRYPTED = 0x0100  # FIB flag of a Word binary document saved with a password
 
 
@@ -54,13 +58,16 @@ def _zip_kind(path: Path) -> OfficeKind | None:
         with zipfile.ZipFile(path) as zf:
             names = zf.namelist()
             if "[Content_Types].xml" in names:
+                if "xl/workbook.bin" in names:  # Excel's binary workbook: no reader for it here
+                    raise UnsupportedFile(path, "an Excel binary workbook (.xlsb), which jixiao does not read: "
+                                                "open it in Excel or WPS and save it as .xlsx, then read that")
                 if any(n.startswith("xl/") for n in names):
                     return "xlsx"
                 if any(n.startswith("word/") for n in names):
                     return "docx"
                 return None
             if "mimetype" in names:
-                kind = _ODF_TYPES.get(zf.read("mimetype").decode("ascii", "replace").strip())
+                kind = _ODF_TYPES.get(_small_member(path, zf, "mimetype").decode("ascii", "replace").strip())
                 if kind is not None and _odf_encrypted(zf):
                     raise EncryptedFile(path, "encrypted: the OpenDocument file needs a password to open")
                 return kind
@@ -71,9 +78,18 @@ def _zip_kind(path: Path) -> OfficeKind | None:
     return None
 
 
+def _small_member(path: Path, zf: zipfile.ZipFile, name: str) -> bytes:
+    """A member read to tell the format, refused unread when it states a size no such member has."""
+    size = zf.getinfo(name).file_size
+    if size > MAX_SNIFFED_MEMBER:
+        raise TooLarge(path, f"its member {name} unpacks to {size / 2**20:.0f} MB, where an office file "
+                             f"keeps a few KB there: a zip bomb, not a form")
+    return zf.read(name)
+
+
 def _odf_encrypted(zf: zipfile.ZipFile) -> bool:
     try:
-        return b"encryption-data" in zf.read("META-INF/manifest.xml")
+        return b"encryption-data" in _small_member(Path(str(zf.filename)), zf, "META-INF/manifest.xml")
     except KeyError:
         return False
 
@@ -84,7 +100,7 @@ def _ole_kind(path: Path) -> OfficeKind | None:
         raise TooLarge(path, f"{size / 2**20:.0f} MB old Office document, over {MAX_OLE_BYTES // 2**20} MB")
     data = path.read_bytes()
     try:
-        doc = CompDoc(data, logfile=_Quiet())
+        doc = CompDoc(data, logfile=QuietLog())
     except (CompDocError, IndexError, ValueError, struct.error) as exc:
         raise CorruptFile(path, f"damaged old Office document (its directory cannot be read: {exc})") from None
     names = {d.name for d in doc.dirlist}
@@ -108,10 +124,3 @@ def _word_encrypted(doc: CompDoc) -> bool:
         return False
     flags = struct.unpack_from("<H", stream, 10)[0]
     return bool(flags & _F_ENCRYPTED)
-
-
-class _Quiet:
-    """xlrd writes its warnings to a log file object: swallow them."""
-
-    def write(self, _: str) -> int:
-        return 0

@@ -11,8 +11,9 @@ What people do with Word tables, read as what they mean:
   as on a printed page, and normalize carries it forward;
 - a nested table (a table inside a cell) is read as a table of its own after the one holding
   it; a one-cell table used as a frame around the form is unwrapped;
-- text in content controls (``w:sdt``) and tracked insertions is text; deleted text, field
-  codes and floating text boxes are not.
+- text in content controls (``w:sdt``) and custom XML (``w:customXml``), around paragraphs,
+  tables, rows or cells, and tracked insertions is text; deleted text, hidden text (``w:vanish``,
+  which Word neither shows nor prints), field codes and floating text boxes are not.
 
 A Word document has no pages until it is printed, so everything is on page 1; a cell's
 location is ``表格2 第5行第3列`` (table, row, grid column), a line's ``第12段`` (paragraph).
@@ -31,14 +32,15 @@ from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
 from lxml import etree
 
-from jixiao.errors import CorruptFile, InputError
+from jixiao.errors import CorruptFile, InputError, TooLarge
 from jixiao.extract.base import PageResult, ReadResult
+from jixiao.extract.office.archive import check_zip
 from jixiao.extract.office.layout import PAGE_H, PAGE_W, cell_text
 from jixiao.extract.office.options import OfficeOptions
-from jixiao.extract.office.workbook import check_zip
 from jixiao.grid import Cell, Grid, Page, TextLine
 
 _P, _TBL, _TR, _TC, _SDT, _SDT_CONTENT = (qn(t) for t in ("w:p", "w:tbl", "w:tr", "w:tc", "w:sdt", "w:sdtContent"))
+_CUSTOM_XML, _R, _RPR, _VANISH = (qn(t) for t in ("w:customXml", "w:r", "w:rPr", "w:vanish"))
 _T, _TAB, _BR, _CR = (qn(t) for t in ("w:t", "w:tab", "w:br", "w:cr"))
 # text under these is not what the page shows: deleted runs, text boxes, alternate renderings
 _NOT_SHOWN = {qn("w:del"), qn("w:moveFrom"), qn("w:txbxContent"),
@@ -57,7 +59,7 @@ def read_docx(path: Path, options: OfficeOptions) -> ReadResult:
             AttributeError, OSError, SyntaxError) as exc:  # lxml's XMLSyntaxError is a SyntaxError
         raise CorruptFile(path, f"damaged Word document ({type(exc).__name__}: {exc})") from None
     page = Page(number=1, width=PAGE_W, height=PAGE_H)
-    _Reader(page).blocks(document.element.body)
+    _Reader(page, path, options).blocks(document.element.body)
     has = bool(page.grids or page.lines)
     return ReadResult(kind="document", pages=[PageResult(page, "text" if has else "blank",
                                                          "" if has else "an empty document")])
@@ -70,9 +72,15 @@ def _shown(el: etree._Element, stop: etree._Element) -> bool:
     for anc in el.iterancestors():
         if anc is stop:
             return True
-        if anc.tag in _NOT_SHOWN:
+        if anc.tag in _NOT_SHOWN or (anc.tag == _R and _hidden_run(anc)):
             return False
     return True
+
+
+def _hidden_run(run: etree._Element) -> bool:
+    """A run formatted hidden (``<w:vanish/>``, not ``w:val="0"``): on screen and in print it is not there."""
+    vanish = run.find(f"{_RPR}/{_VANISH}")
+    return vanish is not None and vanish.get(qn("w:val"), "true").lower() not in ("0", "false", "off")
 
 
 def paragraph_text(p: etree._Element) -> str:
@@ -93,14 +101,25 @@ def paragraph_text(p: etree._Element) -> str:
 
 
 def _children(el: etree._Element) -> Iterator[etree._Element]:
-    """Block children, with content controls (w:sdt) opened up."""
+    """Children (blocks of a body or cell, rows of a table, cells of a row), with content
+    controls (w:sdt) and custom XML (w:customXml) that wrap them opened up."""
     for child in el:
         if child.tag == _SDT:
             content = child.find(_SDT_CONTENT)
             if content is not None:
                 yield from _children(content)
+        elif child.tag == _CUSTOM_XML:
+            yield from _children(child)
         else:
             yield child
+
+
+def _rows(tbl: etree._Element) -> list[etree._Element]:
+    return [c for c in _children(tbl) if c.tag == _TR]
+
+
+def _cells(tr: etree._Element) -> list[etree._Element]:
+    return [c for c in _children(tr) if c.tag == _TC]
 
 
 # ---------------------------------------------------------------- tables
@@ -152,8 +171,10 @@ class _Table:
 
 
 class _Reader:
-    def __init__(self, page: Page) -> None:
+    def __init__(self, page: Page, path: Path, options: OfficeOptions) -> None:
         self.page = page
+        self.path = path
+        self.options = options
         self.line = 0  # running order of paragraphs and table rows: what sorts them
         self.tables = 0
         self.paragraphs = 0
@@ -185,8 +206,8 @@ class _Reader:
             self.emit(table)
 
     def table(self, tbl: etree._Element) -> None:
-        rows = tbl.findall(_TR)
-        first_cells = rows[0].findall(_TC) if len(rows) == 1 else []
+        rows = _rows(tbl)
+        first_cells = _cells(rows[0]) if len(rows) == 1 else []
         if len(rows) == 1 and len(first_cells) == 1 and _int_val(first_cells[0].find(f"{qn('w:tcPr')}/{qn('w:gridSpan')}"), 1) == 1:
             self.close()
             self.blocks(first_cells[0])  # a one-cell frame around the form: its content is the form
@@ -199,14 +220,21 @@ class _Reader:
         self.rows(self.open, tbl, self.tables)
 
     def rows(self, table: _Table, tbl: etree._Element, number: int) -> None:
-        for file_row, tr in enumerate(tbl.findall(_TR), start=1):
+        for file_row, tr in enumerate(_rows(tbl), start=1):
             self.line += 1
             r = table.n_rows
+            if r >= self.options.max_table_rows:
+                raise TooLarge(self.path, f"Word table {number} has more than {self.options.max_table_rows} rows "
+                                          f"(max_table_rows): not a form")
             tr_pr = tr.find(qn("w:trPr"))
-            col = _int_val(tr_pr.find(qn("w:gridBefore")) if tr_pr is not None else None, 0)
-            for tc in tr.findall(_TC):
+            col = max(_int_val(tr_pr.find(qn("w:gridBefore")) if tr_pr is not None else None, 0), 0)
+            for tc in _cells(tr):
                 tc_pr = tc.find(qn("w:tcPr"))
                 span = max(_int_val(tc_pr.find(qn("w:gridSpan")) if tc_pr is not None else None, 1), 1)
+                if col + span > self.options.max_table_cols:
+                    raise TooLarge(self.path, f"Word table {number}, row {file_row}: its cells reach grid column "
+                                              f"{col + span}, past the limit of {self.options.max_table_cols} "
+                                              f"(max_table_cols; gridSpan/gridBefore): not a form")
                 vmerge = tc_pr.find(qn("w:vMerge")) if tc_pr is not None else None
                 above = table.slots.get((r - 1, col))
                 if vmerge is not None and vmerge.get(qn("w:val"), "continue") == "continue" and above is not None \

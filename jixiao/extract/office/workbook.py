@@ -22,14 +22,18 @@ from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from jixiao.errors import CorruptFile, EncryptedFile, InputError, TooLarge
+from jixiao.errors import CorruptFile, InputError, TooLarge
 from jixiao.extract.base import PageResult, ReadResult
+from jixiao.extract.office.archive import check_zip
 from jixiao.extract.office.layout import Sheet, sheet_page
 from jixiao.extract.office.numfmt import ZH_BUILTIN_FORMATS, display, serial_to_datetime
 from jixiao.extract.office.options import OfficeOptions
 
 _SIDES = (("left", "l"), ("right", "r"), ("top", "t"), ("bottom", "b"))
-_FORMULA_WITHOUT_VALUE = re.compile(rb"<c\b[^>]*>\s*<f\b(?:(?!</c>).)*?</c>", re.DOTALL)
+_FORMULA_CELL = re.compile(rb"<c\b[^>]*>\s*<f\b(?:(?!</c>).)*?</c>", re.DOTALL)
+_CACHED_VALUE = re.compile(rb"<v>[^<]+</v>")
+# what a cell holding a formula saved without its result is read as: nothing, with this reason
+UNCOMPUTED = "公式未计算（文件保存时未存公式结果）"
 
 
 def read_xlsx(path: Path, options: OfficeOptions, recalculated: bool = False) -> ReadResult:
@@ -37,7 +41,8 @@ def read_xlsx(path: Path, options: OfficeOptions, recalculated: bool = False) ->
     check_zip(path, options)
     wb = _load(path, data_only=True)
     try:
-        if not recalculated and _uncomputed_formulas(path, wb):
+        uncomputed = _uncomputed_formulas(path, wb)
+        if uncomputed and not recalculated:
             from jixiao.extract.office.convert import converted, soffice_path
 
             if soffice_path(options.convert) is not None:
@@ -46,27 +51,14 @@ def read_xlsx(path: Path, options: OfficeOptions, recalculated: bool = False) ->
         sheets = [ws for ws in wb.worksheets if isinstance(ws, Worksheet) and ws.sheet_state == "visible"]
         pages = []
         for number, ws in enumerate(sheets, start=1):
-            page = sheet_page(_sheet(ws, wb, options), number)
+            sheet = _sheet(ws, wb, options)
+            sheet.unread.update({(r, c): UNCOMPUTED for title, r, c in uncomputed if title == ws.title})
+            page = sheet_page(sheet, number)
             status = "text" if page.grids or page.lines else "blank"
             pages.append(PageResult(page, status, "" if page.grids or page.lines else "an empty sheet"))  # type: ignore[arg-type]
     finally:
         wb.close()
     return ReadResult(kind="spreadsheet", pages=pages)
-
-
-def check_zip(path: Path, options: OfficeOptions) -> None:
-    """Refuse a zip whose members would unpack past the limit (a zip bomb) before any parser
-    inflates them."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            total = sum(i.file_size for i in zf.infolist())
-            if any(i.flag_bits & 0x1 for i in zf.infolist()):
-                raise EncryptedFile(path, "encrypted zip members: the file needs a password to open")
-    except zipfile.BadZipFile as exc:
-        raise CorruptFile(path, f"damaged zip archive: {exc}") from None
-    if total > options.max_unzipped_bytes:
-        mb = total / 2**20
-        raise TooLarge(path, f"unpacks to {mb:.0f} MB, over the limit of {options.max_unzipped_bytes // 2**20} MB")
 
 
 def _load(path: Path, data_only: bool) -> Workbook:
@@ -79,15 +71,18 @@ def _load(path: Path, data_only: bool) -> Workbook:
         raise CorruptFile(path, f"damaged workbook ({type(exc).__name__}: {exc})") from None
 
 
-def _uncomputed_formulas(path: Path, wb: Workbook) -> bool:
-    """Whether a visible cell holds a formula saved without its result."""
+def _uncomputed_formulas(path: Path, wb: Workbook) -> set[tuple[str, int, int]]:
+    """The visible cells (sheet, row, column) holding a formula saved without its result: no
+    ``<v>``, or an empty one (``<v></v>``, ``<v/>``), as programs that write formulas but do not
+    compute them save it."""
     try:
         with zipfile.ZipFile(path) as zf:
             xml = [zf.read(n) for n in zf.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
         raise CorruptFile(path, f"damaged workbook ({type(exc).__name__}: {exc})") from None
-    if not any(b"<v>" not in m.group(0) for data in xml for m in _FORMULA_WITHOUT_VALUE.finditer(data)):
-        return False
+    if not any(not _CACHED_VALUE.search(m.group(0)) for data in xml for m in _FORMULA_CELL.finditer(data)):
+        return set()
+    out: set[tuple[str, int, int]] = set()
     formulas = _load(path, data_only=False)
     try:
         for ws in formulas.worksheets:
@@ -97,11 +92,11 @@ def _uncomputed_formulas(path: Path, wb: Workbook) -> bool:
             hidden_rows, hidden_cols = _hidden(ws)
             for (r, c), cell in ws._cells.items():
                 if (isinstance(cell.value, str) and cell.value.startswith("=") and r not in hidden_rows
-                        and c not in hidden_cols and computed.cell(row=r, column=c).value is None):
-                    return True
+                        and c not in hidden_cols and computed.cell(row=r, column=c).value in (None, "")):
+                    out.add((ws.title, r, c))
     finally:
         formulas.close()
-    return False
+    return out
 
 
 def _hidden(ws: Worksheet) -> tuple[set[int], set[int]]:
@@ -160,8 +155,12 @@ def _sheet(ws: Worksheet, wb: Workbook, options: OfficeOptions) -> Sheet:
         if isinstance(cell, MergedCell) or cell.value is None:
             continue
         fmt = _number_format(cell)
-        text = display(_value(cell, fmt, date1904), fmt, date1904)
+        value = _value(cell, fmt, date1904)
+        text = display(value, fmt, date1904, exact=True)
         if text.strip():
             sheet.texts[(r, c)] = text
+            shown = display(value, fmt, date1904)
+            if shown != text:
+                sheet.shown[(r, c)] = shown
     sheet.merges = [(m.min_row, m.min_col, m.max_row, m.max_col) for m in ws.merged_cells.ranges]
     return sheet

@@ -434,7 +434,7 @@ const Verdict = {
     if (problem) { showError($("#verdict-error"), problem); return; }
     localStorage.setItem(WHO_KEY, who.trim());
     const { status, data } = await post(`/api/forms/${formId()}/reviews`,
-      { key: this.li.dataset.key, status: this.status, who, why });
+      { key: this.li.dataset.key, status: this.status, seen: this.li.dataset.status, who, why });
     if (status !== 200) { showError($("#verdict-error"), data.error); return; }
     // on to the next finding, as an auditor works down the list
     const next = Findings.items[Findings.items.indexOf(this.li) + 1] || this.li;
