@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from jixiao.family import UNKNOWN, Family, families
+from jixiao.normalize.confusion import fold
 from jixiao.normalize.sections import Sections
 from jixiao.record import FormRecord, TemplateChoice
 from jixiao.text import clean
@@ -24,7 +25,7 @@ W_INDICATORS, W_FUNDS, W_ROWS, W_ORDER = 0.45, 0.30, 0.10, 0.15
 _INDICATOR_FIELDS = {"target": "target", "actual": "actual", "weight": "weight", "score": "score",
                      "reason": "reason", "name": "name", "level1": "level1", "level2": "level2"}
 _YUAN = re.compile(r"[(（]\s*元\s*[)）]|单位\s*[:：]\s*元(?!\S*万)")
-_WANYUAN = re.compile(r"万元")
+_WANYUAN = re.compile(r"万元|萬元")
 
 
 def _jaccard(a: set[str], b: set[str]) -> float:
@@ -68,7 +69,9 @@ def empty_columns(rec: FormRecord, sections: Sections) -> list[str]:
 def money_unit(sections: Sections) -> str:
     """万元 unless the funds block says 元 (a header '(元)' or '单位：元'), as some counties print."""
     for block in sections.funds:
-        text = "".join(clean(c.text) for c in block.header_row.cells)
+        # the block's side label may sit on any of its rows (a transcript centres it in its span)
+        cells = [c for row in [block.header_row, *block.rows] for c in row.cells]
+        text = "".join(fold(clean(c.text)) for c in cells if not any(ch.isdigit() for ch in c.text))
         if _YUAN.search(text) and not _WANYUAN.search(text):
             return "元"
     return "万元"
@@ -95,12 +98,20 @@ def fit(family: Family, ind_cols: list[str], fund_cols: list[str], rows: list[st
     return score if unit == family.funds.money_unit else score * 0.9
 
 
+def _printed(sections: Sections, kind: str) -> list[str]:
+    """The columns a block's header prints, filled or not: the template's shape."""
+    blocks = sections.funds if kind == "funds" else sections.indicators
+    return [r for r in blocks[0].role_order() if r != "label"] if blocks else []
+
+
 def recognise(rec: FormRecord, sections: Sections) -> TemplateChoice:
     ind_cols = indicator_columns(rec, sections)
     fund_cols = funds_columns(rec, sections)
     rows = [f.item for f in rec.funds]
     unit = money_unit(sections)
-    ranked = sorted(((fit(f, ind_cols, fund_cols, rows, unit), f.name) for f in families()), reverse=True)
+    # the family is told by what the template prints; the rules by what the form fills
+    shape_ind, shape_funds = _printed(sections, "indicators"), _printed(sections, "funds")
+    ranked = sorted(((fit(f, shape_ind, shape_funds, rows, unit), f.name) for f in families()), reverse=True)
     best, name = ranked[0] if ranked else (0.0, UNKNOWN)
     runner, runner_name = ranked[1] if len(ranked) > 1 else (0.0, None)
     chosen = name if best >= ACCEPT and best - runner >= MARGIN else UNKNOWN

@@ -68,7 +68,8 @@ def parse_percent(text: str | None) -> float | None:
     value = parse_number(text)
     if value is None:
         return None
-    if "%" not in repair_number_text(text or "") and 0 < value <= 1.5 and "." in (text or ""):
+    repaired = repair_number_text(text or "")
+    if "%" not in repaired and 0 < value <= 1.5 and "." in repaired:
         return round(value * 100, 6)
     return value
 

@@ -81,7 +81,10 @@ def _rate(a: Audit, row: FundsRow) -> None:
         return
     expected = row.executed / row.annual_budget * 100
     printed = row.prov.get("execution_rate")
-    tol = 0.5 * 10 ** -decimals_of(printed.raw if printed else "") + a.rules.tolerance.rate_extra_pct
+    raw = printed.raw if printed else ""
+    # a rate printed as a fraction (0.9712) has two of its decimals before the percent's point
+    places = decimals_of(raw) - (2 if _as_fraction(row) else 0)
+    tol = 0.5 * 10 ** -max(places, 0) + a.rules.tolerance.rate_extra_pct
     if differs(row.execution_rate, expected, tol):
         a.add(
             "EXECUTION_RATE_MISMATCH", row.label, "execution_rate",
@@ -92,14 +95,20 @@ def _rate(a: Audit, row: FundsRow) -> None:
         )
 
 
-def _fraction(a: Audit, row: FundsRow) -> None:
-    """A rate printed as a fraction (0.1446 for 14.46%) is read as the percent it stands for, and
-    the form is told it printed the rate in the wrong form."""
+def _as_fraction(row: FundsRow) -> bool:
+    """Whether the printed rate was a fraction read as the percent it stands for (0.1446: 14.46%)."""
     printed = row.prov.get("execution_rate")
     if row.execution_rate is None or printed is None or "%" in printed.raw:
-        return
+        return False
     raw = parse_number(printed.raw)
-    if raw is None or not 0 < raw <= 1.5 or abs(raw * 100 - row.execution_rate) > 1e-6:
+    return raw is not None and 0 < raw <= 1.5 and abs(raw * 100 - row.execution_rate) <= 1e-6
+
+
+def _fraction(a: Audit, row: FundsRow) -> None:
+    """A rate printed as a fraction is read as the percent it stands for, and the form is told
+    it printed the rate in the wrong form."""
+    printed = row.prov.get("execution_rate")
+    if printed is None or not _as_fraction(row):
         return
     a.add(
         "RATE_PRINTED_AS_FRACTION", row.label, "execution_rate",
