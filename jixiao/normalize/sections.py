@@ -175,11 +175,11 @@ def _infer_gaps(row: Row, cols: list[HeaderCol]) -> list[HeaderCol]:
         # the first value column garbled past reading ('午初顸箅数' for 年初预算数): the header cell
         # right before the first one read, if it is no block or row label
         before = [c for c in row.starting if extent(c).b <= first.extent.a and clean(c.text)]
-        cell = before[-1] if before else None
-        if cell is not None and not match(cell.text, BLOCKS).ok and not match(cell.text, {"label": FUNDS_COLUMNS["label"]}).ok \
-                and len(label_key(cell.text)) >= 3 and not re.search(r"\d", cell.text):
-            m = match(cell.text, {order[0]: FUNDS_COLUMNS[order[0]]}, accept=0.0)
-            out.append(HeaderCol(order[0], extent(cell), cell, m, inferred=True))
+        head = before[-1] if before else None
+        if head is not None and not match(head.text, BLOCKS).ok and not match(head.text, {"label": FUNDS_COLUMNS["label"]}).ok \
+                and len(label_key(head.text)) >= 3 and not re.search(r"\d", head.text):
+            m = match(head.text, {order[0]: FUNDS_COLUMNS[order[0]]}, accept=0.0)
+            out.append(HeaderCol(order[0], extent(head), head, m, inferred=True))
     return sorted(out, key=lambda c: c.extent.a)
 
 

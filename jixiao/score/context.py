@@ -40,7 +40,7 @@ CODE_NAMES: dict[str, str] = {
     "SCORE_MISSING": "得分未填", "FORM_UNFILLED": "表格未填写", "IMPLIED_WEIGHT_EXCEEDED": "得分超过表样隐含分值",
     "LEVEL1_WEIGHT_DOUBLE_COUNTED": "一级指标分值重复计入", "RATE_PRINTED_AS_FRACTION": "执行率以小数填报",
 }
-CORRECTED_NOTE = "（所依据的数值经人工更正）"
+CORRECTED_NOTE = "（所依据的数值经人工更正或确认）"
 
 
 def fmt(x: float | None) -> str:
@@ -99,13 +99,17 @@ class Audit:
         based_on: tuple[Prov | None, ...] = (),
         indicator_id: str | None = None,
         doubt: str | None = None,
+        summed: tuple[Prov | None, ...] = (),
     ) -> None:
         """Report a finding; one that rests on a reading in doubt (a value read with low
         confidence, a value whose reading does not hold together, or ``doubt``: the check's own
-        reason) is a LOW_CONFIDENCE review item saying what it would be, never an accusation."""
+        reason) is a LOW_CONFIDENCE review item saying what it would be, never an accusation.
+        ``summed``: the many values a computed figure adds up (a total's rows). A person's
+        correction among them marks the finding corrected; their confidence is left to each row's
+        own findings, so one doubtful row does not soften a total's."""
         provs = [p for p in (where, *based_on) if p is not None]
         low = self.low(*provs)
-        corrected = any(p.corrected for p in provs)
+        corrected = any(p is not None and p.corrected for p in (*provs, *summed))
         reasons = [p.doubt for p in provs if p.doubt and not p.corrected] + ([doubt] if doubt else [])
         if low:
             reasons.append("数值识别置信度低")
@@ -142,7 +146,7 @@ def _round(x: float | str | None) -> float | str | None:
 def _location(p: Prov | None) -> Location:
     if p is None:
         return Location()
-    return Location(page=p.page, box=p.box, line=p.line, column=p.column)
+    return Location(page=p.page, box=p.box, line=p.line, column=p.column, location=p.location)
 
 
 def differs(a: float, b: float, tol: float) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from jixiao.record import Indicator
+from jixiao.record import Indicator, Prov
 from jixiao.score.context import Audit, differs, fmt
 from jixiao.score.funds import budget_weight
 
@@ -93,6 +93,13 @@ def row_doubt(a: Audit) -> str | None:
     return doubts.get("indicators") or doubts.get("budget")
 
 
+def _summed(a: Audit, field_name: str) -> tuple[Prov | None, ...]:
+    """The provenance of every value a counted total adds up (rows and the budget-execution row)."""
+    total = a.record.funds_row("total")
+    rows = tuple(i.prov.get(field_name) for i in counted(a))
+    return rows + ((total.prov.get(field_name),) if total is not None and budget_weight(a) is not None else ())
+
+
 def _weights_100(a: Audit, weight_sum: float) -> None:
     if not a.record.indicators or not differs(weight_sum, a.rules.weights.total, a.rules.tolerance.score):
         return
@@ -102,6 +109,7 @@ def _weights_100(a: Audit, weight_sum: float) -> None:
         f" + 预算执行 {fmt(budget_weight(a) or 0)}），应为 {fmt(a.rules.weights.total)}。",
         "weights.total", weight_sum, a.rules.weights.total, a.record.total.prov.get("weight"),
         doubt=row_doubt(a),
+        summed=_summed(a, "weight"),
     )
 
 
@@ -115,6 +123,7 @@ def _printed_total(a: Audit, field_name: str, computed: float, word: str) -> Non
         f"（各三级指标及小计 + 预算执行），相差 {fmt(reported - computed)}。",
         "total", reported, round(computed, 4), a.record.total.prov.get(field_name),
         doubt=row_doubt(a),
+        summed=_summed(a, field_name),
     )
 
 
