@@ -162,13 +162,28 @@ def _resolve_unread(out: list[Indicator]) -> None:
         k = end + 1
 
 
+# a unit printed in the indicator's name, for bare numbers under it: 满意度(%), 培训人数(人次)
+_NAME_UNIT = re.compile(r"[(（]\s*(%|％|[^\d()（）\s]{1,3})\s*[)）]\s*$")
+
+
+def unit_of_name(name: str) -> str | None:
+    m = _NAME_UNIT.search(clean(name))
+    if m is None or not is_unit(m.group(1).replace("％", "%")):
+        return None
+    return m.group(1).replace("％", "%")
+
+
 def _quantity(cells: dict[str, Cell], role: str, block: Block) -> Quantity | None:
     if role == "target" and block.has("nature"):
-        return compose_quantity(_text(cells, "nature"), _text(cells, "target"), _text(cells, "measure_unit"))
-    q = parse_quantity(_text(cells, role))
-    unit = _text(cells, "measure_unit")
-    if q is not None and q.value is not None and q.unit is None and unit and not is_dash(unit):
-        q = Quantity(text=q.text, op=q.op, value=q.value, unit=unit)
+        q = compose_quantity(_text(cells, "nature"), _text(cells, "target"), _text(cells, "measure_unit"))
+    else:
+        q = parse_quantity(_text(cells, role))
+        unit = _text(cells, "measure_unit")
+        if q is not None and q.value is not None and q.unit is None and unit and not is_dash(unit):
+            q = Quantity(text=q.text, op=q.op, value=q.value, unit=unit)
+    named = unit_of_name(_text(cells, "name"))
+    if q is not None and q.value is not None and q.unit is None and named:
+        q = q.model_copy(update={"unit": named})  # a bare 95 under 满意度(%) is 95%
     return q
 
 

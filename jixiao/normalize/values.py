@@ -74,6 +74,14 @@ def parse_percent(text: str | None) -> float | None:
     return value
 
 
+def rate_decimals(text: str | None) -> int:
+    """How many decimals a printed rate has in percent: a fraction (0.9712) has two fewer."""
+    repaired = repair_number_text(text or "")
+    value = parse_number(repaired)
+    fraction = value is not None and "%" not in repaired and 0 < value <= 1.5 and "." in repaired
+    return max(decimals_of(repaired) - (2 if fraction else 0), 0)
+
+
 def decimals_of(text: str | None) -> int:
     """How many decimals the printed number has: sets the rounding tolerance when re-checking it."""
     m = re.search(r"\d+\.(\d+)", repair_number_text(text or ""))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from jixiao.family import family
-from jixiao.normalize.values import decimals_of, parse_number
+from jixiao.normalize.values import parse_number, rate_decimals
 from jixiao.record import FundsRow
 from jixiao.score.context import Audit, differs, fmt, pct
 
@@ -81,10 +81,8 @@ def _rate(a: Audit, row: FundsRow) -> None:
         return
     expected = row.executed / row.annual_budget * 100
     printed = row.prov.get("execution_rate")
-    raw = printed.raw if printed else ""
     # a rate printed as a fraction (0.9712) has two of its decimals before the percent's point
-    places = decimals_of(raw) - (2 if _as_fraction(row) else 0)
-    tol = 0.5 * 10 ** -max(places, 0) + a.rules.tolerance.rate_extra_pct
+    tol = 0.5 * 10 ** -rate_decimals(printed.raw if printed else "") + a.rules.tolerance.rate_extra_pct
     if differs(row.execution_rate, expected, tol):
         a.add(
             "EXECUTION_RATE_MISMATCH", row.label, "execution_rate",
