@@ -13,7 +13,15 @@ from jixiao.family import families, family
 from jixiao.normalize import normalize
 from jixiao.normalize.indicators import unit_of_name
 from jixiao.normalize.values import parse_number, parse_percent, parse_quantity, rate_decimals
-from jixiao.record import FormRecord, FormSource, FundsRow, Indicator, Quantity, TemplateChoice, Total
+from jixiao.record import (
+    FormRecord,
+    FormSource,
+    FundsRow,
+    Indicator,
+    Quantity,
+    TemplateChoice,
+    Total,
+)
 from jixiao.score import audit, rules_for
 
 

@@ -7,6 +7,7 @@ fills in (a 年初预算数 column left blank is not a zero)."""
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 from jixiao.family import UNKNOWN, Family, families
 from jixiao.normalize.confusion import fold
@@ -66,7 +67,7 @@ def empty_columns(rec: FormRecord, sections: Sections) -> list[str]:
     return out
 
 
-def money_unit(sections: Sections) -> str:
+def money_unit(sections: Sections) -> Literal["万元", "元"]:
     """万元 unless the funds block says 元 (a header '(元)' or '单位：元'), as some counties print."""
     for block in sections.funds:
         # the block's side label may sit on any of its rows (a transcript centres it in its span)
@@ -107,7 +108,7 @@ def _printed(sections: Sections, kind: str) -> list[str]:
 def recognise(rec: FormRecord, sections: Sections) -> TemplateChoice:
     ind_cols = indicator_columns(rec, sections)
     fund_cols = funds_columns(rec, sections)
-    rows = [f.item for f in rec.funds]
+    rows: list[str] = [f.item for f in rec.funds]
     unit = money_unit(sections)
     # the family is told by what the template prints; the rules by what the form fills
     shape_ind, shape_funds = _printed(sections, "indicators"), _printed(sections, "funds")
