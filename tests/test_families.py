@@ -157,3 +157,15 @@ def test_fraction_rate_is_a_warning_not_a_mismatch() -> None:
                    prov={"execution_rate": Prov(raw="0.1446")})
     rec = _record(funds=[row])
     assert _codes(rec) == [("RATE_PRINTED_AS_FRACTION", "execution_rate")]
+
+
+def test_placeholder_rows_and_non_reasons() -> None:
+    from jixiao.normalize.indicators import _PLACEHOLDER, _reason
+
+    assert all(_PLACEHOLDER.match(t) for t in ("指标1", "指标 17", "……", "..."))
+    assert not _PLACEHOLDER.match("指标完成率")
+    from jixiao.normalize.indicators import _PLACEHOLDER_TAIL
+
+    assert _PLACEHOLDER_TAIL.sub("", "受益群众满意度指标1") == "受益群众满意度"
+    assert _reason("0") is None and _reason("对照年度目标,说明相关任务目标的完成情况(100字以内)") is None
+    assert _reason("受疫情影响，进度滞后") == "受疫情影响，进度滞后"
