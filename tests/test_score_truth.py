@@ -8,7 +8,6 @@ from fixtures.compare import compare_findings
 from fixtures.truth_model import TruthDoc
 from jixiao.score import audit
 
-
 # findings about how a value was printed, which a truth record (values without their printed
 # text) cannot show: they are checked on the rendered fixtures
 PRINTED_ONLY = {"RATE_PRINTED_AS_FRACTION"}
