@@ -169,3 +169,14 @@ def test_placeholder_rows_and_non_reasons() -> None:
     assert _PLACEHOLDER_TAIL.sub("", "受益群众满意度指标1") == "受益群众满意度"
     assert _reason("0") is None and _reason("对照年度目标,说明相关任务目标的完成情况(100字以内)") is None
     assert _reason("受疫情影响，进度滞后") == "受疫情影响，进度滞后"
+
+
+def test_explain_names_the_template(truth_docs: list[TruthDoc], text_pdfs: dict[str, Path]) -> None:
+    from typer.testing import CliRunner
+
+    from jixiao.cli import app
+
+    doc = next(d for d in truth_docs if d.family == "score_only")
+    result = CliRunner().invoke(app, ["explain", str(text_pdfs[doc.name])], env={"COLUMNS": "240"})
+    assert result.exit_code == 0, result.output
+    assert "template: score_only" in result.output and "confidence" in result.output
