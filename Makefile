@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 OUT := fixtures/out
 export OMP_THREAD_LIMIT ?= 1
 
-.PHONY: setup system-deps demo demo-review test fast-test fixtures truth bench crosscheck lint clean
+.PHONY: setup system-deps demo demo-review test fast-test fixtures truth bench crosscheck fuzz lint clean
 
 setup: $(STAMP)
 
@@ -54,6 +54,13 @@ endif
 FORMS_GEN ?= ../shared/forms-gen
 crosscheck: $(STAMP)
 	$(BIN)/python -m fixtures.crosscheck --forms-gen $(FORMS_GEN)
+
+# mutants of the fixtures (fixed seed) through extract, audit and corpus ingest --workers 2, and a
+# worker killed mid-file: no traceback, no aborted run, every file named, every good form out
+FUZZ_SEED ?= 11
+FUZZ_COUNT ?= 120
+fuzz: $(STAMP) fixtures
+	$(BIN)/python -m fixtures.fuzz_run --seed $(FUZZ_SEED) --count $(FUZZ_COUNT) --work $(CURDIR)/.fuzz
 
 lint: $(STAMP)
 	$(BIN)/ruff check jixiao fixtures tests

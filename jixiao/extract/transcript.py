@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
-from jixiao.errors import CorruptFile, EmptyFile
-from jixiao.extract.base import PageResult, ReadResult
+from jixiao.errors import CorruptFile, EmptyFile, TooLarge
+from jixiao.extract.base import PageResult, ReadLimits, ReadResult
 from jixiao.grid import Cell, Grid, Page, TextLine
 from jixiao.text import clean, wrap_separator
 
@@ -52,22 +52,78 @@ LAYOUT_LONE_LABEL = 16
 _PAGE_W, _PAGE_H = 595.0, 842.0
 
 
+# ---------------------------------------------------------------- encodings
+
+# a byte-order mark names its encoding (UTF-32's before UTF-16's, whose mark it starts with)
+_BOMS = [(b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"),
+         (b"\xfe\xff", "utf-16-be"), (b"\xff\xfe", "utf-16-le"), (b"\xef\xbb\xbf", "utf-8-sig")]
+TRIED = "UTF-8, UTF-16, UTF-32 and GB18030"
+
+
+def encodings_of(data: bytes) -> list[str]:
+    """The encodings to try, most likely first: the one a byte-order mark names; else, where NUL
+    bytes are common (no UTF-8 or GB18030 text holds them), UTF-32 or UTF-16 without a mark, by
+    where the NULs fall; else UTF-8 and then GB18030, the two that Chinese OCR engines write."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return [encoding]
+    head = data[: 4096 - 4096 % 4] if len(data) >= 4096 else data[: len(data) - len(data) % 4]
+    nuls = head.count(0)
+    if head and nuls * 20 >= len(head):
+        n = len(head) // 4
+        q = [head[k::4].count(0) for k in range(4)]  # BMP text in UTF-32 has two NULs a character
+        if q[2] == n and q[3] == n and q[0] < n:
+            return ["utf-32-le"]
+        if q[0] == n and q[1] == n and q[3] < n:
+            return ["utf-32-be"]
+        return ["utf-16-le"] if q[1] + q[3] > q[0] + q[2] else ["utf-16-be"]
+    return ["utf-8", "gb18030"]
+
+
+def decode_text(data: bytes) -> tuple[str, str] | None:
+    """The text and the encoding it was read in, or None if none of them reads it."""
+    for encoding in encodings_of(data):
+        try:
+            return data.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
 def decode(path: Path) -> str:
     data = path.read_bytes()
     if not data.strip():
         raise EmptyFile(path, "empty transcript (no text)")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise CorruptFile(path, "a text file in an unknown encoding (neither UTF-8 nor GB18030)")
+    decoded = decode_text(data)
+    if decoded is None:
+        tried = " or ".join(e.upper() for e in encodings_of(data))
+        raise CorruptFile(path, f"a text file in an unknown encoding: not {tried} (jixiao reads {TRIED})")
+    text = decoded[0].lstrip("\ufeff")
+    if not text.strip("\x00 \t\r\n\f"):
+        raise EmptyFile(path, "empty transcript (no text)")
+    return text
 
 
-def read_transcript(path: Path) -> ReadResult:
+class TableTooLarge(ValueError):
+    """A transcript table past ``ReadLimits``' cells or slots, found before its grid is built."""
+
+
+def _check_table(n_cells: int, slots: int, limits: ReadLimits) -> None:
+    if n_cells > limits.max_table_cells:
+        raise TableTooLarge(f"a table of {n_cells} cells, over the limit of {limits.max_table_cells}")
+    if slots > limits.max_table_slots:
+        raise TableTooLarge(f"a table whose merged cells span {slots} grid slots "
+                            f"(rowspan × colspan), over the limit of {limits.max_table_slots}")
+
+
+def read_transcript(path: Path, limits: ReadLimits | None = None) -> ReadResult:
+    limits = limits or ReadLimits()
     text = decode(path)
     is_html = path.suffix.lower() in HTML_SUFFIXES or "<table" in text.lower()
-    pages = read_html(text) if is_html else read_text(text)
+    try:
+        pages = read_html(text, limits) if is_html else read_text(text, limits)
+    except TableTooLarge as exc:
+        raise TooLarge(path, str(exc)) from exc
     return ReadResult(kind="transcript", pages=[PageResult(p, "text") for p in pages])
 
 
@@ -103,16 +159,28 @@ class _TextPages:
     pages: list[Page] = field(default_factory=list)
     rows: list[tuple[int, list[tuple[int, str]]]] = field(default_factory=list)
 
+    limits: ReadLimits = field(default_factory=ReadLimits)
+    cells: int = 0
+
     def page(self) -> Page:
-        if not self.pages:
-            self.new_page()
+        if not self.pages:  # not new_page(): its flush() would come back here for the page
+            self._add_page()
         return self.pages[-1]
 
     def new_page(self) -> None:
         self.flush()
+        self._add_page()
+
+    def _add_page(self) -> None:
         self.pages.append(Page(number=len(self.pages) + 1, width=_PAGE_W, height=_PAGE_H))
 
+    def add_row(self, lineno: int, fields: list[tuple[int, str]]) -> None:
+        self.rows.append((lineno, fields))
+        self.cells += len(fields)
+        _check_table(self.cells, 0, self.limits)  # as the table grows: a huge one is refused early
+
     def flush(self) -> None:
+        self.cells = 0
         if self.rows:
             page = self.page()
             page.grids.append(_grid(self.rows, page.number))
@@ -216,11 +284,11 @@ def _add_row(acc: _TextPages, lineno: int, fields: Fields) -> None:
     if acc.rows and _continues(acc.rows[-1][1], fields):
         acc.rows[-1] = (acc.rows[-1][0], _join(acc.rows[-1][1], fields))
     else:
-        acc.rows.append((lineno, fields))
+        acc.add_row(lineno, fields)  # counted against the read limits
 
 
-def read_text(text: str) -> list[Page]:
-    acc = _TextPages()
+def read_text(text: str, limits: ReadLimits | None = None) -> list[Page]:
+    acc = _TextPages(limits=limits or ReadLimits())
     lines = text.splitlines()
     layout: list[tuple[int, str]] = []  # lines of a table laid out with spaces, being gathered
 
@@ -359,11 +427,15 @@ def _html_grid(rows: list[list[_HtmlCell]], page: int) -> Grid:
     return Grid(page=page, n_rows=n_rows, n_cols=n_cols, cells=cells)
 
 
-def read_html(text: str) -> list[Page]:
+def read_html(text: str, limits: ReadLimits | None = None) -> list[Page]:
+    limits = limits or ReadLimits()
     parser = _TableParser()
     parser.feed(text)
     parser.close()
     parser._flush_loose()
+    for _, rows in parser.tables:  # before any grid is filled: the slots are what takes time
+        cells = [hc for row in rows for hc in row]
+        _check_table(len(cells), sum(hc.rowspan * hc.colspan for hc in cells), limits)
     page = Page(number=1, width=_PAGE_W, height=_PAGE_H)
     page.grids = [_html_grid(rows, 1) for _, rows in parser.tables if rows]
     page.lines = [TextLine(page=1, text=t, line=n) for n, t in parser.lines]
