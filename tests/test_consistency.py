@@ -52,6 +52,21 @@ def test_weights_that_miss_100_beside_a_lost_row_are_a_review_item() -> None:
     assert any(f.suspected == "WEIGHT_TOTAL_NOT_100" and "可能漏读一行" in (f.doubt or "") for f in doubted)
 
 
+def test_a_total_beside_a_row_read_by_half_is_a_review_item() -> None:
+    """Found on a held-out forms-gen page image (150 dpi): one row's weight read as 'B' (8) beside
+    an empty score, the next row's weight lost; the printed total 98 was then called wrong."""
+    rec = load_truth(TRUTH_DIR / "gen-06-sichuan_project.json").forms[0].form_record()
+    assert rec.total.weight is not None
+    rec.total.weight += 2
+    clean = [(f.code, f.severity) for f in audit(rec).findings if f.target == "总分" and f.field == "weight"]
+    rec.indicators[-1].score = None  # read by half: its weight without its score
+    doubted = [f for f in audit(rec).findings if f.target == "总分" and f.field == "weight"]
+    assert ("TOTAL_MISMATCH", "error") in clean
+    assert not any(f.severity == "error" for f in doubted)
+    review = [f for f in doubted if f.suspected == "TOTAL_MISMATCH"]
+    assert [f.code for f in review] == ["LOW_CONFIDENCE"] and "可能读错一行" in (review[0].doubt or "")
+
+
 def test_the_block_title_is_no_level_label() -> None:
     assert match("绩效指标", LEVEL1).canonical == "outcome"  # what went wrong: 75 like 效益指标
     assert not match_level("绩效指标", LEVEL1).ok and not match_level("绩效指标", LEVEL2).ok
@@ -143,3 +158,13 @@ def test_a_key_and_value_read_as_one_cell_and_a_misread_total_label() -> None:
     assert (rec.unit, rec.department) == ("黔南州瓮安县科学技术局", "红河州林业局")
     assert (rec.total.weight, rec.total.score) == (90, 90)
     assert rec.grade == "良" and (rec.conclusion or "").startswith("经自评")
+
+
+def test_a_garbled_funds_label_takes_the_wording_it_was_printed_from() -> None:
+    """Held-out forms-gen seed 315 t03: '午庋资金总额' became the shorter variant 资金总额, so the
+    finding's target was not the form's row; a label printed right is kept as printed."""
+    from jixiao.normalize.funds import canonical_label
+    from jixiao.normalize.lexicon import FUNDS_ROWS
+
+    assert canonical_label("午庋资金总额:", match("午庋资金总额:", FUNDS_ROWS)) == "年度资金总额"
+    assert canonical_label("资金总额", match("资金总额", FUNDS_ROWS)) == "资金总额"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
+from rapidfuzz.distance import Levenshtein
 
 from jixiao.grid import Cell
 from jixiao.normalize.align import align, funds_fit
@@ -253,8 +254,14 @@ def canonical_label(text: str, m: Match) -> str:
     printed = fold(text).rstrip(":：")
     if m.variant is None or label_key(printed) == label_key(m.variant):
         return printed
-    lead = "其中：" if printed.startswith("其中") and not m.variant.startswith("其中") else ""
-    return lead + m.variant
+    # the wording the garbled text was printed from: fewest edits, then its length (an OCR engine
+    # mostly misreads characters, seldom adds them: '午庋资金总额' is 年度资金总额, not 资金总额)
+    key = label_key(printed)
+    variants = FUNDS_ROWS.get(m.canonical, (m.variant,)) if m.canonical else (m.variant,)
+    wording = min(variants, key=lambda v: (Levenshtein.distance(key, label_key(v)),
+                                           abs(len(key) - len(label_key(v))), v != m.variant))
+    lead = "其中：" if printed.startswith("其中") and not wording.startswith("其中") else ""
+    return lead + wording
 
 
 def _labels_inside(text: str) -> list[str]:

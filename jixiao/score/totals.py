@@ -88,9 +88,15 @@ def _double_counted(a: Audit) -> bool:
 
 
 def row_doubt(a: Audit) -> str | None:
-    """Why a sum over the rows may be off only because the reading lost one."""
+    """Why a sum over the rows may be off only because of the reading: a row lost, the budget
+    weight not read, or a counted row read by half (its weight without its score, or the other way
+    round: its cells did not read as one row, so what was read of it may be another cell's; seen
+    on a 150 dpi page image, a weight read as 'B' beside an empty score and the next row's weight
+    lost). Every form seen fills both for every row."""
     doubts = a.record.doubts
-    return doubts.get("indicators") or doubts.get("budget")
+    half = [i.name[:16] for i in counted(a) if (i.weight is None) != (i.score is None)]
+    partial = f"可能读错一行（指标行只读出分值或得分之一：{'；'.join(half[:3])}）" if half else None
+    return doubts.get("indicators") or doubts.get("budget") or partial
 
 
 def _summed(a: Audit, field_name: str) -> tuple[Prov | None, ...]:
