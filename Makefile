@@ -47,6 +47,7 @@ ifdef CASES
 	$(BIN)/python -m fixtures.cases $(CASES)
 else
 	$(MAKE) fixtures
+	$(BIN)/python -m fixtures.photo --out $(OUT)
 	$(BIN)/python -m fixtures.bench --out $(OUT)
 endif
 

@@ -24,6 +24,7 @@ from PIL import Image, ImageSequence
 from jixiao.errors import CorruptFile, InputError, NoFormFound, TooLarge
 from jixiao.extract.base import ReadLimits
 from jixiao.extract.pageset import set_files
+from jixiao.extract.photo.exif import ImageTags, image_tags, upright
 
 RGB = npt.NDArray[np.uint8]
 POINTS_PER_INCH = 72.0
@@ -131,11 +132,17 @@ def count_frames(path: Path, limits: ReadLimits | None = None) -> int:
 
 def image_frames(path: Path, form_pages: bool = True) -> list[tuple[RGB, float]]:
     """Every frame of an image file with its dpi (TIFF scans hold several pages); each checked
-    before it is decoded, as a form page unless only to be shown."""
+    before it is decoded, as a form page unless only to be shown; each turned as its EXIF
+    Orientation says."""
+    return [(rgb, dpi) for rgb, dpi, _ in tagged_frames(path, form_pages)]
+
+
+def tagged_frames(path: Path, form_pages: bool = True) -> list[tuple[RGB, float, ImageTags]]:
+    """``image_frames`` with what each frame's tags say (camera, Orientation, the dpi tag)."""
     limits = current_limits()
     with _decoding(path), Image.open(path) as img:
         frames = _frames(img, path, limits, form_pages)
-        return [(np.asarray(frame.convert("RGB")), _dpi_of(frame)) for frame in frames]
+        return [(np.asarray(upright(frame).convert("RGB")), _dpi_of(frame), image_tags(frame)) for frame in frames]
 
 
 def _dpi_of(frame: Image.Image) -> float:

@@ -17,14 +17,16 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pypdfium2 as pdfium
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from jixiao.errors import OcrFailed, OcrUnavailable
 from jixiao.extract.assign import assign_text
 from jixiao.extract.base import PageResult, ReadResult
 from jixiao.extract.marks import MARKS, classify_mark, is_single_glyph
 from jixiao.extract.ocr import OcrEngine, get_engine, to_pieces
-from jixiao.extract.raster import POINTS_PER_INCH, image_frames, render_pdf_page
+from jixiao.extract.photo.flatten import PhotoOptions, flatten_photo
+from jixiao.extract.photo.source import to_photo
+from jixiao.extract.raster import POINTS_PER_INCH, render_pdf_page, tagged_frames
 from jixiao.extract.scan.readable import readability_check
 from jixiao.extract.scan.structure import ScanPage, page_tables
 from jixiao.grid import Box, Cell, Grid, Page, TextLine
@@ -56,6 +58,8 @@ class ScanReadOptions(BaseModel):
     threads: int | None = None
     min_dpi: float = 150.0
     max_dpi: float = 400.0
+    # phone photos (and images whose dpi tag is no scanner's): the page found and flattened first
+    photo: PhotoOptions = Field(default_factory=PhotoOptions)
 
 
 # ---------------------------------------------------------------- pixels
@@ -248,8 +252,14 @@ def read_scan_page(image: np.ndarray, dpi: float, number: int, options: ScanRead
 
 def read_image_file(path: Path, options: ScanReadOptions, first: int = 1) -> ReadResult:
     """Every frame of an image file; pages are numbered from ``first`` (a page set's later files)."""
-    pages = [PageResult(read_scan_page(rgb, dpi, n, options), "text", "scan")
-             for n, (rgb, dpi) in enumerate(image_frames(path), first)]
+    pages = []
+    for n, (rgb, dpi, tags) in enumerate(tagged_frames(path), first):
+        flat = flatten_photo(rgb, tags, options.photo)
+        if flat is None:
+            page = read_scan_page(rgb, dpi, n, options)
+        else:  # read flat, located on the photo
+            page = to_photo(read_scan_page(flat.image, flat.dpi, n, options), flat, (rgb.shape[1], rgb.shape[0]), dpi)
+        pages.append(PageResult(page, "text", "scan"))
     return ReadResult(kind="image", pages=pages)
 
 

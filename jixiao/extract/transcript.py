@@ -284,7 +284,7 @@ def _add_row(acc: _TextPages, lineno: int, fields: Fields) -> None:
     if acc.rows and _continues(acc.rows[-1][1], fields):
         acc.rows[-1] = (acc.rows[-1][0], _join(acc.rows[-1][1], fields))
     else:
-        acc.add_row(lineno, fields)  # counted against the read limits
+        acc.add_row(lineno, fields)  # counted against the table limit as it grows
 
 
 def read_text(text: str, limits: ReadLimits | None = None) -> list[Page]:

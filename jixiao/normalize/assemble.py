@@ -48,8 +48,24 @@ def build_record(doc: Document, form: FormSlice, index: int) -> FormRecord:
     _infer(rec, form)
     rec.template = recognise(rec, sections)
     one_money_unit(rec, rec.template.money_unit, rec.notes)
+    rec.notes.extend(_photo_notes(doc, form))
     rec.labels = decisions.items
     return rec
+
+
+def _photo_notes(doc: Document, form: FormSlice) -> list[str]:
+    """How each photographed page's resolution was found: never the tag a phone writes."""
+    notes = []
+    for page in doc.pages:
+        photo = page.photo
+        if page.number not in form.pages or photo is None:
+            continue
+        how = "纸张轮廓（按A4）" if photo.scale_from == "page_outline" else "正文字高"
+        tag = f"文件标注 {photo.tag_dpi:g} dpi，未采用" if photo.tag_dpi else "文件未标注分辨率"
+        camera = f"（{photo.camera}）" if photo.camera else ""
+        notes.append(f"第{page.number}页为照片{camera}：按{how}测得约 {photo.px_per_inch:.0f} 像素/英寸，"
+                     f"展平为 {photo.read_dpi:.0f} dpi 后读取；{tag}。")
+    return notes
 
 
 def _headers(sections: Sections, decisions: Decisions) -> None:
