@@ -15,7 +15,8 @@ from jixiao.grid import Box
 SCHEMA_VERSION = "1.0"
 
 FormType = Literal["department_overall", "project"]
-Op = Literal[">=", "<=", "="]
+# ">" / "<" are strict bounds (小于5次, >95%): kept as printed, scored as their non-strict counterparts
+Op = Literal[">=", "<=", "=", ">", "<"]
 Level1 = Literal["output", "outcome", "satisfaction", "budget_execution"]
 Level2 = Literal[
     "quantity",
@@ -130,6 +131,23 @@ class LabelDecision(BaseModel):
         return self.score - self.runner_score
 
 
+class TemplateChoice(BaseModel):
+    """Which template family the form was recognised as (jixiao/families/*.toml), how surely, and
+    the columns it actually printed and filled: the rules check only what these support."""
+
+    family: str  # "unknown" when no family fits well enough
+    confidence: float
+    runner_up: str | None = None
+    runner_score: float = 0.0
+    funds_columns: list[str] = Field(default_factory=list)
+    indicator_columns: list[str] = Field(default_factory=list)
+    funds_rows: list[str] = Field(default_factory=list)
+    # columns whose header is printed but which no row fills ('indicators.score': a form left unfilled)
+    empty_columns: list[str] = Field(default_factory=list)
+    # what the funds block's money is printed in; every funds number in the record is in this unit
+    money_unit: Literal["万元", "元"] = "万元"
+
+
 class FormSource(BaseModel):
     file: str
     sha256: str
@@ -141,6 +159,7 @@ class FormRecord(BaseModel):
     schema_version: str = SCHEMA_VERSION
     source: FormSource
     form_type: FormType | None = None
+    template: TemplateChoice | None = None
     title: str | None = None
     year: int | None = None
     unit: str | None = None

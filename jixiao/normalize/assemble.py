@@ -18,11 +18,12 @@ from jixiao.normalize.provenance import prov_of_cell, prov_of_line
 from jixiao.normalize.sections import Block, Sections, find_sections
 from jixiao.normalize.segment import FormSlice
 from jixiao.normalize.table import Row, role_of
+from jixiao.normalize.template import one_money_unit, recognise
 from jixiao.normalize.values import parse_date, parse_grade, parse_number, parse_phone, years_in
 from jixiao.record import FormRecord, FormSource, FormType
 from jixiao.text import clean
 
-_EXTRA_LABELS = {"problems": "存在问题", "improvements": "改进措施"}
+_EXTRA_LABELS = {"problems": "存在问题", "improvements": "改进措施", "deviation": "偏差大或目标未完成原因分析"}
 _FULL_DATE = re.compile(r"20\d{2}\s*年\s*\d{1,2}\s*月(\s*\d{1,2}\s*日)?")
 _NOTE_LINE = re.compile(r"^\s*[-*]?\s*(注|说明|备注|\d{1,2}\s*[.、．])")
 
@@ -45,6 +46,8 @@ def build_record(doc: Document, form: FormSlice, index: int) -> FormRecord:
         rec.doubts["budget"] = "可能漏读一行（资金表的预算执行分值未读到）"
     _total(rec, sections)
     _infer(rec, form)
+    rec.template = recognise(rec, sections)
+    one_money_unit(rec, rec.template.money_unit, rec.notes)
     rec.notes.extend(_photo_notes(doc, form))
     rec.labels = decisions.items
     return rec

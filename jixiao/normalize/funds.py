@@ -16,7 +16,7 @@ from jixiao.normalize.matcher import Match, label_key, match
 from jixiao.normalize.provenance import prov_of_cell
 from jixiao.normalize.sections import Block
 from jixiao.normalize.table import Extent, Row, extent, role_of
-from jixiao.normalize.values import decimals_of, parse_number, parse_percent, trailing_number
+from jixiao.normalize.values import parse_number, parse_percent, rate_decimals, trailing_number
 from jixiao.record import FundsRow
 from jixiao.text import clean, is_dash, nfkc
 
@@ -165,7 +165,7 @@ def _rate_agrees(values: dict[str, float | None], cells: dict[str, Cell]) -> boo
     if not a or b is None or r is None:
         return False
     printed = clean(cells["execution_rate"].text)
-    return abs(b / a * 100 - r) <= 0.5 * 10 ** -decimals_of(printed) + 1e-6
+    return abs(b / a * 100 - r) <= 0.5 * 10 ** -rate_decimals(printed) + 1e-6
 
 
 def _slots(block: Block) -> list[str]:

@@ -163,13 +163,28 @@ def _resolve_unread(out: list[Indicator]) -> None:
         k = end + 1
 
 
+# a unit printed in the indicator's name, for bare numbers under it: 满意度(%), 培训人数(人次)
+_NAME_UNIT = re.compile(r"[(（]\s*(%|％|[^\d()（）\s]{1,3})\s*[)）]\s*$")
+
+
+def unit_of_name(name: str) -> str | None:
+    m = _NAME_UNIT.search(clean(name))
+    if m is None or not is_unit(m.group(1).replace("％", "%")):
+        return None
+    return m.group(1).replace("％", "%")
+
+
 def _quantity(cells: dict[str, Cell], role: str, block: Block) -> Quantity | None:
     if role == "target" and block.has("nature"):
-        return compose_quantity(_text(cells, "nature"), _text(cells, "target"), _text(cells, "measure_unit"))
-    q = parse_quantity(_text(cells, role))
-    unit = _text(cells, "measure_unit")
-    if q is not None and q.value is not None and q.unit is None and unit and not is_dash(unit):
-        q = Quantity(text=q.text, op=q.op, value=q.value, unit=unit)
+        q = compose_quantity(_text(cells, "nature"), _text(cells, "target"), _text(cells, "measure_unit"))
+    else:
+        q = parse_quantity(_text(cells, role))
+        unit = _text(cells, "measure_unit")
+        if q is not None and q.value is not None and q.unit is None and unit and not is_dash(unit):
+            q = Quantity(text=q.text, op=q.op, value=q.value, unit=unit)
+    named = unit_of_name(_text(cells, "name"))
+    if q is not None and q.value is not None and q.unit is None and named:
+        q = q.model_copy(update={"unit": named})  # a bare 95 under 满意度(%) is 95%
     return q
 
 
@@ -180,7 +195,7 @@ def _indicator(idx: int, cells: dict[str, Cell], block: Block, levels: _Levels) 
         level2=levels.level2[0],  # type: ignore[arg-type]
         level1_label=levels.level1[1],
         level2_label=levels.level2[1],
-        name=_text(cells, "name"),
+        name=_name(cells),
         target=_quantity(cells, "target", block),
         actual=_quantity(cells, "actual", block),
         weight=parse_number(_text(cells, "weight")),
@@ -201,8 +216,28 @@ def _indicator(idx: int, cells: dict[str, Cell], block: Block, levels: _Levels) 
     return ind
 
 
+# a reason cell holding 0, 无 or the template's own instruction is no reason
+_NO_REASON = re.compile(r"^(0|无|/|／)$|^对照年度目标|^说明(偏离|相关)|字以内[)）]?$")
+# rows the template left in: 指标1, 指标2, ……, 其他, with nothing filled in
+_PLACEHOLDER = re.compile(r"^(指标\s*\d{1,2}|[…．.。]{2,}|……+|其他指标)$")
+
+
+# a placeholder row's name read onto the end of the name above it, as a wrapped line would be
+_PLACEHOLDER_TAIL = re.compile(r"(?<=\S)(?:指标\s*\d{1,2}|……)+$")
+
+
+def _name(cells: dict[str, Cell]) -> str:
+    return _PLACEHOLDER_TAIL.sub("", _text(cells, "name"))
+
+
 def _reason(text: str) -> str | None:
-    return None if not text or is_dash(text) else text
+    return None if not text or is_dash(text) or _NO_REASON.search(clean(text)) else text
+
+
+def _placeholder(cells: dict[str, Cell]) -> bool:
+    """A template row left as printed: a placeholder name and no value of its own."""
+    return bool(_PLACEHOLDER.match(_text(cells, "name"))) and not any(
+        _text(cells, r) and not is_dash(_text(cells, r)) for r in ("target", "actual", "weight", "score"))
 
 
 def _is_content(cells: dict[str, Cell], row: Row) -> bool:
@@ -234,6 +269,8 @@ def indicator_rows(blocks: list[Block], decisions: Decisions,
         for row in block.rows:
             cells = _by_role(row, block)
             own1, own2 = _update_levels(cells, levels)
+            if _placeholder(cells):
+                continue
             if _is_content(cells, row) and _text(cells, "name"):
                 out.append(_indicator(len(out) + 1, cells, block, levels))
                 seen.append(_Seen(row.grid_index, own1, own2))

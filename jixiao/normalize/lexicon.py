@@ -11,9 +11,9 @@ Vocabulary = dict[str, tuple[str, ...]]
 # columns of the funds block
 FUNDS_COLUMNS: Vocabulary = {
     "initial_budget": ("年初预算数", "年初预算", "年初预算数(万元)", "年初预算安排数", "预算数"),
-    "annual_budget": ("全年预算数", "全年预算数(A)", "调整后预算数", "调整预算数", "全年预算",
+    "annual_budget": ("全年预算数", "全年预算数(A)", "预算数(A)", "调整后预算数", "调整预算数", "全年预算",
                       "预算调整数", "全年预算数(调整后)"),
-    "executed": ("全年执行数", "全年执行数(B)", "预算执行数", "执行数", "实际执行数",
+    "executed": ("全年执行数", "全年执行数(B)", "预算执行数", "执行数", "执行数(B)", "实际执行数",
                  "全年实际执行数", "实际支出数"),
     "weight": ("分值", "权重", "权重(%)", "分值(分)"),
     "execution_rate": ("执行率", "预算执行率", "执行率(%)", "执行率(B/A)"),
@@ -37,6 +37,7 @@ INDICATOR_COLUMNS: Vocabulary = {
     "weight": ("分值", "权重", "指标分值", "权重分值"),
     "score": ("得分", "自评得分", "评分"),
     "reason": ("未完成原因分析", "偏差原因分析及改进措施", "偏差原因分析", "原因分析",
+               "未完成原因及拟采取的改进措施", "未完成原因和改进措施",
                "未完成原因分析及改进措施", "偏差原因及改进措施", "偏差原因"),
 }
 
@@ -65,7 +66,9 @@ KEYS: Vocabulary = {
     "phone": ("联系电话", "电话", "联系方式"),
     "grade": ("评价等级", "自评等级", "等级", "等次", "评价等次"),
     "problems": ("存在问题", "存在的问题", "主要问题"),
-    "improvements": ("改进措施", "整改措施", "下一步改进措施", "意见建议"),
+    "improvements": ("改进措施", "整改措施", "下一步改进措施", "意见建议", "改进措施及结果应用方案"),
+    # a form-level block in place of a reason column (Hebei, Shanxi county forms)
+    "deviation": ("偏差大或目标未完成原因分析", "目标未完成原因分析"),
 }
 
 # labels of the block a row belongs to (left-hand row-spanning cells, header rows)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Literal
 
@@ -134,8 +134,20 @@ def _is_side_label(cell: Cell, m: Match, single: bool, vocab: Vocabulary) -> boo
     return single and vocab is not BLOCKS and match(cell.text, BLOCKS).score > m.score
 
 
+_RATE_DENOMINATOR = re.compile(r"[(（〔［\[【{｛]\s*A\s*[)）〕］\]】}｝]")
+
+
+def _denominator(cols: list[HeaderCol]) -> list[HeaderCol]:
+    """A bare 预算数 marked (A), the rate's denominator B/A, is the annual budget where the block
+    prints no other: forms without a 年初预算数 column head it 预算数(A) | 执行数(B)."""
+    if any(c.role == "annual_budget" for c in cols):
+        return cols
+    return [HeaderCol("annual_budget", c.extent, c.cell, replace(c.match, canonical="annual_budget"), c.inferred)
+            if c.role == "initial_budget" and _RATE_DENOMINATOR.search(clean(c.cell.text)) else c for c in cols]
+
+
 def _funds_header(row: Row) -> list[HeaderCol] | None:
-    cols = header_cols(row, FUNDS_COLUMNS)
+    cols = _denominator(header_cols(row, FUNDS_COLUMNS))
     roles = {c.role for c in cols}
     if len(roles & _FUNDS_CORE) >= 2 and len(roles) >= 3 and not roles & {"level1", "level2"}:
         return _infer_gaps(row, cols)

@@ -68,9 +68,18 @@ def parse_percent(text: str | None) -> float | None:
     value = parse_number(text)
     if value is None:
         return None
-    if "%" not in repair_number_text(text or "") and 0 < value <= 1.5 and "." in (text or ""):
+    repaired = repair_number_text(text or "")
+    if "%" not in repaired and 0 < value <= 1.5 and "." in repaired:
         return round(value * 100, 6)
     return value
+
+
+def rate_decimals(text: str | None) -> int:
+    """How many decimals a printed rate has in percent: a fraction (0.9712) has two fewer."""
+    repaired = repair_number_text(text or "")
+    value = parse_number(repaired)
+    fraction = value is not None and "%" not in repaired and 0 < value <= 1.5 and "." in repaired
+    return max(decimals_of(repaired) - (2 if fraction else 0), 0)
 
 
 def decimals_of(text: str | None) -> int:
@@ -81,11 +90,14 @@ def decimals_of(text: str | None) -> int:
 
 # operators in words and signs, longest first so that 不低于 wins over 低于
 _OP_PREFIXES: list[tuple[str, Op]] = [
-    (">=", ">="), ("≥", ">="), ("≧", ">="), ("不低于", ">="), ("不少于", ">="), ("大于等于", ">="),
-    ("不小于", ">="), ("至少", ">="), ("达到", ">="), (">", ">="), ("大于", ">="), ("高于", ">="),
-    ("超过", ">="), ("<=", "<="), ("≤", "<="), ("≦", "<="), ("不高于", "<="), ("不超过", "<="),
-    ("不多于", "<="), ("不大于", "<="), ("小于等于", "<="), ("控制在", "<="), ("<", "<="),
-    ("小于", "<="), ("低于", "<="), ("少于", "<="), ("=", "="), ("＝", "="), ("等于", "="),
+    (">=", ">="), ("≥", ">="), ("≧", ">="), ("⩾", ">="), ("不低于", ">="), ("不少于", ">="),
+    ("大于等于", ">="), ("大于或等于", ">="), ("不小于", ">="), ("至少", ">="), ("达到", ">="),
+    (">", ">"), ("＞", ">"), ("大于", ">"), ("高于", ">"), ("超过", ">"),
+    ("<=", "<="), ("≤", "<="), ("≦", "<="), ("⩽", "<="), ("不高于", "<="), ("不超过", "<="),
+    ("不多于", "<="), ("不大于", "<="), ("小于等于", "<="), ("小于或等于", "<="), ("控制在", "<="),
+    ("<", "<"), ("＜", "<"), ("小于", "<"), ("低于", "<"), ("少于", "<"),
+    # the sign column's equals as templates print it: ASCII, fullwidth, small form, box-drawing
+    ("=", "="), ("＝", "="), ("﹦", "="), ("═", "="), ("等于", "="),
 ]
 _OP_SUFFIXES: list[tuple[str, Op]] = [
     ("及以上", ">="), ("以上", ">="), ("或以上", ">="), ("以内", "<="), ("以下", "<="),
@@ -100,7 +112,7 @@ _ASCII_SIGN = re.compile(r"^\s*(>=|<=)")
 
 
 def op_symbol(op: Op | None) -> str:
-    return {">=": "≥", "<=": "≤", "=": "="}.get(op or "", "")
+    return {">=": "≥", "<=": "≤", "=": "=", ">": ">", "<": "<"}.get(op or "", "")
 
 
 def parse_op(text: str | None) -> Op | None:
@@ -161,7 +173,7 @@ def compose_quantity(nature: str | None, value: str | None, unit: str | None) ->
     q = parse_quantity(vtext + ("" if vtext.endswith(utext) else utext))
     if q is None or q.value is None:
         return q
-    printed = (op_symbol(op) if op in (">=", "<=") else "") + q.text
+    printed = (op_symbol(op) if op in (">=", "<=", ">", "<") else "") + q.text
     return Quantity(text=printed, op=op or q.op, value=q.value, unit=q.unit)
 
 

@@ -18,7 +18,14 @@ def _where(d: LabelDecision) -> str:
 
 def explain_table(rec: FormRecord, low_margin: float) -> Table:
     title = f"{rec.source.file} #{rec.source.index + 1}: {rec.unit or '?'} {rec.year or ''} {rec.title or ''}"
-    table = Table(title=text(title), title_justify="left")  # what a form says is text, not markup
+    heading = text(title)  # what a form says is text, not markup
+    t = rec.template
+    if t is not None:
+        heading.append("\n")
+        heading.append(text(f"表样 template: {t.family} (confidence {t.confidence:.2f}; runner-up "
+                            f"{t.runner_up or '—'} {t.runner_score:.2f}); money in {t.money_unit}; funds columns "
+                            f"{', '.join(t.funds_columns) or '—'}; indicator columns {', '.join(t.indicator_columns) or '—'}"))
+    table = Table(title=heading, title_justify="left")
     for col in ("kind", "as read", "chosen", "score", "runner-up", "its score", "margin", "where"):
         table.add_column(col, no_wrap=col in ("score", "its score", "margin"))
     for d in rec.labels:

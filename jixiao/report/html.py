@@ -24,6 +24,8 @@ CODE_NAMES = {
     "FUNDS_SUM_MISMATCH": "资金合计有误", "LEVEL1_WEIGHT_NONSTANDARD": "一级指标分值非标准",
     "GRADE_MISMATCH": "等级与总分不符", "MISSING_DEVIATION_REASON": "缺少偏差原因",
     "QUALITATIVE_TIER_MISMATCH": "定性指标得分档次不符", "LOW_CONFIDENCE": "识别置信度低",
+    "SCORE_MISSING": "得分未填", "FORM_UNFILLED": "表格未填写", "IMPLIED_WEIGHT_EXCEEDED": "得分超过表样隐含分值",
+    "LEVEL1_WEIGHT_DOUBLE_COUNTED": "一级指标分值重复计入", "RATE_PRINTED_AS_FRACTION": "执行率以小数填报",
 }
 SEVERITY_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from jixiao.family import family
 from jixiao.findings import Finding
 from jixiao.record import FormRecord
 from jixiao.score.confidence import check_confidence
@@ -26,8 +27,18 @@ class AuditResult:
         return sum(1 for f in self.findings if f.severity == severity)
 
 
+def rules_for(record: FormRecord, rules: RuleSet | None) -> RuleSet:
+    """The rule set a form is audited under: the one asked for; else, where the default was left
+    in place, the one its recognised template family names (budget-20 for a 20-point budget)."""
+    chosen = rules or load_rules()
+    fam = family(record.template.family) if record.template is not None else None
+    if chosen.name == "default" and fam is not None and fam.rules != "default":
+        return load_rules(fam.rules)
+    return chosen
+
+
 def audit(record: FormRecord, rules: RuleSet | None = None) -> AuditResult:
-    a = Audit(record, rules or load_rules())
+    a = Audit(record, rules_for(record, rules))
     check_funds(a)
     check_indicators(a)
     check_totals(a)

@@ -20,6 +20,11 @@ SEVERITY: dict[str, Severity] = {
     "GRADE_MISMATCH": "error",
     "MISSING_DEVIATION_REASON": "warning",
     "QUALITATIVE_TIER_MISMATCH": "warning",
+    "SCORE_MISSING": "warning",
+    "FORM_UNFILLED": "warning",
+    "IMPLIED_WEIGHT_EXCEEDED": "error",
+    "LEVEL1_WEIGHT_DOUBLE_COUNTED": "error",
+    "RATE_PRINTED_AS_FRACTION": "warning",
     "LOW_CONFIDENCE": "info",
 }
 
@@ -32,6 +37,8 @@ CODE_NAMES: dict[str, str] = {
     "FUNDS_SUM_MISMATCH": "资金合计与分项之和不符", "LEVEL1_WEIGHT_NONSTANDARD": "一级指标分值非标准",
     "GRADE_MISMATCH": "自评等级与总分不符", "MISSING_DEVIATION_REASON": "缺少偏差原因说明",
     "QUALITATIVE_TIER_MISMATCH": "定性指标得分档次不符",
+    "SCORE_MISSING": "得分未填", "FORM_UNFILLED": "表格未填写", "IMPLIED_WEIGHT_EXCEEDED": "得分超过表样隐含分值",
+    "LEVEL1_WEIGHT_DOUBLE_COUNTED": "一级指标分值重复计入", "RATE_PRINTED_AS_FRACTION": "执行率以小数填报",
 }
 CORRECTED_NOTE = "（所依据的数值经人工更正或确认）"
 
@@ -57,6 +64,21 @@ class Audit:
     recomputed: dict[str, float] = field(default_factory=dict)
     # the sum of the reported scores that count toward the total (what the printed total should be)
     reported_sum: float | None = None
+
+    def supports(self, block: str, column: str) -> bool:
+        """Whether the form prints and fills this column: a rule never reports on a column the
+        template lacks. A record that names no template (built by hand, stored before templates
+        were recognised) is taken to have every column."""
+        t = self.record.template
+        if t is None:
+            return True
+        return column in (t.funds_columns if block == "funds" else t.indicator_columns)
+
+    def printed(self, block: str, column: str) -> bool:
+        """Whether the form prints this column's header, filled or not (a reason column left
+        empty on every row still asks for reasons)."""
+        t = self.record.template
+        return self.supports(block, column) or (t is not None and f"{block}.{column}" in t.empty_columns)
 
     def low(self, *provs: Prov | None) -> bool:
         """Read with low confidence, and not since confirmed by a person. A label's trust is how

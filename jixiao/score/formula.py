@@ -44,7 +44,7 @@ def quantitative(ind: Indicator, rules: RuleSet) -> Expected | None:
         return Expected(value, text, "indicator.completion", done)
     if a.value is None or not _units_compatible(t, a):
         return None
-    if t.op == "<=":
+    if t.op in ("<=", "<"):  # a strict bound is scored as its non-strict counterpart
         return _negative(t.value, a.value, w, rules)
     return _positive(t.value, a.value, w)
 

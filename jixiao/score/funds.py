@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import math
 
-from jixiao.normalize.values import decimals_of
+from jixiao.family import family
+from jixiao.normalize.values import parse_number, rate_decimals
 from jixiao.record import FundsRow
 from jixiao.score.context import Audit, differs, fmt, pct
 
@@ -28,9 +29,14 @@ def _parts(a: Audit) -> list[FundsRow]:
 def _sums(a: Audit) -> None:
     total = a.record.funds_row("total")
     parts = _parts(a)
-    if total is None or len(parts) < 2:
+    if total is None or not parts:
+        return
+    if len(parts) == 1:
+        _of_which(a, total, parts[0])
         return
     for column in a.rules.funds.columns:
+        if not a.supports("funds", column):
+            continue
         reported = getattr(total, column)
         values = [getattr(p, column) for p in parts]
         known = [v for v in values if v is not None]
@@ -42,18 +48,41 @@ def _sums(a: Audit) -> None:
             a.add(
                 "FUNDS_SUM_MISMATCH", total.label, column,
                 f"「{total.label}」的{_COLUMN_NAMES.get(column, column)}应等于各项之和：{terms} = "
-                f"{fmt(expected)}，表中填报 {fmt(reported)}，相差 {fmt(reported - expected)} 万元。",
+                f"{fmt(expected)}，表中填报 {fmt(reported)}，相差 {fmt(reported - expected)} {_unit(a)}。",
                 "funds.sum", reported, expected, total.prov.get(column),
                 (total.prov.get("label"), *(p.prov.get(column) for p in parts), *(p.prov.get("label") for p in parts)),
             )
 
 
+def _of_which(a: Audit, total: FundsRow, part: FundsRow) -> None:
+    """A total with a single 其中 row under it cannot hold less than that row (a total printing
+    0 while the money sits in 其中:本年财政拨款); it may hold more, the rest unlisted."""
+    for column in a.rules.funds.columns:
+        reported, inner = getattr(total, column), getattr(part, column)
+        if not a.supports("funds", column) or reported is None or inner is None:
+            continue
+        if inner - reported > a.rules.tolerance.money + 1e-9:
+            a.add(
+                "FUNDS_SUM_MISMATCH", total.label, column,
+                f"「{total.label}」的{_COLUMN_NAMES.get(column, column)}填报 {fmt(reported)}，小于其中"
+                f"「{part.label}」的 {fmt(inner)}，相差 {fmt(inner - reported)} {_unit(a)}；合计不能小于其中一项。",
+                "funds.sum", reported, inner, total.prov.get(column),
+                (total.prov.get("label"), part.prov.get(column), part.prov.get("label")),
+            )
+
+
+def _unit(a: Audit) -> str:
+    return a.record.template.money_unit if a.record.template is not None else "万元"
+
+
 def _rate(a: Audit, row: FundsRow) -> None:
+    _fraction(a, row)
     if row.execution_rate is None or not row.annual_budget or row.executed is None:
         return
     expected = row.executed / row.annual_budget * 100
     printed = row.prov.get("execution_rate")
-    tol = 0.5 * 10 ** -decimals_of(printed.raw if printed else "") + a.rules.tolerance.rate_extra_pct
+    # a rate printed as a fraction (0.9712) has two of its decimals before the percent's point
+    tol = 0.5 * 10 ** -rate_decimals(printed.raw if printed else "") + a.rules.tolerance.rate_extra_pct
     if differs(row.execution_rate, expected, tol):
         a.add(
             "EXECUTION_RATE_MISMATCH", row.label, "execution_rate",
@@ -62,6 +91,37 @@ def _rate(a: Audit, row: FundsRow) -> None:
             "funds.execution_rate", row.execution_rate, round(expected, 2), printed,
             (row.prov.get("executed"), row.prov.get("annual_budget"), row.prov.get("label")),
         )
+
+
+def _as_fraction(row: FundsRow) -> bool:
+    """Whether the printed rate was a fraction read as the percent it stands for (0.1446: 14.46%)."""
+    printed = row.prov.get("execution_rate")
+    if row.execution_rate is None or printed is None or "%" in printed.raw:
+        return False
+    raw = parse_number(printed.raw)
+    return raw is not None and 0 < raw <= 1.5 and abs(raw * 100 - row.execution_rate) <= 1e-6
+
+
+def _fraction(a: Audit, row: FundsRow) -> None:
+    """A rate printed as a fraction is read as the percent it stands for, and the form is told
+    it printed the rate in the wrong form."""
+    printed = row.prov.get("execution_rate")
+    if printed is None or not _as_fraction(row):
+        return
+    a.add(
+        "RATE_PRINTED_AS_FRACTION", row.label, "execution_rate",
+        f"「{row.label}」执行率填报为小数 {printed.raw}，按 {fmt(row.execution_rate)}% 读取；执行率应以百分数填报。",
+        "funds.execution_rate", printed.raw, f"{fmt(row.execution_rate)}%", printed, (row.prov.get("label"),),
+    )
+
+
+def implied_budget_weight(a: Audit) -> float | None:
+    """The budget-execution weight a recognised template gives where the form prints none."""
+    t = a.record.template
+    if t is None or a.supports("funds", "weight"):
+        return None
+    fam = family(t.family)
+    return fam.weights.budget_execution if fam is not None and fam.weights.budget_execution else None
 
 
 def budget_weight(a: Audit) -> float | None:
@@ -80,14 +140,31 @@ def _budget_cap(a: Audit, total: FundsRow) -> None:
     )
 
 
+def _implied_cap(a: Audit, total: FundsRow, weight: float) -> None:
+    if total.score is None or total.score - weight <= 1e-6:
+        return
+    a.add(
+        "IMPLIED_WEIGHT_EXCEEDED", total.label, "score",
+        f"预算执行得分 {fmt(total.score)} 超过表样「{a.record.template.family if a.record.template else ''}」"
+        f"隐含的预算执行分值 {fmt(weight)}（表中未印分值），超出 {fmt(total.score - weight)} 分；"
+        f"执行率超过100%时得分以分值为上限。",
+        "budget_execution.implied_weight", total.score, weight, total.prov.get("score"),
+        (total.prov.get("executed"), total.prov.get("annual_budget")),
+    )
+
+
 def _budget_score(a: Audit) -> None:
     total = a.record.funds_row("total")
     if total is not None:
         _budget_cap(a, total)
-    if total is None or total.weight is None or not total.annual_budget or total.executed is None:
+    implied = implied_budget_weight(a) if total is not None and total.weight is None else None
+    if total is not None and implied is not None:
+        _implied_cap(a, total, implied)
+    weight = total.weight if total is not None and total.weight is not None else implied
+    if total is None or weight is None or not total.annual_budget or total.executed is None:
         return
     rate = total.executed / total.annual_budget
-    expected = total.weight * min(rate, a.rules.budget_execution.cap)
+    expected = weight * min(rate, a.rules.budget_execution.cap)
     if a.rules.budget_execution.round == "integer":
         expected = float(math.floor(expected + 0.5))
     a.recomputed["budget_execution"] = expected
@@ -96,10 +173,12 @@ def _budget_score(a: Audit) -> None:
         return
     by_printed = _by_printed_rate(a, total)
     tol = a.rules.tolerance.score
-    if differs(total.score, expected, tol) and (by_printed is None or differs(total.score, by_printed, tol)):
+    over_implied = implied is not None and total.score > implied + 1e-6  # reported as that, once
+    if differs(total.score, expected, tol) and (by_printed is None or differs(total.score, by_printed, tol)) \
+            and not over_implied:
         a.add(
             "SCORE_RULE_MISMATCH", total.label, "score",
-            f"预算执行得分应为 分值 {fmt(total.weight)} × min(执行率 {fmt(total.executed)} ÷ "
+            f"预算执行得分应为 分值 {fmt(weight)}{'（表样隐含）' if implied is not None else ''} × min(执行率 {fmt(total.executed)} ÷ "
             f"{fmt(total.annual_budget)} = {pct(rate)}, {pct(a.rules.budget_execution.cap)}) = "
             f"{fmt(expected)}，表中填报 {fmt(total.score)}。",
             "budget_execution", total.score, expected, total.prov.get("score"),

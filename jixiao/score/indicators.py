@@ -16,13 +16,32 @@ from jixiao.score.formula import (
 
 
 def check_indicators(a: Audit) -> None:
+    t = a.record.template
+    unfilled = t is not None and "indicators.score" in t.empty_columns
     for ind in a.record.indicators:
+        if not unfilled:
+            _missing(a, ind)
         _cap(a, ind)
         _rule_score(a, ind)
         _tier(a, ind)
         _reason(a, ind)
         if ind.is_subtotal:
             _subtotal(a, ind)
+
+
+def _missing(a: Audit, ind: Indicator) -> None:
+    """A row with its weight (or, on a form that prints no 分值, its actual) but no score, on a form
+    whose other rows are scored: the score was left blank."""
+    if ind.score is not None or not a.supports("indicators", "score") or ind.is_subtotal:
+        return
+    if ind.weight is None and (a.supports("indicators", "weight") or ind.actual is None):
+        return
+    a.add(
+        "SCORE_MISSING", ind.name, "score",
+        f"「{ind.name}」" + (f"分值 {fmt(ind.weight)}，" if ind.weight is not None else "")
+        + "得分栏为空：未自评打分。",
+        "score_missing", None, ind.weight, ind.prov.get("name"), (), ind.id,
+    )
 
 
 def _cap(a: Audit, ind: Indicator) -> None:
@@ -107,7 +126,9 @@ def _tier(a: Audit, ind: Indicator) -> None:
 
 
 def _reason(a: Audit, ind: Indicator) -> None:
-    if ind.reason or ind.score is None or ind.weight is None:
+    # a template with no reason column (a form-level 偏差大或目标未完成原因分析 block, or none) is
+    # not asked for a reason per row
+    if ind.reason or ind.score is None or ind.weight is None or not a.printed("indicators", "reason"):
         return
     rules = a.rules.deviation_reason
     if rules.when_score_below_weight and differs(ind.score, ind.weight, a.rules.tolerance.score) and ind.score < ind.weight:

@@ -37,12 +37,54 @@ def check_totals(a: Audit) -> None:
     weight_sum = _sum([i.weight for i in rows]) + (budget_weight(a) or 0.0)
     score_sum = _sum([i.score for i in rows]) + (_budget_score(a) or 0.0)
     a.reported_sum = round(score_sum, 4) if a.record.indicators else None
-    _weights_100(a, weight_sum)
-    _printed_total(a, "weight", weight_sum, "分值")
-    _printed_total(a, "score", score_sum, "得分")
-    _level1(a, rows)
-    _declared(a, rows)
-    _grade(a, score_sum)
+    if _unfilled(a):
+        return  # nothing the form was to fill is there to check
+    if a.supports("indicators", "weight"):
+        if not _double_counted(a):
+            _weights_100(a, weight_sum)
+        _printed_total(a, "weight", weight_sum, "分值")
+        _level1(a, rows)
+        _declared(a, rows)
+    if a.supports("indicators", "score"):
+        _printed_total(a, "score", score_sum, "得分")
+        _grade(a, score_sum)
+
+
+def _unfilled(a: Audit) -> bool:
+    """A form submitted with its indicator rows but not one score: one finding, not a finding
+    per empty cell."""
+    t = a.record.template
+    if t is None or not a.record.indicators or "indicators.score" not in t.empty_columns:
+        return False
+    if a.record.total.score is not None:
+        return False
+    a.add(
+        "FORM_UNFILLED", TOTAL, "score",
+        f"表中列有 {len(a.record.indicators)} 项三级指标，但得分栏全部为空、总分未填：表格未填写完成即报送。",
+        "form.unfilled", None, None, a.record.total.prov.get("score"),
+    )
+    return True
+
+
+def _double_counted(a: Audit) -> bool:
+    """Level-1 weights that already make the whole total (70+20+10 = 100) while the funds block
+    adds its budget-execution weight on top (110): the budget weight was counted twice."""
+    declared = {k: v for k, v in a.record.level1_declared.items() if k != "budget_execution"}
+    budget = budget_weight(a)
+    full = a.rules.weights.total
+    if not declared or budget is None or differs(sum(declared.values()), full, a.rules.tolerance.score):
+        return False
+    if not budget:
+        return False
+    parts = " + ".join(f"{LEVEL1_NAMES.get(k, k)} {fmt(v)}" for k, v in declared.items())
+    a.add(
+        "LEVEL1_WEIGHT_DOUBLE_COUNTED", TOTAL, "weight",
+        f"一级指标分值 {parts} = {fmt(full)} 已占满总分，资金表又计预算执行分值 {fmt(budget)}，"
+        f"合计 {fmt(full + budget)}，而总分为 {fmt(full)}：预算执行分值被重复计入。",
+        "weights.level1_double", round(full + budget, 4), full, a.record.total.prov.get("weight"),
+        doubt=row_doubt(a),
+    )
+    return True
 
 
 def row_doubt(a: Audit) -> str | None:
