@@ -127,7 +127,8 @@ class PhotoInfo(BaseModel):
     exif_orientation: int = 1  # as the file had it; already applied to the pixels
     tag_dpi: float | None = None  # the file's resolution tag, which a photo's is not
     # where the resolution came from: the sheet's outline against A4, or the body text's height
-    scale_from: Literal["page_outline", "text_height"] = "page_outline"
+    # (page_size: an untagged image that is the page itself, its sides against A4)
+    scale_from: Literal["page_outline", "text_height", "page_size"] = "page_outline"
     px_per_inch: float = 0.0  # measured on the photo
     read_dpi: float = 0.0  # of the flat page the scan path read
     sheet_found: bool = False

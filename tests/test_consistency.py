@@ -67,6 +67,23 @@ def test_a_total_beside_a_row_read_by_half_is_a_review_item() -> None:
     assert [f.code for f in review] == ["LOW_CONFIDENCE"] and "可能读错一行" in (review[0].doubt or "")
 
 
+def test_a_total_beside_a_weight_read_as_nought_is_a_review_item() -> None:
+    """Found on a held-out forms-gen page image (150 dpi, s302 h24): two rows' 分值 8 read as 0
+    beside their scores; the weights' sum and the printed total were then called wrong."""
+    rec = load_truth(TRUTH_DIR / "gen-02-sichuan_project.json").forms[0].form_record()
+    clean = {(f.code, f.severity) for f in audit(rec).findings if f.target == "总分"}
+    row = next(i for i in rec.indicators if i.parent is None and (i.weight or 0) > 0 and (i.score or 0) > 0)
+    row.weight = 0
+    doubted = [f for f in audit(rec).findings if f.target == "总分"]
+    assert not clean  # the form as printed holds together
+    plain = load_truth(TRUTH_DIR / "gen-02-sichuan_project.json").forms[0].form_record()
+    next(i for i in plain.indicators if i.name == row.name).weight = (row.score or 0) + 1  # a real misprint
+    assert ("WEIGHT_TOTAL_NOT_100", "error") in {(f.code, f.severity) for f in audit(plain).findings}
+    assert not any(f.severity == "error" for f in doubted)
+    review = [f for f in doubted if f.suspected == "WEIGHT_TOTAL_NOT_100"]
+    assert [f.code for f in review] == ["LOW_CONFIDENCE"] and "分值读数可疑" in (review[0].doubt or "")
+
+
 def test_the_block_title_is_no_level_label() -> None:
     assert match("绩效指标", LEVEL1).canonical == "outcome"  # what went wrong: 75 like 效益指标
     assert not match_level("绩效指标", LEVEL1).ok and not match_level("绩效指标", LEVEL2).ok

@@ -60,6 +60,10 @@ def _photo_notes(doc: Document, form: FormSlice) -> list[str]:
         photo = page.photo
         if page.number not in form.pages or photo is None:
             continue
+        if photo.scale_from == "page_size":
+            notes.append(f"第{page.number}页图像未标注可用的分辨率：按整页尺寸（按A4）测得约 {photo.px_per_inch:.0f} 像素/英寸，"
+                         "按此读取，未作展平。")
+            continue
         how = "纸张轮廓（按A4）" if photo.scale_from == "page_outline" else "正文字高"
         tag = f"文件标注 {photo.tag_dpi:g} dpi，未采用" if photo.tag_dpi else "文件未标注分辨率"
         camera = f"（{photo.camera}）" if photo.camera else ""

@@ -92,11 +92,15 @@ def row_doubt(a: Audit) -> str | None:
     weight not read, or a counted row read by half (its weight without its score, or the other way
     round: its cells did not read as one row, so what was read of it may be another cell's; seen
     on a 150 dpi page image, a weight read as 'B' beside an empty score and the next row's weight
-    lost). Every form seen fills both for every row."""
+    lost). Every form seen fills both for every row, and prints a positive 分值 on every row it
+    scores: a 分值 read as 0 beside points awarded is a misread digit (a 150 dpi page image read
+    8 as 0 on two rows), not a form that gives points for nothing."""
     doubts = a.record.doubts
     half = [i.name[:16] for i in counted(a) if (i.weight is None) != (i.score is None)]
     partial = f"可能读错一行（指标行只读出分值或得分之一：{'；'.join(half[:3])}）" if half else None
-    return doubts.get("indicators") or doubts.get("budget") or partial
+    zero = [i.name[:16] for i in a.record.indicators if i.weight == 0 and (i.score or 0) > 0]
+    nought = f"分值读数可疑（分值为0而有得分：{'；'.join(zero[:3])}）" if zero else None
+    return doubts.get("indicators") or doubts.get("budget") or partial or nought
 
 
 def _summed(a: Audit, field_name: str) -> tuple[Prov | None, ...]:

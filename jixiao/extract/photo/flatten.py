@@ -46,6 +46,11 @@ class PhotoOptions(BaseModel):
     # where only the table's frame is found: this much of the photo kept round it (the title
     # above, the dates and signatures below)
     frame_margin_inch: float = 1.2
+    # an image with no camera and no usable tag whose own sides are A4's within this (long /
+    # short) is the page itself, at its size against A4: forms-gen's untagged 150 and 200 dpi
+    # page images are 1.4137-1.4141; reading them at the body text's height (measured 96 px/in
+    # on a 150 dpi page) resampled them and lost thin digits (1项 read as 项, 1.13 as 13)
+    page_ratio: tuple[float, float] = (1.40, 1.43)
     sheet: SheetOptions = Field(default_factory=SheetOptions)
 
 
@@ -114,6 +119,19 @@ def flatten_photo(rgb: Image, tags: ImageTags, options: PhotoOptions | None = No
         ppi = _text_dpi(grey, options) or options.min_dpi
         scale_from = "text_height"
         return _warp(rgb, frame.quad, ppi, (across / ppi, down / ppi), options.frame_margin_inch, scale_from, tags, options, False)
+    elif not tags.camera and options.page_ratio[0] <= max(h, w) / max(min(h, w), 1) <= options.page_ratio[1]:
+        # the image is the page (a scan without a usable tag): its size against A4, no warp
+        ppi = max(h, w) / A4_INCHES[1]
+        if options.min_dpi <= ppi <= options.max_dpi:
+            identity = np.eye(3, dtype=np.float64)
+            corners = [[0.0, 0.0], [w - 1.0, 0.0], [w - 1.0, h - 1.0], [0.0, h - 1.0]]
+            info = PhotoInfo(camera="", exif_orientation=tags.orientation, tag_dpi=tags.dpi, scale_from="page_size",
+                             px_per_inch=round(ppi, 1), read_dpi=round(ppi, 1), sheet_found=False, corners=corners,
+                             homography=[[float(v) for v in row] for row in identity])
+            return FlatPhoto(image=rgb, dpi=ppi, homography=identity, info=info)
+        src = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float32)
+        size_in = (w / ppi, h / ppi)
+        return _warp(rgb, src, ppi, size_in, 0.0, "page_size", tags, options, False)
     else:
         grey = u8(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
         # no sheet against a background: the image is the page (a scan without a dpi tag)
@@ -125,7 +143,7 @@ def flatten_photo(rgb: Image, tags: ImageTags, options: PhotoOptions | None = No
 
 
 def _warp(rgb: Image, src: NDArray[np.float32], ppi: float, size_in: tuple[float, float], margin_in: float,
-          scale_from: Literal["page_outline", "text_height"], tags: ImageTags, options: PhotoOptions,
+          scale_from: Literal["page_outline", "text_height", "page_size"], tags: ImageTags, options: PhotoOptions,
           sheet_found: bool) -> FlatPhoto:
     """``src`` (the photo's quadrilateral) drawn as an upright rectangle of ``size_in`` inches,
     ``margin_in`` of the photo kept round it."""
