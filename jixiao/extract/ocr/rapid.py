@@ -32,10 +32,8 @@ from jixiao.extract.ocr.base import (
     clean_line,
     register_engine,
     summary,
-    to_bgr,
-    u8,
 )
-from jixiao.extract.ocr.prep import tighten
+from jixiao.extract.pixels import pad_white, tighten, to_bgr
 
 # the three models rapidocr 3.10.0's wheel ships in rapidocr/models/
 DET_MODEL = "PP-OCRv6_det_small.onnx"
@@ -58,6 +56,10 @@ class RapidOptions(BaseModel):
     # clean or scanned, scored 0.89 or more, so nothing real hangs on it; boxes carry their
     # score as confidence for the auditor
     text_score: float = Field(default=0.5, ge=0.0, le=1.0)
+    # the detector works at the image's own size up to this longer side (rapidocr's default
+    # enlarges anything whose shorter side is under 736 px to 736: a cell region given to the
+    # detector would cost as much as a page). A page is already within it (``max_side_len``)
+    det_max_side: int = Field(default=2000, ge=256)
     # onnxruntime threads: the machines are 2-core; inter-op parallelism buys nothing for these
     # sequential graphs
     intra_op_threads: int = Field(default=2, ge=1)
@@ -74,6 +76,8 @@ class RapidOptions(BaseModel):
     # white margin (in crop heights) added around read_lines crops: the recogniser was trained
     # on detector boxes, which keep a margin round the ink
     line_pad: float = Field(default=0.15, ge=0.0, le=1.0)
+    # and above and below it, in crop heights (None: ``line_pad``)
+    line_pad_y: float | None = Field(default=None, ge=0.0, le=1.0)
 
 
 class RapidRaw(TypedDict):
@@ -169,6 +173,8 @@ def _params(options: RapidOptions, paths: dict[str, Path]) -> dict[str, Any]:
         "Global.use_cls": options.use_cls,
         "Global.max_side_len": options.max_side_len,
         "Global.text_score": options.text_score,
+        "Det.limit_type": "max",
+        "Det.limit_side_len": options.det_max_side,
         "Rec.rec_batch_num": options.rec_batch,
         "Rec.rec_img_shape": [3, 48, options.rec_min_width],
         "EngineConfig.onnxruntime.intra_op_num_threads": options.intra_op_threads,
@@ -204,13 +210,13 @@ def _load(options: RapidOptions) -> Any:
     return engine
 
 
-def _pad(crop: Image, share: float) -> Image:
-    """A white margin (the crop is cut to its ink: replicating its edge would smear strokes)."""
-    if share <= 0:
+def _pad(crop: Image, share: float, share_y: float | None = None) -> Image:
+    """A white margin of ``share`` crop heights left and right, ``share_y`` above and below."""
+    share_y = share if share_y is None else share_y
+    if share <= 0 and share_y <= 0:
         return crop
-    m = max(2, round(crop.shape[0] * share))
-    white = (255,) * (crop.shape[2] if crop.ndim == 3 else 1)
-    return u8(cv2.copyMakeBorder(crop, m, m, m, m, cv2.BORDER_CONSTANT, value=white))
+    m, my = max(2, round(crop.shape[0] * share)), max(2, round(crop.shape[0] * share_y))
+    return pad_white(crop, my, my, m, m)
 
 
 @register_engine
@@ -248,7 +254,7 @@ class RapidOcrEngine:
         """``RapidOCR.recognize_txt`` takes a list and batches it (``rec_batch`` at a time);
         a ``use_det=False`` call would take one image per call."""
         o = self.options
-        ready = [to_bgr(_pad(tighten(c) if o.trim else c, o.line_pad)) for c in crops if c.size]
+        ready = [to_bgr(_pad(tighten(c) if o.trim else c, o.line_pad, o.line_pad_y)) for c in crops if c.size]
         if not ready:
             return RapidLinesRaw(txts=[""] * len(crops), scores=[0.0] * len(crops))
         with self._lock:

@@ -38,17 +38,14 @@ from jixiao.extract.ocr.base import (
     clean_line,
     register_engine,
     summary,
-    to_gray,
-    u8,
 )
 from jixiao.extract.ocr.prep import (
     erase_lines,
     line_mask,
-    noise_level,
-    stretch,
     text_height,
-    tighten,
 )
+from jixiao.extract.pixels import paper_noise, stretch, tighten, u8
+from jixiao.extract.pixels import to_grey as to_gray
 
 DEBIAN_TESSDATA = Path("/usr/share/tesseract-ocr/5/tessdata")
 APT = "apt-get install tesseract-ocr tesseract-ocr-chi-sim"
@@ -305,7 +302,7 @@ class TesseractEngine:
         gray = to_gray(image)
         if self.options.erase_lines:
             gray = erase_lines(gray, line_mask(gray) if mask is None else mask)
-        if noise_level(gray) > self.options.denoise_above:
+        if paper_noise(gray) > self.options.denoise_above:
             gray = u8(cv2.medianBlur(gray, 3))
         scale = self._page_scale(gray)
         if scale != 1.0:

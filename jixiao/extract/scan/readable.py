@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 import cv2
 import numpy as np
 
+from jixiao.extract.pixels import Image, px, u8
 from jixiao.extract.scan.orient import (
     OrientationCheck,
     OrientOptions,
@@ -19,7 +20,6 @@ from jixiao.extract.scan.orient import (
     reduced,
     text_line_blobs,
 )
-from jixiao.extract.scan.units import Image, px, u8
 
 ReadLines = Callable[[Sequence[Image]], list[tuple[str, float]]]
 
