@@ -36,8 +36,9 @@ demo: $(STAMP)
 test: $(STAMP) fixtures
 	$(BIN)/python -m pytest -q
 
+# the edit loop: no OCR model runs (logic tests use recorded or fake engine output), both cores
 fast-test: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow and not browser"
+	$(BIN)/python -m pytest -q -m "not slow and not browser" -n 2 --dist loadfile
 
 bench: $(STAMP) fixtures
 	$(BIN)/python -m fixtures.bench --out $(OUT)

@@ -14,6 +14,7 @@ from rich.table import Table
 from jixiao.cli_corpus import corpus_app
 from jixiao.errors import JixiaoError
 from jixiao.extract.pageset import group_pages
+from jixiao.extract.scan.state import Timings, collect_timings
 from jixiao.pipeline import FileOutcome, process_file, read_options
 from jixiao.report.explain import explain_table
 from jixiao.report.html import write_html
@@ -100,15 +101,34 @@ def _summary(outcomes: list[FileOutcome]) -> None:
     _c.out.print(table)
 
 
+def _timings_table(timings: Timings) -> Table:
+    """The stages as a table: CPU and wall seconds per page, share of the CPU; counts below."""
+    pages = max(timings.pages, 1)
+    table = Table(title=f"scan path, {timings.pages} page(s)")
+    for col in ("stage", "CPU s/page", "wall s/page", "share"):
+        table.add_column(col, justify="right")
+    total = sum(v.cpu for v in timings.stages.values()) or 1e-9
+    for name, v in timings.stages.items():
+        table.add_row(name, f"{v.cpu / pages:.3f}", f"{v.wall / pages:.3f}", f"{v.cpu / total:.0%}")
+    table.add_row("all", f"{total / pages:.3f}", f"{sum(v.wall for v in timings.stages.values()) / pages:.3f}", "")
+    if timings.counts:
+        table.caption = ", ".join(f"{k} {v}" for k, v in sorted(timings.counts.items()))
+    return table
+
+
 @app.command()
 def extract(
     files: Files,
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the records (JSON Lines).")] = Path("forms.jsonl"),
     rules: RulesOpt = None,
     ocr: OcrOpt = Engine.rapidocr,
+    timings: Annotated[bool, typer.Option("--timings", help="Print the time of each stage of the scan path.")] = False,
 ) -> None:
     """Extract every form in FILES to one JSON object per form (JSON Lines)."""
-    outcomes = _run(files, _rules(rules), ocr)
+    with collect_timings() as stages:
+        outcomes = _run(files, _rules(rules), ocr)
+    if timings:
+        _c.err.print(_timings_table(stages))
     write_records(outcomes, output)
     n = sum(len(o.results) for o in outcomes)
     _c.out.print(f"{n} form(s) from {sum(o.ok for o in outcomes)}/{len(outcomes)} file(s) -> {output}")

@@ -157,7 +157,7 @@ class FakeEngine:
     def read_page(self, image: Image, line_mask: Image | None = None) -> list[object]:
         raise AssertionError("the second read never detects")
 
-    def read_lines(self, crops: Sequence[Image], kind: LineKind) -> list[tuple[str, float]]:
+    def read_lines(self, crops: Sequence[Image], kind: LineKind, trim: bool | None = None) -> list[tuple[str, float]]:
         self.calls.append((len(crops), kind))
         return [self.answers.get(int(c[0, 0]), ("", 0.0)) for c in crops]
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from jixiao.corpus.results import FileError, FileResult
 from jixiao.corpus.store import Corpus
 from jixiao.corpus.work import Source, discover, read_source, sha256_of
+from jixiao.extract.scanned import load_engines
 
 Job = tuple[Source, str, int]  # source, sha256, size
 
@@ -79,7 +80,8 @@ def run_serial(jobs: list[Job], rules: str | None, ocr: str, threads: int | None
 def run_pool(jobs: list[Job], rules: str | None, ocr: str, workers: int,
              threads: int | None) -> Iterator[FileResult]:
     threads = threads or max(1, (os.cpu_count() or 1) // workers)  # the OCR engine's share of the cores
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # each worker loads its OCR models once, as it starts (scanned.load_engines)
+    with ProcessPoolExecutor(max_workers=workers, initializer=load_engines, initargs=(ocr, threads)) as pool:
         futures = [pool.submit(read_source, source, sha, size, rules, ocr, threads) for source, sha, size in jobs]
         for future in as_completed(futures):
             yield future.result()
@@ -90,7 +92,10 @@ def run_dask(jobs: list[Job], rules: str | None, ocr: str, address: str) -> Iter
     from dask.distributed import as_completed as dask_completed
 
     with Client(address) as client:
-        futures = [client.submit(read_source, source, sha, size, rules, ocr, pure=False) for source, sha, size in jobs]
+        # a Dask worker runs several tasks at once: one onnxruntime thread each, so that they do
+        # not fight for the cores; the models load once per worker process (get_engine caches)
+        futures = [client.submit(read_source, source, sha, size, rules, ocr, 1, pure=False)
+                   for source, sha, size in jobs]
         for future in dask_completed(futures):
             yield future.result()
 

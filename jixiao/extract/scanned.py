@@ -78,6 +78,15 @@ def page_engine(options: ScanReadOptions) -> OcrEngine:
     return get_engine(options.engine)
 
 
+def load_engines(engine: str = "rapidocr", threads: int | None = None) -> None:
+    """Load the page engine of a worker process now (a pool's initializer), so that its models
+    are read once, before its first file, and kept for every page after it."""
+    try:
+        page_engine(ScanReadOptions(engine=engine, threads=threads))
+    except OcrUnavailable:
+        pass  # said once per file that needs it, as a reason, not here at start-up
+
+
 def tie_breaker(options: ScanReadOptions) -> OcrEngine | None:
     """The tie-breaking engine, or None where it is not installed (then numbers in doubt stay
     as sure as their first read says)."""
@@ -103,8 +112,8 @@ def scan_stages(options: ScanReadOptions) -> list[Stage]:
 
 def read_scan_page(image: object, dpi: float, number: int, options: ScanReadOptions) -> Page:
     """One scanned page into the grid model."""
-    engine = page_engine(options)
-    check = readability_check(lambda crops: engine.read_lines(crops, "text"), dpi)
+    # the engine is loaded when first needed: a page with no text never loads it
+    check = readability_check(lambda crops: page_engine(options).read_lines(crops, "text"), dpi)
     state = ScanState(image=image, dpi=dpi, number=number, check=check)  # type: ignore[arg-type]
     return need(run_stages(scan_stages(options), state, page=True).page, "page")
 

@@ -74,11 +74,14 @@ class OcrEngine(Protocol):
         others ignore it."""
         ...
 
-    def read_lines(self, crops: Sequence[Image], kind: LineKind) -> list[tuple[str, float]]:
+    def read_lines(self, crops: Sequence[Image], kind: LineKind, trim: bool | None = None) -> list[tuple[str, float]]:
         """(text, confidence) for each crop, in order; each crop holds one line of text (a
         whole cell crop is fine: engines cut it to its ink). ``numeric`` promises a number:
         tesseract then reads only ``0-9 . % - ,`` and answers a ≥ or 个 with garbage at low
-        confidence; spaces are dropped from numeric answers."""
+        confidence; spaces are dropped from numeric answers. ``trim`` False: the crops are
+        already cut to their ink (the scan path cuts them from the lines it found), and an
+        engine's own cut, a global threshold, would lose a faint stroke at their edge; None:
+        the engine's own setting."""
         ...
 
 

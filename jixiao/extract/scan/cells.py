@@ -32,10 +32,11 @@ class LineFindOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    # ink components smaller than this share of a character's square are specks (scan noise);
-    # a decimal point is about 0.01 of it, and it is kept: specks are only left out of the
+    # ink components smaller than this share of a character's square are specks (scan noise, a
+    # stray dot read as 國 in an empty cell); a decimal point is about 0.01 of it, and it is
+    # kept: specks are only left out of the
     # search for lines, never out of the crop that is read
-    speck: float = 0.012
+    speck: float = 0.05
     # a band thinner than this is a stroke of a character (二 三: a bar is ~0.1 of the height,
     # the gap between bars ~0.3), joined to its nearer neighbour when the gap is at most
     # ``stroke_gap``; a line of text is ~0.8-1.1 of it
@@ -100,7 +101,7 @@ def text_lines(ink: Image, glyph: float, options: LineFindOptions) -> list[LineB
     if ink.size == 0 or glyph <= 0:
         return []
     clean = despeckle(ink, max(2, round(options.speck * glyph * glyph)))
-    rows = clean.any(axis=1)
+    rows = np.asarray(clean.any(axis=1))
     if not rows.any():
         return []
     bands = _join_strokes(runs(rows), glyph, options)
@@ -109,7 +110,7 @@ def text_lines(ink: Image, glyph: float, options: LineFindOptions) -> list[LineB
         if bottom - top > options.max_band * glyph:
             return None
         band = clean[top:bottom]
-        cols = runs(band.any(axis=0))
+        cols = runs(np.asarray(band.any(axis=0)))
         merged: list[list[int]] = []
         for a, b in cols:
             if merged and a - merged[-1][1] < options.piece_gap * glyph:
@@ -117,7 +118,7 @@ def text_lines(ink: Image, glyph: float, options: LineFindOptions) -> list[LineB
             else:
                 merged.append([a, b])
         for a, b in merged:
-            inked = runs(band[:, a:b].any(axis=1))
+            inked = runs(np.asarray(band[:, a:b].any(axis=1)))
             pieces.append(LineBox(a, top + inked[0][0], b, top + inked[-1][1], k))
     return pieces
 

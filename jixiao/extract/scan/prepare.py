@@ -42,7 +42,7 @@ from jixiao.extract.pixels import (
     binarize as threshold_page,
 )
 from jixiao.extract.scan.orient import OrientOptions, flip_votes, quarter_votes, reduced
-from jixiao.extract.scan.state import Ring, ScanState, need
+from jixiao.extract.scan.state import Ring, ScanState, Stage, need
 from jixiao.extract.scan.transform import (
     PageTransform,
     quarter_turn_matrix,
@@ -380,7 +380,8 @@ def rotate_grey(grey: Image, degrees: float) -> Image:
 
 def _factor(dpi: float, work_dpi: float) -> int:
     """The whole factor that takes ``dpi`` down to about ``work_dpi`` and not below it."""
-    return max(1, int(dpi // work_dpi)) if work_dpi > 0 else 1
+    # a PDF's image placed at 299.99 dpi is a 300 dpi scan
+    return max(1, int(dpi / work_dpi + 0.01)) if work_dpi > 0 else 1
 
 
 def _binaries(state: ScanState, options: PrepareOptions, grey: Image) -> ScanState:
@@ -503,7 +504,7 @@ class Rings:
         return replace(state, rings=[(x * f, y * f, r * f) for x, y, r in rings])
 
 
-def prepare_stages(options: PrepareOptions) -> list[Light | Binarize | Quarter | Deskew | Flip | Rings]:
+def prepare_stages(options: PrepareOptions) -> list[Stage]:
     """Seals out, light evened, binarised, turned upright, levelled: the quarter-turn test runs
     first (text across or down), then the skew is measured and removed, then the upside-down
     test runs on the level page."""

@@ -15,12 +15,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
+import cv2
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from jixiao.extract.assign import PageText, Piece, assign_text
 from jixiao.extract.lattice import Table
-from jixiao.extract.marks import MARKS, classify_mark, is_single_glyph
+from jixiao.extract.marks import MARK_OPTIONS, MARKS, classify_mark, is_single_glyph
 from jixiao.extract.ocr import OcrEngine
 from jixiao.extract.pixels import (
     Image,
@@ -29,7 +30,10 @@ from jixiao.extract.pixels import (
     crop,
     glyph_height,
     odd_px,
+    pad_white,
+    paper_noise,
     px,
+    resize_grey,
     u8,
     without,
 )
@@ -45,22 +49,36 @@ class CellReadOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     lines: LineFindOptions = Field(default_factory=LineFindOptions)
+    # the text ink lines are looked for in is thresholded from the grey page at the working
+    # resolution, smoothed first by this much: the page's binary keeps only the dark cores of
+    # strokes on a noisy scan (its threshold rises with the grain), which breaks characters
+    # into specks (a σ 14 + JPEG scan at 200 dpi: a 10.5 pt character measured 4 pt high)
+    smooth_pt: float = 0.35
+    # that threshold's window (about two characters) and its offset, raised on noisy pages to
+    # this many times the smoothed page's grain
+    ink_block_pt: float = 10.0
+    ink_offset: float = 10.0
+    ink_noise_factor: float = 2.5
     # a cell's ink is looked for, and its crops cut, this far inside its box: clear of half a
     # ruling's width (rulings are 0.5-1.5 pt), which the text ink has lost anyway
     inset_pt: float = 0.8
-    # a piece is cropped with this margin round its ink (shares of the character height), within
-    # the cell: the recogniser cuts the crop to its ink again and adds its own margin
-    crop_margin: float = 0.3
+    # a piece is cropped with this margin round its ink (shares of the character height: the
+    # box was found at the working resolution, a pixel or two coarser), within the cell, and
+    # read as it is (``read_lines(trim=False)``): the recogniser adds its white margin, and its
+    # own cut to the ink, one global threshold, lost the faint stroke of 一 at a line's end
+    crop_margin: float = 0.08
     # fewer ink pixels than this (at 300 dpi; scaled by area to the working resolution) in a
     # cell is noise, not a character
     min_ink_pixels: int = 25
     # a cell read below this confidence was not read: its ink stays unread (``unread_ink``)
     min_read: float = 0.3
+    # and a piece read below ``min_loose_read`` is dropped where the cell has a surer one (a
+    # speck beside a sentence read as 8 at 0.45)
     # the confidence of a cell that holds ink nothing could read: low, so that a finding
     # resting on it asks for a look
     unread_ink: float = 0.3
-    # text outside the tables read below this is dropped (rapidocr's own floor for detected
-    # lines: scan specks and seal strokes read as stray characters at 0.2-0.45)
+    # a piece of text outside the tables read below this is dropped (rapidocr's own floor for
+    # detected lines: scan specks and seal strokes read as stray characters at 0.2-0.45)
     min_loose_read: float = 0.5
     # table areas are blanked this far beyond their box before text outside them is looked for
     table_margin_pt: float = 2.0
@@ -105,6 +123,19 @@ def _to_points(x0: float, y0: float, x1: float, y1: float, scale: float) -> tupl
     return x0 / scale, y0 / scale, x1 / scale, y1 / scale
 
 
+def padded_crop(grey: Image, want: PixelBox, allowed: PixelBox) -> Image:
+    """The pixels of ``want`` that lie inside ``allowed`` (and the page), white where they do
+    not: a line's crop keeps its margin without taking in a ruling or a neighbour's strokes
+    (engines cut a crop to its ink, and ink touching the crop's edge reads as a grazed rule)."""
+    got = (max(want[0], allowed[0], 0), max(want[1], allowed[1], 0),
+           min(want[2], allowed[2], grey.shape[1]), min(want[3], allowed[3], grey.shape[0]))
+    cut = crop(grey, got)
+    if cut.size == 0:
+        return cut
+    pads = (got[1] - want[1], want[3] - got[3], got[0] - want[0], want[2] - got[2])
+    return pad_white(np.ascontiguousarray(cut), *pads) if any(pads) else cut
+
+
 @dataclass
 class _Pending:
     """A piece waiting for the recogniser."""
@@ -124,8 +155,8 @@ class ReadCells:
 
     def __call__(self, state: ScanState) -> ScanState:
         lattice, grey = need(state.lattice, "tables"), need(state.grey, "grey page")
-        binary, rulings = need(state.binary, "binary page"), need(state.table_rulings, "table rulings")
-        ink = self._text_ink(state, binary, rulings)
+        rulings = need(state.table_rulings, "table rulings")
+        ink = self._text_ink(state, grey, rulings)
         glyph = glyph_or(glyph_height(ink), state.work_dpi)
         f = state.dpi / state.work_dpi  # full-resolution pixels per working pixel
         o = self.options
@@ -148,21 +179,32 @@ class ReadCells:
         self._recognise(engine, pending)
         self._detect(engine, regions, grey, f, state.scale)
         for read in reads:
-            floor = o.min_read if read.where is not None else o.min_loose_read
-            kept = [(p, c) for p, c in zip(read.pieces, read.crops, strict=True) if p.text.strip() and p.confidence >= floor]
+            kept = [(p, c) for p, c in zip(read.pieces, read.crops, strict=True)
+                    if p.text.strip() and p.confidence >= o.min_loose_read]
+            if not kept and read.where is not None:  # a cell's one read, however unsure, is kept
+                kept = [(p, c) for p, c in zip(read.pieces, read.crops, strict=True)
+                        if p.text.strip() and p.confidence >= o.min_read][:1]
             if read.how in ("lines", "detected") and not kept and read.where is not None:
                 read.unread = True
             read.pieces, read.crops = [p for p, _ in kept], [c for _, c in kept]
             count(f"cells read: {read.how}" if read.where is not None else f"loose blocks: {read.how}")
         return replace(state, reads=PageReads(cells=reads, glyph_px=glyph))
 
-    @staticmethod
-    def _text_ink(state: ScanState, binary: Image, rulings: Image) -> Image:
-        """The text ink: the binary page without the table rulings and without drawn dashes
-        (a dash is told by its shape, and OCR writes it as 一 or nothing)."""
-        ink = without(binary, rulings, px(0.6, state.work_dpi, 1))
+    def _text_ink(self, state: ScanState, grey: Image, rulings: Image) -> Image:
+        """The text ink at the working resolution: the grey page smoothed and thresholded,
+        without the table rulings and without drawn dashes (a dash is told by its shape, and OCR
+        writes it as 一 or nothing)."""
+        o = self.options
+        work = resize_grey(grey, round(state.dpi / state.work_dpi))
+        if o.smooth_pt > 0:
+            work = u8(cv2.GaussianBlur(work, (0, 0), o.smooth_pt * state.work_dpi / 72.0))
+        offset = max(o.ink_offset, o.ink_noise_factor * paper_noise(work))
+        found = binarize(work, odd_px(o.ink_block_pt, state.work_dpi, 3), offset)
+        if found.shape != rulings.shape:  # a page whose size does not divide by the factor
+            found = np.ascontiguousarray(cv2.resize(found, (rulings.shape[1], rulings.shape[0]),
+                                                    interpolation=cv2.INTER_NEAREST))
+        ink = without(found, rulings, px(0.6, state.work_dpi, 1))
         if state.dashes:
-            ink = ink.copy()
             half = px(1.2, state.work_dpi, 1)
             for x0, y, x1, _ in state.dashes:
                 ink[max(0, int(y) - half): int(y) + half + 1, max(0, int(x0) - 1): int(x1) + 1] = 0
@@ -192,13 +234,23 @@ class ReadCells:
         if not lines:
             return
         read.how = "lines"
-        inner = tuple(round(v * f) for v in region)
         margin = round(self.options.crop_margin * glyph * f)
+        # real pixels only from inside the cell (or, for loose text, the block and a little
+        # round it) and from this line's half of the gap to the lines above and below
+        grown = 0 if read.where is not None else margin
+        inner = (round(region[0] * f) - grown, round(region[1] * f) - grown,
+                 round(region[2] * f) + grown, round(region[3] * f) + grown)
+        tops = {b.line: min(p.y0 for p in lines if p.line == b.line) for b in lines}
+        bottoms = {b.line: max(p.y1 for p in lines if p.line == b.line) for b in lines}
         for line in lines:
+            k = line.line
+            upper = (bottoms[k - 1] + tops[k]) / 2 if k - 1 in bottoms else None
+            lower = (bottoms[k] + tops[k + 1]) / 2 if k + 1 in tops else None
+            allowed = (inner[0], max(inner[1], round((y0 + upper) * f)) if upper is not None else inner[1],
+                       inner[2], min(inner[3], round((y0 + lower) * f)) if lower is not None else inner[3])
             b = line.shifted(x0, y0)
-            box = (max(inner[0], round(b.x0 * f) - margin), max(inner[1], round(b.y0 * f) - margin),
-                   min(inner[2], round(b.x1 * f) + margin), min(inner[3], round(b.y1 * f) + margin))
-            piece_crop = crop(grey, box)
+            want = (round(b.x0 * f) - margin, round(b.y0 * f) - margin, round(b.x1 * f) + margin, round(b.y1 * f) + margin)
+            piece_crop = padded_crop(grey, want, allowed)
             if piece_crop.size:
                 pending.append(_Pending(read, piece_crop, _to_points(b.x0 * f, b.y0 * f, b.x1 * f, b.y1 * f, state.scale)))
 
@@ -206,7 +258,7 @@ class ReadCells:
     def _recognise(engine: OcrEngine, pending: list[_Pending]) -> None:
         if not pending:
             return
-        results = engine.read_lines([p.crop for p in pending], "text")
+        results = engine.read_lines([p.crop for p in pending], "text", trim=False)
         for p, (text, conf) in zip(pending, results, strict=True):
             p.read.pieces.append(Piece(*p.points, text.strip(), conf))
             p.read.crops.append(p.crop)
@@ -233,11 +285,33 @@ def mark_ink(grey: Image, box: Box, scale: float, dpi: float, noise: float, inse
     return binarize(np.ascontiguousarray(cut), odd_px(10.0, dpi, 3), max(12.0, 3.0 * noise), 215)
 
 
+def shape_of(grey: Image, box: Box, state: ScanState, options: CellReadOptions,
+             strong: bool = False) -> tuple[str, Image] | None:
+    """The lone mark a cell holds, told by its shape, and the crop it was told from; None when
+    the cell's ink is not one glyph or no clear mark (``strong``: no mark that matched only in
+    the weak band, where a 2 drawn in WenQuanYi scores 0.46 against ≥)."""
+    ink = mark_ink(grey, box, state.scale, state.dpi, state.noise, options.mark_inset_pt)
+    if not ink.size or not is_single_glyph(ink, options.glyph_points * state.scale):
+        return None
+    found = classify_mark(ink)
+    if found is None or (strong and found[1] < MARK_OPTIONS.min_score):
+        return None
+    return found[0], crop(grey, _box_px(box, state.scale, options.mark_inset_pt * state.scale))
+
+
+def as_mark(read: CellRead, mark: str, shape: Image, confidence: float) -> CellRead:
+    b = read.box
+    return replace(read, how="mark", unread=False, pieces=[Piece(b.x0, b.y0, b.x1, b.y1, mark, confidence)],
+                   crops=[shape])
+
+
 @dataclass(frozen=True)
 class Marks:
-    """Lone ≥ ≤ = > < % told by shape (marks.py). A cell read empty, unread, or read as one of
-    the characters recognisers print for a lone mark is settled by its shape when the shape is
-    clear; a mark the recogniser did read is checked against its shape."""
+    """Lone ≥ ≤ = > < % told by shape (marks.py). A cell read empty, unread, as one of the
+    characters recognisers print for a lone mark, or as one or two characters the recogniser was
+    unsure of, is settled by its shape when its ink is one glyph and the shape is clear; a mark
+    the recogniser read surely is checked against its shape (agreeing, it is as sure as the
+    shape test; differing, in doubt)."""
 
     options: CellReadOptions
     doubt: float
@@ -246,34 +320,31 @@ class Marks:
     def __call__(self, state: ScanState) -> ScanState:
         reads: PageReads = need(state.reads, "cell reads")
         grey = need(state.grey, "grey page")
-        o = self.options
-        for read in reads.cells:
-            if read.where is None or read.how == "empty":
-                continue
-            text = "".join(p.text for p in read.pieces).strip()
-            if text in MARKS:
-                self._check(read, text, grey, state)
-            elif not text or text in MARK_MISREADS:
-                ink = mark_ink(grey, read.box, state.scale, state.dpi, state.noise, o.mark_inset_pt)
-                if ink.size and is_single_glyph(ink, o.glyph_points * state.scale):
-                    found = classify_mark(ink)
-                    if found is not None:
-                        b = read.box
-                        read.pieces = [Piece(b.x0, b.y0, b.x1, b.y1, found[0], o.mark_confidence)]
-                        read.crops = [crop(grey, _box_px(b, state.scale, o.mark_inset_pt * state.scale))]
-                        read.how, read.unread = "mark", False
-                        count("marks told by shape")
-        return state
+        return replace(state, reads=replace(reads, cells=[self._settled(r, grey, state) for r in reads.cells]))
 
-    def _check(self, read: CellRead, text: str, grey: Image, state: ScanState) -> None:
-        ink = mark_ink(grey, read.box, state.scale, state.dpi, state.noise, self.options.mark_inset_pt)
-        found = classify_mark(ink) if ink.size else None
+    def _settled(self, read: CellRead, grey: Image, state: ScanState) -> CellRead:
+        if read.where is None or read.how in ("empty", "mark"):
+            return read
+        text = "".join(p.text for p in read.pieces).strip()
+        conf = min((p.confidence for p in read.pieces), default=0.0)
+        # a short read the recogniser was not sure of may be a mark it has no shape for (% read
+        # as à or 第, ≥ as 2 or S): recognisers read lone marks poorly, the reason for the test
+        unsure = len(text) <= 2 and conf < self.options.mark_confidence
+        if text and text not in MARKS and text not in MARK_MISREADS and not unsure:
+            return read
+        # a read of a digit or character the recogniser was unsure of gives way only to a strong
+        # match; an empty read or a misread mark to any clear one
+        strong = bool(text) and text not in MARK_MISREADS and text not in MARKS
+        found = shape_of(grey, read.box, state, self.options, strong=strong)
         if found is None:
-            return
+            return read
         conf = self.options.mark_confidence
-        read.pieces = [replace(p, confidence=max(p.confidence, conf) if found[0] == text else min(p.confidence, self.doubt))
-                       for p in read.pieces]
-        count("marks checked by shape")
+        if text in MARKS and not unsure:
+            count("marks checked by shape")
+            return replace(read, pieces=[replace(p, confidence=max(p.confidence, conf) if found[0] == text
+                                                 else min(p.confidence, self.doubt)) for p in read.pieces])
+        count("marks told by shape")
+        return as_mark(read, found[0], found[1], conf)
 
 
 @dataclass(frozen=True)

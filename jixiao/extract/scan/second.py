@@ -122,9 +122,9 @@ class SecondRead:
         grids = [g.model_copy(update={"cells": list(g.cells)}) for g in text.grids]
         for where, (first, action, _) in wanted.items():
             settled = settle(first, action, seconds.get(where), self.options)
-            cell: Cell = grids[where[0]].cells[where[1]]
-            raw = f"{cell.raw} | {settled.note}".strip(" |") if settled.note else cell.raw
-            grids[where[0]].cells[where[1]] = cell.model_copy(update={"confidence": settled.confidence, "raw": raw})
+            old: Cell = grids[where[0]].cells[where[1]]
+            raw = f"{old.raw} | {settled.note}".strip(" |") if settled.note else old.raw
+            grids[where[0]].cells[where[1]] = old.model_copy(update={"confidence": settled.confidence, "raw": raw})
             count(f"second reads: {action}{', differed' if settled.note else ''}")
         return replace(state, reads=replace(reads, text=replace(text, grids=grids)))
 
@@ -141,7 +141,7 @@ class SecondRead:
             if action == "again" and dpi > self.options.again_dpi:
                 crops = [resize_grey(c, dpi / self.options.again_dpi) for c in crops]
             try:
-                results = engine.read_lines(crops, kind)  # type: ignore[arg-type]
+                results = engine.read_lines(crops, kind, trim=False)  # type: ignore[arg-type]
             except (OcrUnavailable, OcrFailed):
                 continue
             out.update({k: Read(t, c) for k, (t, c) in zip(keys, results, strict=True)})

@@ -173,7 +173,8 @@ def need(value: _T | None, what: str) -> _T:
 class Stage(Protocol):
     """One step of the scan path: a name for the timing table, and the step."""
 
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def __call__(self, state: ScanState) -> ScanState: ...
 
