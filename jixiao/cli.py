@@ -171,15 +171,16 @@ def _from_corpus(db: Path, rules: RuleSet) -> list[FileOutcome]:
     from jixiao.score import audit as audit_record
 
     try:
-        with Corpus(db, read_only=True) as corpus:
+        # read everything, then let go of the file before auditing, so a running review can save
+        with Corpus(db, read_only=True, wait=5.0) as corpus:
             _, rows = corpus.query("SELECT form_id, path FROM forms ORDER BY path, form_index")
-            by_path: dict[str, FileOutcome] = {}
-            for form_id, path in rows:
-                outcome = by_path.setdefault(path, FileOutcome(path=Path(path)))
-                outcome.results.append(audit_record(corrected_record(corpus, form_id), rules))
+            records = [(path, corrected_record(corpus, form_id)) for form_id, path in rows]
     except JixiaoError as exc:
         _fail(str(exc))
         raise typer.Exit(2) from exc
+    by_path: dict[str, FileOutcome] = {}
+    for path, record in records:
+        by_path.setdefault(path, FileOutcome(path=Path(path))).results.append(audit_record(record, rules))
     return list(by_path.values())
 
 
@@ -191,7 +192,10 @@ def review(
     token: Annotated[str | None, typer.Option(help="Secret every request must carry (header, cookie or ?token=).")] = None,
     rules: RulesOpt = None,
 ) -> None:
-    """Start the review web app: check every value against the page, correct it, re-run the rules."""
+    """Start the review web app: check every value against the page, correct or confirm it, rule on
+    each finding, re-run the rules, export. The corpus stays usable by other commands meanwhile."""
+    from urllib.parse import quote
+
     import uvicorn
 
     from jixiao.review.app import create_app
@@ -202,14 +206,28 @@ def review(
     if not db.exists():
         _fail(f"{db}: no such corpus (run `jixiao corpus ingest` first)")
         raise typer.Exit(2)
+    if not _port_free(host, port):
+        _fail(f"port {port} on {host} is taken (another `jixiao review`?): give --port")
+        raise typer.Exit(2)
     try:
         application = create_app(db, _rules(rules), token)
     except JixiaoError as exc:
         _fail(str(exc))
         raise typer.Exit(2) from exc
-    address = f"http://{host}:{port}/" + (f"?token={token}" if token else "")
+    address = f"http://{host}:{port}/" + (f"?token={quote(token)}" if token else "")
     _c.out.print(f"jixiao review: {address}")
     uvicorn.run(application, host=host, port=port, log_level="warning")
+
+
+def _port_free(host: str, port: int) -> bool:
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 @app.command()

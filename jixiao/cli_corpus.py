@@ -29,9 +29,13 @@ def _err(message: str) -> None:
     Console(stderr=True).print(f"[red]jixiao:[/red] {message}", highlight=False, soft_wrap=True)
 
 
-def _open(db: Path, read_only: bool = False) -> Corpus:
+# how long a command that runs beside `jixiao review` waits for one of its short writes to end
+SHARED_WAIT = 5.0
+
+
+def _open(db: Path, read_only: bool = False, wait: float = 0.0) -> Corpus:
     try:
-        return Corpus(db, read_only=read_only)
+        return Corpus(db, read_only=read_only, wait=wait)
     except JixiaoError as exc:
         _err(str(exc))
         raise typer.Exit(2) from exc
@@ -116,7 +120,7 @@ def query(
     as_csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout instead of a table.")] = False,
 ) -> None:
     """Run a read-only SQL query on the corpus."""
-    with _open(db, read_only=True) as corpus:
+    with _open(db, read_only=True, wait=SHARED_WAIT) as corpus:
         try:
             columns, rows = corpus.query(sql)
         except JixiaoError as exc:
@@ -131,11 +135,11 @@ def export(
     parquet: Annotated[Path | None, typer.Option(help="Folder for Parquet files, partitioned by year.")] = None,
     xlsx: Annotated[Path | None, typer.Option(help="One Excel workbook, a sheet per table.")] = None,
 ) -> None:
-    """Export the corpus (corrections included) to Parquet and/or Excel."""
+    """Export the corpus as corrected (findings with their review status) to Parquet and/or Excel."""
     if parquet is None and xlsx is None:
         _err("say where: --parquet DIR and/or --xlsx FILE")
         raise typer.Exit(2)
-    with _open(db, read_only=True) as corpus:
+    with _open(db, read_only=True, wait=SHARED_WAIT) as corpus:
         if parquet:
             export_parquet(corpus, parquet)
         if xlsx:
@@ -150,7 +154,7 @@ def alias(
     db: Db = Path("corpus.duckdb"),
 ) -> None:
     """Join two spellings of one unit in the views (findings per unit, score trends)."""
-    with _open(db) as corpus:
+    with _open(db, wait=SHARED_WAIT) as corpus:
         corpus.query("INSERT OR REPLACE INTO unit_aliases VALUES (?, ?)", [unit_key(spelling), unit_key(same_as)])
     Console().print(f"{spelling} -> {same_as}")
 

@@ -36,6 +36,7 @@ class Location(BaseModel):
     box: Box | None = None
     line: int | None = None
     column: int | None = None
+    location: str | None = None  # office files: Sheet1!F14
 
 
 class Finding(BaseModel):

@@ -3,6 +3,8 @@
 Coordinates are PDF points (1/72 inch) with the origin at the page's top-left, whatever the
 source: a scan's pixels are divided by its dpi / 72 so that a box means the same thing for a
 text PDF and for a scan of it. Transcripts have no geometry; their cells carry line and column.
+Office files have no geometry either: a sheet is a page, and each cell carries its location in
+the file (``Sheet1!F14``) beside the sheet's row and column.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SourceKind = Literal["text_pdf", "scan_pdf", "image", "transcript"]
+SourceKind = Literal["text_pdf", "scan_pdf", "image", "transcript", "spreadsheet", "document"]
 
 
 class Box(BaseModel):
@@ -80,6 +82,9 @@ class Cell(BaseModel):
     column: int | None = None
     # the reader decided from geometry that the cell holds a dash (—), which OCR never writes
     dash: bool = False
+    # office files: where the value is in the file as its program names it, ``Sheet1!F14`` or
+    # ``表格2 第5行第3列``; line and column then hold the sheet's (or table's) row and column
+    location: str | None = None
 
     @property
     def last_row(self) -> int:
@@ -112,6 +117,7 @@ class TextLine(BaseModel):
     source_box: Box | None = None
     confidence: float = 1.0
     line: int | None = None
+    location: str | None = None  # office files: the cell or paragraph the text is in
 
 
 class Page(BaseModel):

@@ -42,6 +42,8 @@ class Prov(BaseModel):
     confidence: float = 1.0
     line: int | None = None
     column: int | None = None
+    # office files: the cell the value is in, as its program names it (Sheet1!F14)
+    location: str | None = None
     # how a label was mapped: the canonical choice, its score and the runner-up's margin
     match_score: float | None = None
     match_margin: float | None = None

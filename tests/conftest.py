@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -55,3 +56,25 @@ def misread_corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]
         ingest(corpus, [folder / "qiannan-misread.pdf"], IngestOptions())
         form_id = corpus.query("SELECT form_id FROM forms")[1][0][0]
     return db, form_id
+
+
+def need_libreoffice() -> None:
+    from fixtures.office import soffice
+
+    if soffice() is None:
+        message = "LibreOffice (soffice) is not installed: scripts/system-deps.sh installs it"
+        if os.environ.get("JIXIAO_REQUIRE_LIBREOFFICE"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def office_files(truth_docs: list[TruthDoc]) -> dict[str, dict[str, Path]]:
+    """name -> kind -> file, building (with LibreOffice) what the fixture build has not."""
+    need_libreoffice()
+    from fixtures.office import build_office
+
+    build_office(truth_docs, OUT)
+    from fixtures.office import KINDS, path_of
+
+    return {d.name: {k: path_of(OUT, d.name, k) for k in KINDS} for d in truth_docs}

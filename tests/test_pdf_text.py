@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -315,15 +314,14 @@ def test_image_file_is_read_as_a_scan(tmp_path: Path) -> None:
     assert abs(doc.pages[0].width - 400 * 72 / 200) < 0.01
 
 
-# ---------------------------------------------------------------- speed
+# ---------------------------------------------------------------- a full page
 
 
-def test_a_full_form_page_reads_quickly(tmp_path: Path) -> None:
-    """30 rows x 8 columns, 25 merged cells: measured about 0.1 s a page on 2 cores."""
+def test_a_full_form_page_reads_every_cell(tmp_path: Path) -> None:
+    """30 rows x 8 columns, 25 merged cells, on four pages. Its speed is measured by `make bench`
+    (the text-PDF row), not here: a wall-clock bound fails on a loaded machine, not on a slow reader."""
     spec = big_form_spec()
     pdf = table_pdf(tmp_path / "big.pdf", [spec], title="部门整体支出绩效自评表", pages=4)
-    start = time.perf_counter()
     document = read_document(pdf)
-    per_page = (time.perf_counter() - start) / 4
+    assert len(document.pages) == 4
     assert all(cell_map(p.grids[0]) == expected_map(spec) for p in document.pages)
-    assert per_page < 0.5  # generous: a regression to pdfplumber-dedupe speed or worse fails

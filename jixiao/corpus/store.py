@@ -1,17 +1,24 @@
-"""The corpus database: one transaction per file, so a killed run leaves only whole files behind."""
+"""The corpus database: one transaction per file, so a killed run leaves only whole files behind.
+
+DuckDB lets one process write a database file, or any number of processes read it, never both.
+So whatever must run beside others (the review server, `corpus query`, `audit --db`) opens the
+corpus for as short as it can and waits a little for another's short write; a lock held for long
+(an ingest) is named in one line: which process holds it."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
+import time
 from pathlib import Path
 from typing import Any, Self
 
 import duckdb
 
 from jixiao.corpus.results import FileResult, FormResult
-from jixiao.corpus.schema import FORM_TABLES, SCHEMA_VERSION, TABLES, VIEWS
-from jixiao.corpus.units import unit_key
+from jixiao.corpus.schema import FORM_TABLES, MIGRATIONS, SCHEMA_VERSION, TABLES, VIEWS
+from jixiao.corpus.units import unit_key, unit_sort_key
 from jixiao.errors import JixiaoError
 from jixiao.findings import Finding
 from jixiao.record import FormRecord, Prov
@@ -21,19 +28,72 @@ class CorpusError(JixiaoError):
     """The database cannot be opened or written (locked, not a corpus, disk full)."""
 
 
+class CorpusLocked(CorpusError):
+    """Another process holds the database file (for writing, or for reading when we would write)."""
+
+    def __init__(self, path: Path, pid: int | None, program: str | None, waited: float) -> None:
+        self.path, self.pid, self.program = path, pid, program
+        holder = f"process {pid}" + (f" ({program})" if program else "") if pid else "another process"
+        super().__init__(
+            f"{path}: the corpus is in use by {holder}, and DuckDB lets one process write a corpus "
+            f"or several read it, not both (waited {waited:g} s); try again when it has finished")
+
+
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-class Corpus:
-    def __init__(self, path: Path, read_only: bool = False) -> None:
-        self.path = path
-        if read_only and not path.exists():
-            raise CorpusError(f"{path}: no such corpus (run `jixiao corpus ingest` first)")
+def _command_line(pid: int) -> str | None:
+    """What the holding process runs, as `ps` would show it (Linux), to name it in the message."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    words = [w.decode("utf-8", "replace") for w in raw.split(b"\0") if w]
+    if len(words) >= 3 and words[1] == "-m":  # python -m jixiao.cli corpus ingest …
+        words = words[2:]
+    elif len(words) >= 2 and Path(words[0]).name.startswith("python"):
+        words = words[1:]
+    text = " ".join([Path(words[0]).name, *words[1:]]) if words else ""
+    return text[:120] or None
+
+
+def _connect(path: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
+    """A connection, retrying while another process holds the file for a short write."""
+    deadline = time.monotonic() + wait
+    pause = 0.05
+    while True:
         try:
-            self.db = duckdb.connect(str(path), read_only=read_only)
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            holder = _LOCK_HOLDER.search(str(exc))
+            if holder is None:
+                raise CorpusError(f"{path}: cannot open the corpus ({exc})") from exc
+            if time.monotonic() + pause > deadline:
+                pid = int(holder["pid"])
+                raise CorpusLocked(path, pid, _command_line(pid) or holder["program"], wait) from exc
         except duckdb.Error as exc:
             raise CorpusError(f"{path}: cannot open the corpus ({exc})") from exc
+        time.sleep(pause)  # the holder's write takes well under a second; back off to 0.4 s
+        pause = min(pause * 2, 0.4)
+
+
+class Corpus:
+    """``wait``: seconds to keep trying while another process holds the file (0: fail at once)."""
+
+    def __init__(self, path: Path, read_only: bool = False, wait: float = 0.0) -> None:
+        self.path = path
+        self.read_only = read_only
+        if read_only and not path.exists():
+            raise CorpusError(f"{path}: no such corpus (run `jixiao corpus ingest` first)")
+        self.db = _connect(path, read_only, wait)
+        if read_only and 0 < _stored_version(self.db) < SCHEMA_VERSION:
+            self.db.close()  # a corpus made by an older jixiao: brought up to date, then read
+            Corpus(path, wait=wait).close()
+            self.db = _connect(path, read_only, wait)
         if not read_only:
             try:
                 self._create()
@@ -42,9 +102,22 @@ class Corpus:
                 raise CorpusError(f"{path}: not a jixiao corpus, or it cannot be written ({exc})") from exc
 
     def _create(self) -> None:
-        for ddl in TABLES + VIEWS:
+        if _stored_version(self.db) == SCHEMA_VERSION:
+            return  # nothing to write: a short write (a correction) opens and closes quickly
+        self.db.execute("BEGIN TRANSACTION")
+        for ddl in TABLES:
             self.db.execute(ddl)
-        self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+        for ddl in MIGRATIONS:
+            self.db.execute(ddl)
+        for ddl in VIEWS:
+            self.db.execute(ddl)
+        self._backfill_unit_sort()
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+        self.db.execute("COMMIT")
+
+    def _backfill_unit_sort(self) -> None:
+        rows = self.db.execute("SELECT form_id, unit FROM forms WHERE unit_sort IS NULL AND unit IS NOT NULL").fetchall()
+        self._many("UPDATE forms SET unit_sort = ? WHERE form_id = ?", [[unit_sort_key(u), i] for i, u in rows])
 
     def close(self) -> None:
         self.db.close()
@@ -108,16 +181,24 @@ class Corpus:
     def write_form(self, sha: str, path: str, form: FormResult) -> None:
         rec = form.record
         form_id = form_id_of(sha, rec.source.index)
-        counts = {s: sum(f.severity == s for f in form.findings) for s in ("error", "warning", "info")}
+        derived = _derived(rec, form)
         self.db.execute(
-            "INSERT INTO forms VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [form_id, sha, path, rec.source.index, rec.source.pages, rec.form_type, rec.title, rec.year,
-             rec.unit, unit_key(rec.unit), rec.department, rec.project_name, rec.fill_date,
-             rec.total.weight, rec.total.score, form.recomputed_total, rec.grade, form.recomputed_grade,
-             counts["error"], counts["warning"], counts["info"], rec.conclusion, rec.contact.name,
-             rec.contact.phone, rec.model_dump_json()],
+            "INSERT INTO forms (form_id, sha256, path, form_index, pages, record, "
+            f"{', '.join(derived)}) VALUES (?, ?, ?, ?, ?, ?{', ?' * len(derived)})",
+            [form_id, sha, path, rec.source.index, rec.source.pages, rec.model_dump_json(), *derived.values()],
         )
         self._children(form_id, rec)
+        self.write_findings(form_id, form.findings)
+
+    def rewrite_form(self, form_id: str, form: FormResult) -> None:
+        """The form's rows as a correction left them: every column and table but the original
+        reading (forms.record), which is never overwritten. Call inside a transaction."""
+        derived = _derived(form.record, form)
+        self.db.execute(f"UPDATE forms SET {', '.join(f'{c} = ?' for c in derived)} WHERE form_id = ?",
+                        [*derived.values(), form_id])
+        for table in ("funds", "indicators", "provenance"):
+            self.db.execute(f"DELETE FROM {table} WHERE form_id = ?", [form_id])
+        self._children(form_id, form.record)
         self.write_findings(form_id, form.findings)
 
     def _children(self, form_id: str, rec: FormRecord) -> None:
@@ -128,14 +209,14 @@ class Corpus:
             [form_id, i.id, i.parent, i.level1, i.level2, i.name, *_quantity(i.target), *_quantity(i.actual),
              i.weight, i.score, i.reason, i.is_subtotal] for i in rec.indicators])
         rows = [[form_id, field, *_prov_row(p)] for field, p in provenance_of(rec).items()]
-        self._many("INSERT INTO provenance VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        self._many("INSERT INTO provenance VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     def write_findings(self, form_id: str, findings: list[Finding]) -> None:
         self.db.execute("DELETE FROM findings WHERE form_id = ?", [form_id])
-        self._many("INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+        self._many("INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
             [form_id, k, f.code, f.severity, f.target, f.field, _text(f.reported), _text(f.expected), f.rule,
              f.message, f.location.page, *(f.location.box.rounded(2) if f.location.box else [None] * 4),
-             f.location.line, f.low_confidence, f.indicator_id] for k, f in enumerate(findings)])
+             f.location.line, f.low_confidence, f.indicator_id, f.corrected] for k, f in enumerate(findings)])
 
     def _many(self, sql: str, rows: list[list[Any]]) -> None:
         if rows:  # duckdb refuses an empty parameter list
@@ -152,6 +233,28 @@ class Corpus:
         return columns, cur.fetchall()
 
 
+def _stored_version(con: duckdb.DuckDBPyConnection) -> int:
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except duckdb.CatalogException:
+        return 0  # a new file, or not a corpus
+    return int(row[0]) if row else 0
+
+
+def _derived(rec: FormRecord, form: FormResult) -> dict[str, Any]:
+    """The forms columns read off the record and its audit (all but keys and the original record)."""
+    counts = {s: sum(f.severity == s for f in form.findings) for s in ("error", "warning", "info")}
+    return {
+        "form_type": rec.form_type, "title": rec.title, "year": rec.year, "unit": rec.unit,
+        "unit_key": unit_key(rec.unit), "department": rec.department, "project_name": rec.project_name,
+        "fill_date": rec.fill_date, "total_weight": rec.total.weight, "total_score": rec.total.score,
+        "recomputed_total": form.recomputed_total, "grade": rec.grade, "recomputed_grade": form.recomputed_grade,
+        "n_errors": counts["error"], "n_warnings": counts["warning"], "n_infos": counts["info"],
+        "conclusion": rec.conclusion, "contact_name": rec.contact.name, "contact_phone": rec.contact.phone,
+        "unit_sort": unit_sort_key(rec.unit),
+    }
+
+
 def form_id_of(sha: str, index: int) -> str:
     return f"{sha[:16]}-{index}"
 
@@ -166,7 +269,7 @@ def _text(value: object) -> str | None:
 
 def _prov_row(p: Prov) -> list[Any]:
     box = p.box.rounded(2) if p.box else [None] * 4
-    return [p.page, *box, p.raw, p.confidence, p.line, p.column]
+    return [p.page, *box, p.raw, p.confidence, p.line, p.column, p.corrected]
 
 
 def provenance_of(rec: FormRecord) -> dict[str, Prov]:

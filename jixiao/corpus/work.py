@@ -18,7 +18,8 @@ from jixiao.extract.pageset import group_pages
 from jixiao.pipeline import process_file, read_options
 from jixiao.score.rules import RuleSet, load_rules
 
-SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".txt", ".md", ".html", ".htm"}
+SUFFIXES = {".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".txt", ".md", ".html", ".htm",
+            ".xlsx", ".xlsm", ".xls", ".et", ".docx", ".docm", ".doc", ".wps", ".ods", ".odt", ".rtf"}
 
 
 @dataclass(frozen=True)

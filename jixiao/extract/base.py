@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict
 from jixiao.errors import InputError, OcrUnavailable
 from jixiao.grid import Page, SourceKind
 
-FileKind = Literal["pdf", "png", "jpeg", "tiff", "transcript"]
+FileKind = Literal["pdf", "png", "jpeg", "tiff", "transcript", "xlsx", "xls", "docx", "doc", "ods", "odt", "rtf"]
 
 # text: read from the text layer; needs_ocr: no usable text layer (a scan, outlined text);
 # blank: nothing drawn at all (separator pages in bound archives)

@@ -23,6 +23,7 @@ from jixiao.extract.base import (
     ReadResult,
     page_list,
 )
+from jixiao.extract.office import OfficeKind, OfficeOptions, office_kind, read_office
 from jixiao.extract.pageset import members, set_files
 from jixiao.extract.pdf_text import PdfTextOptions, read_pdf
 from jixiao.extract.scanned import ScanReadOptions, read_image_file, read_pdf_pages
@@ -42,6 +43,8 @@ class ReadOptions(BaseModel):
     on_needs_ocr: Literal["raise", "skip"] = "raise"
     # how scans are read: the OCR engine, the second pass over numbers
     scan: ScanReadOptions = Field(default_factory=ScanReadOptions)
+    # office files: limits, and LibreOffice's timeout and profile for the old formats
+    office: OfficeOptions = Field(default_factory=OfficeOptions)
 
 
 # ---------------------------------------------------------------- sniffing
@@ -57,9 +60,9 @@ _IMAGES: list[tuple[bytes, FileKind]] = [
 
 # what common non-forms start with, to name them in the reason
 _OTHERS: list[tuple[bytes, str]] = [
-    (b"PK\x03\x04", "a zip archive (.docx, .xlsx, .ofd and .zip files are zips)"),
+    (b"PK\x03\x04", "a zip archive, not an Office document (.ofd and .zip files are zips)"),
     (b"PK\x05\x06", "an empty zip archive"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Office document (.doc, .xls, .wps)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Office file that is neither Word nor Excel (.ppt, .msg?)"),
     (b"GIF8", "a GIF image"),
     (b"\x1f\x8b", "a gzip archive"),
     (b"Rar!", "a RAR archive"),
@@ -111,6 +114,9 @@ def sniff(path: Path) -> FileKind:
     for magic, kind in _IMAGES:
         if head.startswith(magic):
             return kind
+    office = office_kind(path, head)
+    if office is not None:
+        return office
     what = _describe(head)
     if what in ("a text file", "an HTML page") and path.suffix.lower() in TRANSCRIPT_SUFFIXES:
         return "transcript"
@@ -177,12 +183,17 @@ def _read_transcript(path: Path, options: ReadOptions) -> ReadResult:
     return read_transcript(path)
 
 
+def _office_reader(kind: OfficeKind) -> Reader:
+    return lambda path, options: read_office(path, kind, options.office)
+
+
 READERS: dict[FileKind, Reader] = {
     "transcript": _read_transcript,
     "pdf": _read_pdf,
     "png": _read_image,
     "jpeg": _read_image,
     "tiff": _read_image,
+    **{kind: _office_reader(kind) for kind in ("xlsx", "xls", "docx", "doc", "ods", "odt", "rtf")},
 }
 _page_ocr: list[PageOcr] = [_ocr_pdf_pages]  # the hook for PDF pages without a text layer
 

@@ -30,8 +30,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from jixiao.errors import CorruptFile, EmptyFile, EncryptedFile, InputError, TooLarge
 from jixiao.extract.assign import Piece, TextOptions, assign_text
 from jixiao.extract.base import PageResult, ReadLimits, ReadResult
+from jixiao.extract.clipping import Clipped, clip_reader, unclip
 from jixiao.extract.lattice import LatticeOptions, Segment, find_tables
-from jixiao.grid import Page
+from jixiao.grid import Box, Page
 
 # pdfminer logs a warning per glyph for fonts with odd descriptors ("Could not get FontBBox"),
 # thousands per browser-printed page; the text still comes out, and the user needs one line
@@ -212,14 +213,26 @@ def dedupe(pieces: list[Piece], tolerance: float) -> list[Piece]:
     return kept
 
 
-def page_pieces(page: PlumberPage, dedupe_tolerance: float) -> list[Piece]:
-    """One piece per glyph, relative to the page's top-left corner, fake-bold doubles removed."""
+def page_pieces(
+    page: PlumberPage, dedupe_tolerance: float, clipped: Sequence[Clipped] = ()
+) -> list[Piece]:
+    """One piece per glyph, relative to the page's top-left corner, fake-bold doubles removed,
+    glyphs outside the page or their clip treated as the page shows them (``clipping``)."""
     ox, oy = page.bbox[0], page.bbox[1]
     pieces = [
         Piece(c["x0"] - ox, c["top"] - oy, c["x1"] - ox, c["bottom"] - oy, c["text"])
         for c in page.chars
     ]
+    shifted = [
+        Clipped(bounds=_shift_box(c.bounds, ox, oy), clip=_shift_box(c.clip, ox, oy), text=c.text)
+        for c in clipped
+    ]
+    pieces = unclip(pieces, shifted, float(page.width), float(page.height))
     return dedupe(pieces, dedupe_tolerance)
+
+
+def _shift_box(box: Box, dx: float, dy: float) -> Box:
+    return Box(x0=box.x0 - dx, y0=box.y0 - dy, x1=box.x1 - dx, y1=box.y1 - dy)
 
 
 def _visible_page(page: PlumberPage) -> PlumberPage:
@@ -243,8 +256,11 @@ def _image_share(page: PlumberPage) -> float:
     return min(max(shares, default=0.0), 1.0)
 
 
-def page_objects(page: PlumberPage, options: PdfTextOptions) -> PageObjects:
-    """Everything the reader needs from pdfplumber for one page (the only pdfplumber calls)."""
+def page_objects(
+    page: PlumberPage, options: PdfTextOptions, clipped: Sequence[Clipped] = ()
+) -> PageObjects:
+    """Everything the reader needs from pdfplumber for one page (the only pdfplumber calls);
+    ``clipped`` is what pdfium knows of the page's text drawn outside its clip."""
     page = _visible_page(page)
     segments = page_segments(page, options.thin_rect)
     return PageObjects(
@@ -252,7 +268,7 @@ def page_objects(page: PlumberPage, options: PdfTextOptions) -> PageObjects:
         height=float(page.height),
         rotation=int(page.rotation),
         segments=segments,
-        pieces=page_pieces(page, options.dedupe_tolerance),
+        pieces=page_pieces(page, options.dedupe_tolerance, clipped),
         image_share=_image_share(page),
         has_drawing=bool(segments or page.images or page.curves),
     )
@@ -306,11 +322,13 @@ def read_pdf(
         with _translated(path, truncated):
             pages: Sequence[PlumberPage] = pdf.pages
         _check_page_count(path, len(pages), limits)
-        for number, plumber_page in enumerate(pages, start=1):
-            with _translated(path, truncated):
-                objects = page_objects(plumber_page, options)
-                plumber_page.close()  # drop pdfplumber's per-page caches: archives run long
-            result.pages.append(read_page(objects, number, options))
+        with clip_reader(path) as clips:
+            for number, plumber_page in enumerate(pages, start=1):
+                clipped = clips.page(number - 1)
+                with _translated(path, truncated):
+                    objects = page_objects(plumber_page, options, clipped)
+                    plumber_page.close()  # drop pdfplumber's per-page caches: archives run long
+                result.pages.append(read_page(objects, number, options))
     finally:
         pdf.close()
     return result

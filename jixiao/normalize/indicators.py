@@ -67,7 +67,8 @@ def _plausible(cells: dict[str, Cell]) -> bool:
         if text and not is_dash(text) and parse_number(text) is None:
             return False
     name = _text(cells, "name")
-    return not (name and parse_number(name) is not None and len(name) <= 8)
+    # a numbered component ('1.培训费', '1. 劳务及咨询费') holds a number and is still a name
+    return not (name and parse_number(name) is not None and len(name) <= 8 and not _NUMBERED.match(name))
 
 
 def _text(cells: dict[str, Cell], role: str) -> str:
@@ -191,8 +192,9 @@ def indicator_rows(blocks: list[Block], decisions: Decisions) -> tuple[list[Indi
 
 
 def _spans_known(row: Row) -> bool:
-    """Text transcripts flatten merged cells: a label is written once, on the middle row."""
-    return any(c.box is not None or c.row_span > 1 for c in row.cells)
+    """Text transcripts flatten merged cells: a label is written once, on the middle row. An
+    office file's cells (those with a location) are its own merges, exactly."""
+    return any(c.box is not None or c.row_span > 1 or c.location is not None for c in row.cells)
 
 
 def _hint(name: str) -> str | None:

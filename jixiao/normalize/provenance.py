@@ -15,6 +15,7 @@ def prov_of_cell(cell: Cell, raw: str | None = None, m: Match | None = None) -> 
         confidence=cell.confidence,
         line=cell.line,
         column=cell.column,
+        location=cell.location,
         match_score=m.score if m else None,
         match_margin=m.margin if m else None,
     )
@@ -22,4 +23,4 @@ def prov_of_cell(cell: Cell, raw: str | None = None, m: Match | None = None) -> 
 
 def prov_of_line(line: TextLine, raw: str) -> Prov:
     return Prov(page=line.page, box=line.source_box or line.box, raw=raw, confidence=line.confidence,
-                line=line.line)
+                line=line.line, location=line.location)

@@ -59,6 +59,8 @@ class FormView:
 
 def _where(f: Finding) -> str:
     loc = f.location
+    if loc.location is not None:
+        return loc.location
     if loc.page is not None:
         return f"第 {loc.page} 页" + (f"，坐标 ({loc.box.x0:.0f}, {loc.box.y0:.0f})" if loc.box else "")
     if loc.line is not None:

@@ -16,7 +16,7 @@ _FILL = {"error": "F5B7B1", "warning": "FCF3CF", "info": "E5E8E8"}
 FORM_COLUMNS = ["文件", "序号", "页码", "表类型", "单位", "项目", "年度", "填报日期", "总分(填报)",
                 "总分(重算)", "等级(自评)", "等级(重算)", "错误", "警告", "提示"]
 FINDING_COLUMNS = ["文件", "序号", "严重程度", "代码", "类别", "对象", "字段", "填报值", "应为",
-                   "规则", "说明", "页", "左", "上", "右", "下", "置信度低"]
+                   "规则", "说明", "页或单元格", "左", "上", "右", "下", "置信度低"]
 
 
 def _header(ws, columns: list[str]) -> None:  # type: ignore[no-untyped-def]
@@ -48,7 +48,7 @@ def _findings_sheet(wb: Workbook, outcomes: list[FileOutcome]) -> None:
                 box = f.location.box
                 ws.append([str(o.path), f.form.index + 1, SEVERITY_NAMES[f.severity], f.code,
                            CODE_NAMES.get(f.code), f.target, f.field, _cell(f.reported), _cell(f.expected),
-                           f.rule, f.message, f.location.page or f.location.line,
+                           f.rule, f.message, f.location.location or f.location.page or f.location.line,
                            *(box.rounded() if box else [None] * 4), "是" if f.low_confidence else ""])
                 for cell in ws[ws.max_row][:4]:
                     cell.fill = PatternFill("solid", fgColor=_FILL[f.severity])

@@ -24,7 +24,7 @@ SEVERITY: dict[str, Severity] = {
 }
 
 LOW_CONFIDENCE_NOTE = "（所依据的数值识别置信度低，请对照原件核实后再下结论）"
-CORRECTED_NOTE = "（所依据的数值经人工更正）"
+CORRECTED_NOTE = "（所依据的数值经人工更正或确认）"
 
 
 def fmt(x: float | None) -> str:
@@ -65,9 +65,13 @@ class Audit:
         where: Prov | None = None,
         based_on: tuple[Prov | None, ...] = (),
         indicator_id: str | None = None,
+        summed: tuple[Prov | None, ...] = (),
     ) -> None:
+        """``summed``: the many values a computed figure adds up (a total's rows). A person's
+        correction among them marks the finding corrected; their confidence is left to each row's
+        own findings, so one doubtful row does not soften a total's."""
         low = self.low(where, *based_on)
-        corrected = any(p is not None and p.corrected for p in (where, *based_on))
+        corrected = any(p is not None and p.corrected for p in (where, *based_on, *summed))
         self.findings.append(
             Finding(
                 code=code,
@@ -95,7 +99,7 @@ def _round(x: float | str | None) -> float | str | None:
 def _location(p: Prov | None) -> Location:
     if p is None:
         return Location()
-    return Location(page=p.page, box=p.box, line=p.line, column=p.column)
+    return Location(page=p.page, box=p.box, line=p.line, column=p.column, location=p.location)
 
 
 def differs(a: float, b: float, tol: float) -> bool:

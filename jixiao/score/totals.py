@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from jixiao.record import Indicator
+from jixiao.record import Indicator, Prov
 from jixiao.score.context import Audit, differs, fmt
 from jixiao.score.funds import budget_weight
 
@@ -45,6 +45,13 @@ def check_totals(a: Audit) -> None:
     _grade(a, score_sum)
 
 
+def _summed(a: Audit, field_name: str) -> tuple[Prov | None, ...]:
+    """The provenance of every value a counted total adds up (rows and the budget-execution row)."""
+    total = a.record.funds_row("total")
+    rows = tuple(i.prov.get(field_name) for i in counted(a))
+    return rows + ((total.prov.get(field_name),) if total is not None and budget_weight(a) is not None else ())
+
+
 def _weights_100(a: Audit, weight_sum: float) -> None:
     if not a.record.indicators or not differs(weight_sum, a.rules.weights.total, a.rules.tolerance.score):
         return
@@ -53,6 +60,7 @@ def _weights_100(a: Audit, weight_sum: float) -> None:
         f"计入总分的各项分值合计为 {fmt(weight_sum)}（三级指标 {fmt(weight_sum - (budget_weight(a) or 0))}"
         f" + 预算执行 {fmt(budget_weight(a) or 0)}），应为 {fmt(a.rules.weights.total)}。",
         "weights.total", weight_sum, a.rules.weights.total, a.record.total.prov.get("weight"),
+        summed=_summed(a, "weight"),
     )
 
 
@@ -65,6 +73,7 @@ def _printed_total(a: Audit, field_name: str, computed: float, word: str) -> Non
         f"总分栏{word}填报 {fmt(reported)}，而计入总分的各项{word}合计为 {fmt(computed)}"
         f"（各三级指标及小计 + 预算执行），相差 {fmt(reported - computed)}。",
         "total", reported, round(computed, 4), a.record.total.prov.get(field_name),
+        summed=_summed(a, field_name),
     )
 
 
