@@ -47,7 +47,8 @@ from jixiao.extract.scan.orient import (
     top_heavy_votes,
 )
 from jixiao.extract.scan.state import ScanState as ScanPage
-from jixiao.extract.scan.structure import ScanOptions
+from jixiao.extract.scan.state import collect_timings
+from jixiao.extract.scan.structure import ScanOptions, structure_stages
 from jixiao.extract.scan.transform import (
     IDENTITY,
     Matrix,
@@ -701,12 +702,22 @@ def test_fixture_scans() -> None:
             assert scan.transform.rotation == page["rotation_deg"] % 360
 
 
-def test_a_full_page_of_cells() -> None:
-    """A 300 dpi page of 32 x 8 cells (how fast: ``make bench``'s per-stage table)."""
+def test_a_full_page_of_cells_and_its_stage_timings() -> None:
+    """A 300 dpi page of 32 x 8 cells, and the timing every stage leaves: one call each, in the
+    order the stages ran, seen by the page and by an open timing block alike. How fast it is is
+    ``make bench``'s per-stage table (a timed test fails on a loaded machine), not this test's."""
     img = np.full((3508, 2480, 3), 250, np.uint8)
     for y in range(400, 3000, 80):
         img[y : y + 3, 200:2280] = 20
     for x in range(200, 2300, 260):
         img[400:2923, x : x + 3] = 20
-    scan = page_tables(img, 300.0)
+    with collect_timings() as outer:
+        scan = page_tables(img, 300.0)
     assert len(scan.lattice.tables[0].cells) == 32 * 8
+    names = [s.name for s in structure_stages(ScanOptions())]
+    assert len(set(names)) == len(names)
+    for timings in (scan.timings, outer):
+        assert list(timings.stages) == names
+        assert all(t.calls == 1 and t.wall >= 0 and t.cpu >= 0 for t in timings.stages.values())
+    assert outer.pages == 0  # structure alone is no whole page read
+    assert scan.seconds == {k: v.wall for k, v in scan.timings.stages.items()}
