@@ -18,7 +18,7 @@ from jixiao.extract import read_document
 from jixiao.extract.assign import PageText, Piece
 from jixiao.extract.ocr import LineKind
 from jixiao.extract.pixels import Image
-from jixiao.extract.scan.cells import LineFindOptions, text_blocks, text_lines
+from jixiao.extract.scan.cells import LineFindOptions, is_dash, text_blocks, text_lines
 from jixiao.extract.scan.read import CellRead, PageReads
 from jixiao.extract.scan.second import (
     Read,
@@ -80,6 +80,29 @@ def test_specks_are_no_line() -> None:
     region = ink(60, 200, [(10, 10, 110, 30), (150, 50, 152, 52)])
     pieces = text_lines(region, GLYPH, LineFindOptions())
     assert pieces is not None and len(pieces) == 1
+
+
+def test_a_line_end_comma_is_in_its_piece() -> None:
+    # 延长， at a cell's right edge: the comma (3 x 5 px, ~0.04 of a character's square) below
+    # the baseline belongs to the piece, or its crop cuts it off
+    region = ink(40, 200, [(10, 10, 30, 30), (34, 10, 54, 30), (58, 26, 61, 31)])
+    (piece,) = text_lines(region, GLYPH, LineFindOptions())  # type: ignore[misc]
+    assert (piece.x0, piece.y0, piece.x1, piece.y1) == (10, 10, 61, 31)
+
+
+def test_a_cell_of_stray_dots_holds_no_text() -> None:
+    # scan specks the size of a comma, and nothing else: no line (a dot read as 國 or p)
+    region = ink(40, 200, [(20, 10, 23, 14), (120, 25, 123, 29)])
+    assert text_lines(region, GLYPH, LineFindOptions()) == []
+
+
+def test_a_lone_bar_is_a_dash_and_a_line_of_text_is_not() -> None:
+    bar = text_lines(ink(40, 200, [(60, 19, 90, 21)]), GLYPH, LineFindOptions())
+    assert bar is not None and is_dash(bar, GLYPH, LineFindOptions())
+    word = text_lines(ink(40, 200, [(10, 10, 30, 30), (34, 10, 54, 30)]), GLYPH, LineFindOptions())
+    assert word is not None and not is_dash(word, GLYPH, LineFindOptions())
+    rule = text_lines(ink(40, 200, [(10, 19, 190, 21)]), GLYPH, LineFindOptions())  # an underline
+    assert rule is not None and not is_dash(rule, GLYPH, LineFindOptions())
 
 
 def test_text_blocks_apart_side_by_side() -> None:

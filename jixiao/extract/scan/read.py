@@ -37,7 +37,7 @@ from jixiao.extract.pixels import (
     u8,
     without,
 )
-from jixiao.extract.scan.cells import LineFindOptions, glyph_or, text_blocks, text_lines
+from jixiao.extract.scan.cells import LineFindOptions, glyph_or, is_dash, text_blocks, text_lines
 from jixiao.extract.scan.state import ScanState, count, need
 from jixiao.grid import Box, Page, TextLine
 
@@ -98,7 +98,7 @@ class CellRead:
 
     where: tuple[int, int] | None
     box: Box
-    how: str = "empty"  # empty | lines | detected | mark
+    how: str = "empty"  # empty | lines | detected | mark | dash
     pieces: list[Piece] = field(default_factory=list)
     crops: list[Image] = field(default_factory=list)
     unread: bool = False  # ink that nothing could read
@@ -233,6 +233,13 @@ class ReadCells:
             return
         if not lines:
             return
+        if read.where is not None and is_dash(lines, glyph, self.options.lines):
+            # written as a dash, which the cell's text then is (assign: a dash cell)
+            cell = read.box
+            read.how = "dash"
+            read.pieces = [Piece(cell.x0, cell.y0, cell.x1, cell.y1, "—", self.options.mark_confidence)]
+            read.crops = [crop(grey, (round(region[0] * f), round(region[1] * f), round(region[2] * f), round(region[3] * f)))]
+            return
         read.how = "lines"
         margin = round(self.options.crop_margin * glyph * f)
         # real pixels only from inside the cell (or, for loose text, the block and a little
@@ -323,7 +330,7 @@ class Marks:
         return replace(state, reads=replace(reads, cells=[self._settled(r, grey, state) for r in reads.cells]))
 
     def _settled(self, read: CellRead, grey: Image, state: ScanState) -> CellRead:
-        if read.where is None or read.how in ("empty", "mark"):
+        if read.where is None or read.how in ("empty", "mark", "dash"):
             return read
         text = "".join(p.text for p in read.pieces).strip()
         conf = min((p.confidence for p in read.pieces), default=0.0)

@@ -111,7 +111,7 @@ class SecondRead:
         text = need(reads.text, "assigned text")
         wanted: dict[tuple[int, int], tuple[Read, Action, Image]] = {}
         for read in reads.cells:
-            if read.where is None or len(read.pieces) != 1 or read.how == "mark":
+            if read.where is None or len(read.pieces) != 1 or read.how in ("mark", "dash"):
                 continue
             cell = text.grids[read.where[0]].cells[read.where[1]]
             first = Read(cell.text, cell.confidence)
