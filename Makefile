@@ -37,9 +37,10 @@ demo: $(STAMP)
 test: $(STAMP) fixtures
 	JIXIAO_REQUIRE_LIBREOFFICE=1 $(BIN)/python -m pytest -q
 
-# the edit loop: no OCR model runs (logic tests use recorded or fake engine output), both cores
+# the edit loop: no OCR model runs (logic tests use recorded or fake engine output), both cores;
+# the test modules' rewritten bytecode is kept between runs (a shell may turn that off)
 fast-test: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow and not browser" -n 2 --dist loadfile
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -m "not slow and not browser" -n 2 --dist loadfile
 
 bench: $(STAMP) fixtures
 	$(BIN)/python -m fixtures.bench --out $(OUT)
