@@ -97,12 +97,17 @@ def test_a_cell_of_stray_dots_holds_no_text() -> None:
 
 
 def test_a_lone_bar_is_a_dash_and_a_line_of_text_is_not() -> None:
-    bar = text_lines(ink(40, 200, [(60, 19, 90, 21)]), GLYPH, LineFindOptions())
-    assert bar is not None and is_dash(bar, GLYPH, LineFindOptions())
-    word = text_lines(ink(40, 200, [(10, 10, 30, 30), (34, 10, 54, 30)]), GLYPH, LineFindOptions())
-    assert word is not None and not is_dash(word, GLYPH, LineFindOptions())
-    rule = text_lines(ink(40, 200, [(10, 19, 190, 21)]), GLYPH, LineFindOptions())  # an underline
-    assert rule is not None and not is_dash(rule, GLYPH, LineFindOptions())
+    o = LineFindOptions()
+    cases = {
+        "dash": ([(60, 19, 90, 21)], True),
+        "word": ([(10, 10, 30, 30), (34, 10, 54, 30)], False),
+        "underline": ([(10, 19, 190, 21)], False),
+        "=": ([(60, 15, 76, 17), (60, 21, 76, 23)], False),  # two bars, paper between: a mark
+    }
+    for name, (marks, dash) in cases.items():
+        region = ink(40, 200, marks)
+        lines = text_lines(region, GLYPH, o)
+        assert lines is not None and is_dash(region, lines, GLYPH, o) is dash, name
 
 
 def test_text_blocks_apart_side_by_side() -> None:

@@ -134,13 +134,16 @@ def text_lines(ink: Image, glyph: float, options: LineFindOptions) -> list[LineB
     return pieces
 
 
-def is_dash(lines: list[LineBox], glyph: float, options: LineFindOptions) -> bool:
-    """The lines of a region are one bar, a dash's shape: thinner than a character's stroke
-    band and no wider than ``dash_width`` characters."""
+def is_dash(ink: Image, lines: list[LineBox], glyph: float, options: LineFindOptions) -> bool:
+    """The lines of a region (found in ``ink``) are one bar, a dash's shape: thinner than a
+    character's stroke band, no wider than ``dash_width`` characters, and one run of inked rows
+    (= is two bars with paper between them, and stays a mark)."""
     if len(lines) != 1:
         return False
     (bar,) = lines
-    return bar.y1 - bar.y0 < options.thin_band * glyph and bar.x1 - bar.x0 <= options.dash_width * glyph
+    if bar.y1 - bar.y0 >= options.thin_band * glyph or bar.x1 - bar.x0 > options.dash_width * glyph:
+        return False
+    return len(runs(np.asarray(ink[bar.y0:bar.y1, bar.x0:bar.x1].any(axis=1)))) == 1
 
 
 def text_blocks(ink: Image, glyph: float, options: LineFindOptions) -> list[PixelBox]:

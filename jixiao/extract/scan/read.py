@@ -233,7 +233,7 @@ class ReadCells:
             return
         if not lines:
             return
-        if read.where is not None and is_dash(lines, glyph, self.options.lines):
+        if read.where is not None and is_dash(cut, lines, glyph, self.options.lines):
             # written as a dash, which the cell's text then is (assign: a dash cell)
             cell = read.box
             read.how = "dash"
