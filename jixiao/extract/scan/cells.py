@@ -51,9 +51,12 @@ class LineFindOptions(BaseModel):
     # a gap at least this wide inside a line parts two pieces (fields): assign_text then puts a
     # space between them. Letter-spaced labels (项  目  名  称, ~1 character apart) stay whole
     piece_gap: float = 2.0
-    # a cell whose one line is one bar thinner than ``thin_band`` (joined to nothing) and at
-    # most this many characters wide is a drawn dash, not text: a faint dash the dash stage
-    # missed, sent to the recogniser, came back as p (0.49) in an empty score cell
+    # a cell whose one line is one bar thinner than ``dash_height`` and at most ``dash_width``
+    # characters wide is a drawn dash, not text: a faint dash the dash stage missed, sent to the
+    # recogniser, came back as p (0.49) in an empty score cell. A dash is one stroke (0.5-1 pt,
+    # under 0.1 of a 10.5 pt character); = is two with a gap, which the smoothed working ink
+    # joins into one band of ~0.35: at 0.45 (``thin_band``) the fixture scans' = cells read —
+    dash_height: float = 0.25
     dash_width: float = 3.0
     # outside tables: ink this close (across, along the line) belongs to one block of text
     block_gap_x: float = 2.0
@@ -135,13 +138,13 @@ def text_lines(ink: Image, glyph: float, options: LineFindOptions) -> list[LineB
 
 
 def is_dash(ink: Image, lines: list[LineBox], glyph: float, options: LineFindOptions) -> bool:
-    """The lines of a region (found in ``ink``) are one bar, a dash's shape: thinner than a
-    character's stroke band, no wider than ``dash_width`` characters, and one run of inked rows
-    (= is two bars with paper between them, and stays a mark)."""
+    """The lines of a region (found in ``ink``) are one bar, a dash's shape: thinner than
+    ``dash_height``, no wider than ``dash_width`` characters, and one run of inked rows (= is
+    two bars with paper between them, and stays a mark)."""
     if len(lines) != 1:
         return False
     (bar,) = lines
-    if bar.y1 - bar.y0 >= options.thin_band * glyph or bar.x1 - bar.x0 > options.dash_width * glyph:
+    if bar.y1 - bar.y0 >= options.dash_height * glyph or bar.x1 - bar.x0 > options.dash_width * glyph:
         return False
     return len(runs(np.asarray(ink[bar.y0:bar.y1, bar.x0:bar.x1].any(axis=1)))) == 1
 
