@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 OUT := fixtures/out
 export OMP_THREAD_LIMIT ?= 1
 
-.PHONY: setup system-deps demo demo-review test fast-test fixtures truth bench lint clean
+.PHONY: setup system-deps demo demo-review test fast-test fixtures truth bench crosscheck fuzz lint clean
 
 setup: $(STAMP)
 
@@ -42,8 +42,28 @@ test: $(STAMP) fixtures
 fast-test: $(STAMP)
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -m "not slow and not browser" -n 2 --dist loadfile
 
-bench: $(STAMP) fixtures
+# `make bench`: the fixture set; `make bench CASES=dir` scores a folder of forms-gen cases instead
+# (per input kind: forms, fields, CER, findings P/R, false errors; scans cached in $(OUT)/cases-cache)
+bench: $(STAMP)
+ifdef CASES
+	$(BIN)/python -m fixtures.cases $(CASES)
+else
+	$(MAKE) fixtures
+	$(BIN)/python -m fixtures.photo --out $(OUT)
 	$(BIN)/python -m fixtures.bench --out $(OUT)
+endif
+
+# jixiao's rules engine against forms-gen's rules.py on a few hundred fixture records (not in `make test`)
+FORMS_GEN ?= ../shared/forms-gen
+crosscheck: $(STAMP)
+	$(BIN)/python -m fixtures.crosscheck --forms-gen $(FORMS_GEN)
+
+# mutants of the fixtures (fixed seed) through extract, audit and corpus ingest --workers 2, and a
+# worker killed mid-file: no traceback, no aborted run, every file named, every good form out
+FUZZ_SEED ?= 11
+FUZZ_COUNT ?= 120
+fuzz: $(STAMP) fixtures
+	$(BIN)/python -m fixtures.fuzz_run --seed $(FUZZ_SEED) --count $(FUZZ_COUNT) --work $(CURDIR)/.fuzz
 
 lint: $(STAMP)
 	$(BIN)/ruff check jixiao fixtures tests

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from jixiao.cli_corpus import corpus_app
+from jixiao.crashlog import internal_error
 from jixiao.errors import JixiaoError
+from jixiao.extract.base import ReadLimits
 from jixiao.extract.pageset import group_pages
 from jixiao.extract.scan.state import Timings, collect_timings
 from jixiao.pipeline import FileOutcome, process_file, read_options
@@ -21,6 +24,7 @@ from jixiao.report.html import write_html
 from jixiao.report.jsonout import write_findings, write_records
 from jixiao.report.xlsx import write_xlsx
 from jixiao.score.rules import RuleSet, load_rules, shipped_rule_sets
+from jixiao.terminal import line, quiet_libraries, say_error, stderr, stdout, text
 
 
 class Engine(str, Enum):
@@ -41,11 +45,11 @@ class _Consoles:
 
     @property
     def out(self) -> Console:
-        return Console()
+        return stdout()
 
     @property
     def err(self) -> Console:
-        return Console(stderr=True)
+        return stderr()
 
 
 _c = _Consoles()
@@ -55,10 +59,14 @@ app.add_typer(corpus_app, name="corpus")
 Files = Annotated[list[Path], typer.Argument(help="PDF, image or transcript files of forms.")]
 RulesOpt = Annotated[Path | None, typer.Option("--rules", help="Rule-set TOML file or shipped name.")]
 OcrOpt = Annotated[Engine, typer.Option("--ocr", help="OCR engine for scans (the other breaks ties on numbers).")]
+TimeoutOpt = Annotated[float, typer.Option(
+    "--timeout", min=0, help="Seconds a file may take per page before it is stopped and reported (0: no limit).")]
+DEFAULT_TIMEOUT = ReadLimits().seconds_per_page
+INTERRUPTED = 130  # the exit status of a command stopped by Ctrl-C, as shells report it
 
 
 def _fail(message: str) -> None:
-    _c.err.print(f"[red]jixiao:[/red] {message}", highlight=False, soft_wrap=True)
+    say_error(message, _c.err)
 
 
 def _rules(path: Path | None) -> RuleSet:
@@ -69,18 +77,34 @@ def _rules(path: Path | None) -> RuleSet:
         raise typer.Exit(2) from exc
 
 
-def _run(files: list[Path], rules: RuleSet, ocr: Engine = Engine.rapidocr) -> list[FileOutcome]:
-    outcomes = []
-    options = read_options(ocr.value)
-    for path in group_pages(files):
-        outcome = process_file(path, rules, options)
-        if outcome.error is not None:
-            _fail(f"{outcome.error.file}: {outcome.error.reason}")
-        outcomes.append(outcome)
+class _Run(list[FileOutcome]):
+    """The outcomes of a batch, and whether Ctrl-C stopped it before the end."""
+
+    interrupted: bool = False
+
+
+def _run(files: list[Path], rules: RuleSet, ocr: Engine = Engine.rapidocr,
+         timeout: float = DEFAULT_TIMEOUT) -> _Run:
+    """Every file in turn, each failure one line as it happens. Ctrl-C stops the batch: what was
+    read is kept (and written by the caller), the rest is named in one line."""
+    outcomes = _Run()
+    options = read_options(ocr.value, seconds_per_page=timeout)
+    paths = group_pages(files)
+    try:
+        for path in paths:
+            outcome = process_file(path, rules, options)
+            if outcome.error is not None:
+                _fail(f"{outcome.error.file}: {outcome.error.reason}")
+            outcomes.append(outcome)
+    except KeyboardInterrupt:
+        outcomes.interrupted = True
+        _fail(f"interrupted: {len(outcomes)} of {len(paths)} file(s) read, the rest not")
     return outcomes
 
 
 def _exit_code(outcomes: list[FileOutcome]) -> int:
+    if isinstance(outcomes, _Run) and outcomes.interrupted:
+        return INTERRUPTED
     return 0 if all(o.ok for o in outcomes) else 1
 
 
@@ -95,9 +119,10 @@ def _summary(outcomes: list[FileOutcome]) -> None:
     for o in outcomes:
         for r in o.results:
             rec = r.record
-            table.add_row(o.path.name, str(rec.source.index + 1), rec.unit or "—", str(rec.year or "—"),
-                          f"{_num(rec.total.score)} / {_num(r.recomputed_total)}", str(r.count("error")),
-                          str(r.count("warning")), str(r.count("info")))
+            cells = (o.path.name, rec.source.index + 1, rec.unit or "—", rec.year or "—",
+                     f"{_num(rec.total.score)} / {_num(r.recomputed_total)}", r.count("error"),
+                     r.count("warning"), r.count("info"))
+            table.add_row(*(text(c) for c in cells))
     _c.out.print(table)
 
 
@@ -122,17 +147,28 @@ def extract(
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the records (JSON Lines).")] = Path("forms.jsonl"),
     rules: RulesOpt = None,
     ocr: OcrOpt = Engine.rapidocr,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT,
     timings: Annotated[bool, typer.Option("--timings", help="Print the time of each stage of the scan path.")] = False,
 ) -> None:
     """Extract every form in FILES to one JSON object per form (JSON Lines)."""
     with collect_timings() as stages:
-        outcomes = _run(files, _rules(rules), ocr)
+        outcomes = _run(files, _rules(rules), ocr, timeout)
     if timings:
         _c.err.print(_timings_table(stages))
-    write_records(outcomes, output)
+    _write(write_records, outcomes, output)
     n = sum(len(o.results) for o in outcomes)
-    _c.out.print(f"{n} form(s) from {sum(o.ok for o in outcomes)}/{len(outcomes)} file(s) -> {output}")
+    _c.out.print(text(f"{n} form(s) from {sum(o.ok for o in outcomes)}/{len(outcomes)} file(s) -> {output}"))
     raise typer.Exit(_exit_code(outcomes))
+
+
+def _write(writer: Callable[..., None], *args: Any) -> None:
+    """An output written, or one line saying why it could not be (a missing folder, a full disk)."""
+    target = args[-1]
+    try:
+        writer(*args)
+    except OSError as exc:
+        _fail(f"{target}: cannot be written ({exc.strerror or exc})")
+        raise typer.Exit(2) from exc
 
 
 @app.command()
@@ -144,22 +180,24 @@ def audit(
     xlsx_out: Annotated[Path | None, typer.Option("--xlsx", help="Findings as a spreadsheet.")] = None,
     rules: RulesOpt = None,
     ocr: OcrOpt = Engine.rapidocr,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """Recompute scores and totals of every form in FILES (or a corpus) and report each discrepancy."""
     rule_set = _rules(rules)
+    outcomes: list[FileOutcome]
     if db is not None:
         outcomes = _from_corpus(db, rule_set)
     elif files:
-        outcomes = _run(files, rule_set, ocr)
+        outcomes = _run(files, rule_set, ocr, timeout)
     else:
         _fail("give FILES, or --db CORPUS")
         raise typer.Exit(2)
     if json_out:
-        write_findings(outcomes, json_out)
+        _write(write_findings, outcomes, json_out)
     if html_out:
-        write_html(outcomes, rule_set, html_out)
+        _write(write_html, outcomes, rule_set, html_out)
     if xlsx_out:
-        write_xlsx(outcomes, xlsx_out)
+        _write(write_xlsx, outcomes, xlsx_out)
     _summary(outcomes)
     raise typer.Exit(_exit_code(outcomes))
 
@@ -215,7 +253,7 @@ def review(
         _fail(str(exc))
         raise typer.Exit(2) from exc
     address = f"http://{host}:{port}/" + (f"?token={quote(token)}" if token else "")
-    _c.out.print(f"jixiao review: {address}")
+    _c.out.print(text(f"jixiao review: {address}"))
     uvicorn.run(application, host=host, port=port, log_level="warning")
 
 
@@ -235,15 +273,16 @@ def explain(
     files: Files,
     rules: RulesOpt = None,
     ocr: OcrOpt = Engine.rapidocr,
+    timeout: TimeoutOpt = DEFAULT_TIMEOUT,
 ) -> None:
     """Show how every header and row label was read and mapped: the choice, its score, the runner-up."""
     rule_set = _rules(rules)
-    outcomes = _run(files, rule_set, ocr)
+    outcomes = _run(files, rule_set, ocr, timeout)
     for o in outcomes:
         for r in o.results:
             _c.out.print(explain_table(r.record, rule_set.confidence.label_margin))
             for note in r.record.notes:
-                _c.out.print(f"[yellow]注意[/yellow] {note}")
+                _c.out.print(line(("注意", "yellow"), " ", note))
     raise typer.Exit(_exit_code(outcomes))
 
 
@@ -255,16 +294,25 @@ def rules_cmd(
     if show is None:
         for name in shipped_rule_sets():
             rs = load_rules(name)
-            _c.out.print(f"[bold]{name}[/bold]  {rs.description}")
+            _c.out.print(line((name, "bold"), "  ", rs.description))
         return
     _c.out.print_json(_rules(Path(show)).model_dump_json())
 
 
 def main() -> None:
+    """The entry point: whatever escapes a command is still one line (a bug: with its traceback
+    in the log), and Ctrl-C outside a batch ends quietly."""
+    quiet_libraries()
     try:
         app()
     except JixiaoError as exc:
         _fail(str(exc))
+        sys.exit(2)
+    except KeyboardInterrupt:
+        _fail("interrupted")
+        sys.exit(INTERRUPTED)
+    except Exception as exc:  # noqa: BLE001
+        _fail(internal_error(" ".join(sys.argv[1:3]) or "jixiao", exc).reason)
         sys.exit(2)
 
 

@@ -9,16 +9,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from jixiao.corpus.export import export_parquet, export_xlsx
-from jixiao.corpus.ingest import IngestOptions, IngestSummary, ingest
+from jixiao.corpus.ingest import DEFAULT_MEMORY_MB, IngestOptions, IngestSummary, ingest
 from jixiao.corpus.results import FileResult
 from jixiao.corpus.store import Corpus
 from jixiao.corpus.units import unit_key
 from jixiao.errors import JixiaoError
+from jixiao.extract.base import ReadLimits
+from jixiao.terminal import data_table, line, say_error, stderr, stdout, text
 
 corpus_app = typer.Typer(help="Archive-scale corpus in DuckDB: ingest, failures, query, export.",
                          no_args_is_help=True)
@@ -26,7 +27,7 @@ Db = Annotated[Path, typer.Option("--db", help="The corpus database file (DuckDB
 
 
 def _err(message: str) -> None:
-    Console(stderr=True).print(f"[red]jixiao:[/red] {message}", highlight=False, soft_wrap=True)
+    say_error(message)
 
 
 # how long a command that runs beside `jixiao review` waits for one of its short writes to end
@@ -58,8 +59,9 @@ class _Ticker:
         self.pages += result.n_pages
         rate = self.pages / max(time.perf_counter() - self.start, 1e-6)
         self.progress.update(self.task, advance=1, rate=f"{rate:.2f} pages/s")
-        if result.error is not None:
-            self.progress.console.print(f"[red]failed[/red] {result.path}: {result.error.reason}", highlight=False)
+        if result.error is not None:  # path and reason are data: printed as text, one line
+            self.progress.console.print(line(("failed", "red"), " ", result.path, ": ", result.error.reason),
+                                        soft_wrap=True)
 
 
 def _summary(s: IngestSummary) -> Table:
@@ -68,6 +70,8 @@ def _summary(s: IngestSummary) -> Table:
         table.add_column(col, justify="right")
     table.add_row(str(s.seen), str(s.skipped), str(s.stored), str(s.failed), str(s.forms), str(s.pages),
                   f"{s.seconds:.1f}", f"{s.pages_per_second:.2f}")
+    if s.interrupted:
+        table.caption = f"interrupted: {s.not_read} file(s) not read; run again to go on"
     return table
 
 
@@ -77,21 +81,28 @@ def ingest_cmd(
     db: Db = Path("corpus.duckdb"),
     force: Annotated[bool, typer.Option(help="Re-read files already stored.")] = False,
     retry_failed: Annotated[bool, typer.Option(help="Re-try files that failed before.")] = False,
-    workers: Annotated[int, typer.Option(min=1, help="Extraction processes on this machine.")] = 1,
+    workers: Annotated[int, typer.Option(min=0, help="Reading processes on this machine (0: read in this one, "
+                                                     "unprotected from a file that kills it).")] = 1,
     dask: Annotated[str | None, typer.Option(help="Address of a Dask scheduler to send the work to.")] = None,
     rules: Annotated[str | None, typer.Option(help="Rule-set TOML file or shipped name.")] = None,
     ocr: Annotated[str, typer.Option(help="OCR engine for scans: rapidocr or tesseract.")] = "rapidocr",
+    timeout: Annotated[float, typer.Option(min=0, help="Seconds a file may take per page before it is stopped "
+                                                       "and recorded as failed (0: no limit).")]
+        = ReadLimits().seconds_per_page,
+    memory: Annotated[int, typer.Option(min=0, help="Address space per reading process, MB (0: no limit).")]
+        = DEFAULT_MEMORY_MB,
 ) -> None:
     """Extract, audit and store every form under PATHS; files already stored are skipped."""
     if ocr not in ("rapidocr", "tesseract"):
         _err(f"--ocr {ocr}: choose rapidocr or tesseract")
         raise typer.Exit(2)
-    options = IngestOptions(force=force, retry_failed=retry_failed, workers=workers, dask=dask, rules=rules, ocr=ocr)
+    options = IngestOptions(force=force, retry_failed=retry_failed, workers=workers, dask=dask, rules=rules, ocr=ocr,
+                            seconds_per_page=timeout, memory_mb=memory or None)
     corpus = _open(db)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[rate]}"), TimeRemainingColumn())
     try:
-        with Progress(*columns, console=Console(stderr=True), transient=False) as progress:
+        with Progress(*columns, console=stderr(), transient=False) as progress:
             ticker = _Ticker(progress)
             summary = ingest(corpus, paths, options, lambda total: ticker(total).tick)
     except JixiaoError as exc:
@@ -99,7 +110,9 @@ def ingest_cmd(
         raise typer.Exit(2) from exc
     finally:
         corpus.close()
-    Console().print(_summary(summary))
+    stdout().print(_summary(summary))
+    if summary.interrupted:
+        raise typer.Exit(130)
     raise typer.Exit(1 if summary.failed else 0)
 
 
@@ -107,7 +120,7 @@ def ingest_cmd(
 def failures(db: Db = Path("corpus.duckdb")) -> None:
     """List the files that could not be read, with the reason."""
     with _open(db, read_only=True) as corpus:
-        columns, rows = corpus.query("SELECT path, kind, reason, failed_at FROM failures ORDER BY path")
+        columns, rows = corpus.query("SELECT path, kind, reason, error_type, failed_at FROM failures ORDER BY path")
     _print(columns, rows, as_csv=False)
     raise typer.Exit(1 if rows else 0)
 
@@ -144,7 +157,7 @@ def export(
             export_parquet(corpus, parquet)
         if xlsx:
             export_xlsx(corpus, xlsx)
-    Console().print(f"exported {db} -> {', '.join(str(p) for p in (parquet, xlsx) if p)}")
+    stdout().print(text(f"exported {db} -> {', '.join(str(p) for p in (parquet, xlsx) if p)}"))
 
 
 @corpus_app.command()
@@ -156,7 +169,7 @@ def alias(
     """Join two spellings of one unit in the views (findings per unit, score trends)."""
     with _open(db, wait=SHARED_WAIT) as corpus:
         corpus.query("INSERT OR REPLACE INTO unit_aliases VALUES (?, ?)", [unit_key(spelling), unit_key(same_as)])
-    Console().print(f"{spelling} -> {same_as}")
+    stdout().print(text(f"{spelling} -> {same_as}"))
 
 
 def _print(columns: list[str], rows: list[tuple[object, ...]], as_csv: bool) -> None:
@@ -165,7 +178,4 @@ def _print(columns: list[str], rows: list[tuple[object, ...]], as_csv: bool) -> 
         writer.writerow(columns)
         writer.writerows(rows)
         return
-    table = Table(*columns)
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
-    Console().print(table)
+    stdout().print(data_table(columns, rows))  # stored reasons and paths are text, never markup

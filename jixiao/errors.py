@@ -21,6 +21,13 @@ class InputError(JixiaoError):
         self.reason = reason
         super().__init__(f"{self.file}: {reason}")
 
+    @property
+    def error_type(self) -> str:
+        """The name of what went wrong underneath: the library's exception this one translates
+        (``PSEOF``, ``DecompressionBombError``), else this class's own name."""
+        cause = self.__cause__
+        return type(cause).__name__ if cause is not None else type(self).__name__
+
 
 class UnsupportedFile(InputError):
     kind = "unsupported"
@@ -44,6 +51,38 @@ class TooLarge(InputError):
 
 class NoFormFound(InputError):
     kind = "no_form"
+
+
+class OutOfTime(InputError):
+    """Reading the file ran past its time limit (seconds per page)."""
+
+    kind = "timeout"
+
+
+class Skipped(InputError):
+    """Not read on purpose: a second zip member of the same name, a zip nested too deep."""
+
+    kind = "skipped"
+
+
+class ReaderDied(InputError):
+    """The process reading the file died (killed, out of memory, a crash in a C library)."""
+
+    kind = "crashed"
+
+
+class InternalError(InputError):
+    """A bug in jixiao met while reading the file: reported as such, traceback in the log."""
+
+    kind = "internal"
+
+    def __init__(self, file: str | Path, reason: str, error_type: str) -> None:
+        self._error_type = error_type
+        super().__init__(file, reason)
+
+    @property
+    def error_type(self) -> str:
+        return self._error_type
 
 
 class RulesError(JixiaoError):

@@ -55,3 +55,7 @@ class Finding(BaseModel):
     # set when a value this finding rests on was corrected by a person (review)
     corrected: bool = False
     indicator_id: str | None = None
+    # a LOW_CONFIDENCE review item that would have been this finding on a reading that held
+    # together, and why the reading is in doubt (列对齐可疑, 可能漏读一行, 数值识别置信度低 ...)
+    suspected: FindingCode | None = None
+    doubt: str | None = None

@@ -120,6 +120,22 @@ class TextLine(BaseModel):
     location: str | None = None  # office files: the cell or paragraph the text is in
 
 
+class PhotoInfo(BaseModel):
+    """How a photo (or an image whose dpi tag is not the paper's) was made into a flat page."""
+
+    camera: str = ""  # EXIF Make and Model
+    exif_orientation: int = 1  # as the file had it; already applied to the pixels
+    tag_dpi: float | None = None  # the file's resolution tag, which a photo's is not
+    # where the resolution came from: the sheet's outline against A4, or the body text's height
+    scale_from: Literal["page_outline", "text_height"] = "page_outline"
+    px_per_inch: float = 0.0  # measured on the photo
+    read_dpi: float = 0.0  # of the flat page the scan path read
+    sheet_found: bool = False
+    # the sheet's corners in the photo's pixels (tl, tr, br, bl), and the map to the flat page
+    corners: list[list[float]] = Field(default_factory=list)
+    homography: list[list[float]] = Field(default_factory=list)
+
+
 class Page(BaseModel):
     number: int  # 1-based
     width: float
@@ -130,6 +146,8 @@ class Page(BaseModel):
     scale: float | None = None
     rotation: int = 0
     skew_degrees: float = 0.0
+    # a photo: how its page was found and flattened (boxes are in the photo's own pixels / dpi)
+    photo: PhotoInfo | None = None
 
 
 class SourceInfo(BaseModel):

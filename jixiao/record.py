@@ -49,6 +49,9 @@ class Prov(BaseModel):
     match_margin: float | None = None
     # set when a person corrected the value: what was read stays in ``raw``
     corrected: bool = False
+    # why the reading this value came from may not hold together (列对齐可疑, ...): a finding
+    # resting on it is a review item, not an accusation
+    doubt: str | None = None
 
 
 class Quantity(BaseModel):
@@ -160,6 +163,10 @@ class FormRecord(BaseModel):
     notes: list[str] = Field(default_factory=list)
     # every label the reader mapped to the canonical schema, with its score and runner-up
     labels: list[LabelDecision] = Field(default_factory=list)
+    # doubts about the reading as a whole, by what they bear on ("indicators": a row may be
+    # missing, "budget": the budget-execution weight was not read): the checks that rest on it
+    # report a review item instead of an error
+    doubts: dict[str, str] = Field(default_factory=dict)
 
     def indicator(self, ident: str) -> Indicator | None:
         return next((i for i in self.indicators if i.id == ident), None)

@@ -49,8 +49,12 @@ def test_seed_audit_says_what_the_rules_say(seed_record) -> None:  # type: ignor
     fs = compare_findings(truth, findings)
     assert (fs.missing, fs.unexpected) == ([], [])
     low = {(f.target, f.field) for f in findings if f.code == "LOW_CONFIDENCE"}
-    assert ("年度资金总额", "annual_budget") in low  # read out of '五十100年数(N) 738.26'
     assert ("单位名称", "unit") in low  # completed from '…服务中'
+    # read out of '五十100年数(N) 738.26', and confirmed: 基本支出 + 项目支出 add up to it
+    total = seed_record.funds_row("total")
+    assert total.annual_budget == 738.26 and total.prov["annual_budget"].confidence == 1.0
+    assert ("年度资金总额", "annual_budget") not in low
+    assert any("与各分项之和相符" in n for n in seed_record.notes)
 
 
 def test_seed_provenance_is_line_and_column(seed_record) -> None:  # type: ignore[no-untyped-def]

@@ -1,22 +1,30 @@
-"""Batch ingest: discover files, skip what is stored, read the rest (here, in N processes or on a
-Dask cluster), and let this process alone write each result in its own transaction."""
+"""Batch ingest: discover files, skip what is stored, read the rest (in worker processes, here, or
+on a Dask cluster), and let this process alone write each result in its own transaction.
+
+No file stops the batch: whatever reading one file does (any exception, a worker that dies, a
+file past its time limit) becomes that file's failure, stored with its reason, and the run goes
+on to its summary. Ctrl-C stops it cleanly: every file already committed stays.
+"""
 
 from __future__ import annotations
 
 import os
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
 
-from jixiao.corpus.results import FileError, FileResult
-from jixiao.corpus.store import Corpus
-from jixiao.corpus.work import Source, discover, read_source, sha256_of
-from jixiao.extract.scanned import load_engines
+from jixiao.corpus.pool import Job, WorkerPool, WorkerSettings
+from jixiao.corpus.results import FileResult
+from jixiao.corpus.store import Corpus, CorpusError
+from jixiao.corpus.work import Found, failed, failure_key, find_sources, read_source, sha256_of
+from jixiao.crashlog import internal_error
+from jixiao.errors import InputError
 
-Job = tuple[Source, str, int]  # source, sha256, size
+# RLIMIT_AS per worker: a worker reading a 6-page scan peaks at 1.9 GB of address space (RSS
+# 1.1 GB); a page at the pixel limit needs ~3 GB more
+DEFAULT_MEMORY_MB = 8192
 
 
 @dataclass
@@ -29,6 +37,8 @@ class IngestSummary:
     pages: int = 0
     seconds: float = 0.0
     failures: list[tuple[str, str]] = field(default_factory=list)
+    interrupted: bool = False
+    not_read: int = 0  # left when the run was interrupted
 
     @property
     def pages_per_second(self) -> float:
@@ -39,32 +49,49 @@ class IngestSummary:
 class IngestOptions:
     force: bool = False
     retry_failed: bool = False
+    # worker processes; 0 reads in this process (no protection from a file that kills it)
     workers: int = 1
     dask: str | None = None
     rules: str | None = None
     ocr: str = "rapidocr"
     # OCR threads per worker; None: all cores for one worker, cores / N for a pool of N
     threads: int | None = None
+    # time a file may take per page; None: ReadLimits' default, 0: no limit
+    seconds_per_page: float | None = None
+    # address space per worker process, MB; None or 0: no limit
+    memory_mb: int | None = DEFAULT_MEMORY_MB
 
 
-def plan(corpus: Corpus, sources: list[Source], options: IngestOptions,
+def plan(corpus: Corpus, found: Found, options: IngestOptions,
          summary: IngestSummary) -> tuple[list[Job], list[FileResult]]:
     """Jobs for files not yet stored (one per distinct content), and failures found on the way."""
-    stored, failed = corpus.known()
+    stored, failed_before = corpus.known()
     jobs: list[Job] = []
     unreadable: list[FileResult] = []
     queued: set[str] = set()
-    for source in sources:
+
+    def known(sha: str) -> bool:
+        return (sha in stored or (sha in failed_before and not options.retry_failed)) and not options.force
+
+    for refused in found.refused:
+        summary.seen += 1
+        if known(refused.sha256):
+            summary.skipped += 1
+        else:
+            unreadable.append(refused)
+    for source in found.sources:
         summary.seen += 1
         try:
             sha, size = sha256_of(source)
-        except OSError as exc:
-            unreadable.append(FileResult(path=source.name, sha256="", size=0,
-                                         error=FileError(kind="unreadable", reason=f"cannot be read ({exc})")))
+        except Exception as exc:  # noqa: BLE001 - a member that cannot be inflated, a file that vanished, ...
+            error = exc if isinstance(exc, InputError) else _hash_error(source.name, exc)
+            result = failed(source.name, failure_key(source.name), 0, error)
+            if known(result.sha256):
+                summary.skipped += 1
+            else:
+                unreadable.append(result)
             continue
-        failed_before = sha in failed and not options.retry_failed
-        skip = (sha in stored or failed_before) and not options.force
-        if skip or sha in queued:
+        if known(sha) or sha in queued:
             summary.skipped += 1
             continue
         queued.add(sha)
@@ -72,40 +99,51 @@ def plan(corpus: Corpus, sources: list[Source], options: IngestOptions,
     return jobs, unreadable
 
 
-def run_serial(jobs: list[Job], rules: str | None, ocr: str, threads: int | None) -> Iterator[FileResult]:
+def _hash_error(name: str, exc: Exception) -> InputError:
+    if isinstance(exc, OSError):
+        return InputError(name, f"cannot be read ({exc.strerror or exc})")
+    return internal_error(name, exc)
+
+
+def run_serial(jobs: list[Job], options: IngestOptions) -> Iterator[FileResult]:
     for source, sha, size in jobs:
-        yield read_source(source, sha, size, rules, ocr, threads)
+        yield read_source(source, sha, size, options.rules, options.ocr, options.threads, options.seconds_per_page)
 
 
-def run_pool(jobs: list[Job], rules: str | None, ocr: str, workers: int,
-             threads: int | None) -> Iterator[FileResult]:
-    threads = threads or max(1, (os.cpu_count() or 1) // workers)  # the OCR engine's share of the cores
-    # each worker loads its OCR models once, as it starts (scanned.load_engines)
-    with ProcessPoolExecutor(max_workers=workers, initializer=load_engines, initargs=(ocr, threads)) as pool:
-        futures = [pool.submit(read_source, source, sha, size, rules, ocr, threads) for source, sha, size in jobs]
-        for future in as_completed(futures):
-            yield future.result()
+def run_pool(jobs: list[Job], options: IngestOptions) -> Iterator[FileResult]:
+    workers = max(1, options.workers)
+    threads = options.threads or max(1, (os.cpu_count() or 1) // workers)  # the OCR engine's share
+    memory = options.memory_mb * 2**20 if options.memory_mb else None
+    settings = WorkerSettings(rules=options.rules, ocr=options.ocr, threads=threads,
+                              seconds_per_page=options.seconds_per_page, memory_bytes=memory)
+    return WorkerPool(workers, settings).run(jobs)
 
 
-def run_dask(jobs: list[Job], rules: str | None, ocr: str, address: str) -> Iterator[FileResult]:
+def run_dask(jobs: list[Job], options: IngestOptions) -> Iterator[FileResult]:
     from dask.distributed import Client
     from dask.distributed import as_completed as dask_completed
 
-    with Client(address) as client:
+    with Client(options.dask) as client:
         # a Dask worker runs several tasks at once: one onnxruntime thread each, so that they do
         # not fight for the cores; the models load once per worker process (get_engine caches)
-        futures = [client.submit(read_source, source, sha, size, rules, ocr, 1, pure=False)
-                   for source, sha, size in jobs]
+        futures = {client.submit(read_source, source, sha, size, options.rules, options.ocr, 1,
+                                 seconds_per_page=options.seconds_per_page, pure=False): (source, sha, size)
+                   for source, sha, size in jobs}
         for future in dask_completed(futures):
-            yield future.result()
+            try:
+                yield future.result()
+            except Exception as exc:  # noqa: BLE001 - a worker lost (KilledWorker) or a task Dask could not run
+                source, sha, size = futures[future]
+                error = InputError(source.name, f"the Dask worker reading it failed ({type(exc).__name__}: {exc})")
+                yield failed(source.name, sha, size, error)
 
 
 def runner(jobs: list[Job], options: IngestOptions) -> Iterator[FileResult]:
     if options.dask:
-        return run_dask(jobs, options.rules, options.ocr, options.dask)
-    if options.workers > 1 and len(jobs) > 1:
-        return run_pool(jobs, options.rules, options.ocr, options.workers, options.threads)
-    return run_serial(jobs, options.rules, options.ocr, options.threads)
+        return run_dask(jobs, options)
+    if options.workers <= 0:
+        return run_serial(jobs, options)
+    return run_pool(jobs, options)
 
 
 Progress = Callable[[FileResult], None]
@@ -116,19 +154,45 @@ def ingest(corpus: Corpus, paths: list[Path], options: IngestOptions,
     """Ingest every file under ``paths``; ``progress(total)`` gives a callback per finished file."""
     start = time.perf_counter()
     summary = IngestSummary()
-    jobs, unreadable = plan(corpus, discover(paths), options, summary)
-    tick = progress(len(jobs) + len(unreadable)) if progress else None
-    # each result is written as it arrives: a run killed now keeps every file already committed
-    for result in chain(unreadable, runner(jobs, options)):
-        _record(corpus, result, options, summary)
-        if tick:
-            tick(result)
+    total = done = 0
+    try:
+        jobs, unreadable = plan(corpus, find_sources(paths), options, summary)
+        total = len(jobs) + len(unreadable)
+        tick = progress(total) if progress else None
+        results = runner(jobs, options)
+        try:
+            # each result is written as it arrives: a run killed now keeps every file committed
+            for result in chain(unreadable, results):
+                _record(corpus, result, options, summary)
+                done += 1
+                if tick:
+                    try:
+                        tick(result)
+                    except Exception as exc:  # noqa: BLE001 - the progress display is never worth the run
+                        internal_error("the progress display", exc)
+                        tick = None
+        finally:
+            close = getattr(results, "close", None)
+            if close is not None:
+                close()  # the workers stopped now, not when the generator is collected
+    except KeyboardInterrupt:
+        summary.interrupted = True
+        summary.not_read = total - done
     summary.seconds = time.perf_counter() - start
     return summary
 
 
 def _record(corpus: Corpus, result: FileResult, options: IngestOptions, summary: IngestSummary) -> None:
-    corpus.store(result, replace=options.force)
+    """Store one result. A result the database refuses (a value it cannot hold) is stored as that
+    file's failure instead; only a database that takes nothing at all stops the run."""
+    try:
+        corpus.store(result, replace=options.force)
+    except CorpusError as exc:
+        if result.error is not None:
+            raise
+        error = InputError(result.path, f"read, but could not be stored ({exc})")
+        result = failed(result.path, result.sha256, result.size, error, result.seconds)
+        corpus.store(result, replace=options.force)
     if result.error is not None:
         summary.failed += 1
         summary.failures.append((result.path, result.error.reason))

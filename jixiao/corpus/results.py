@@ -18,6 +18,8 @@ class FormResult(BaseModel):
 class FileError(BaseModel):
     kind: str
     reason: str
+    # the exception underneath (PSEOF, BadZipFile, DecompressionBombError, KeyError for a bug)
+    error_type: str | None = None
 
 
 class FileResult(BaseModel):

@@ -21,6 +21,9 @@ TABLES = [
     """CREATE TABLE IF NOT EXISTS failures (
         sha256 VARCHAR, path VARCHAR, kind VARCHAR, reason VARCHAR, failed_at TIMESTAMP,
         PRIMARY KEY (path, sha256))""",
+    # the exception underneath a failure (PSEOF, BadZipFile, KeyError for a bug); added to
+    # corpora made before it
+    """ALTER TABLE failures ADD COLUMN IF NOT EXISTS error_type VARCHAR""",
     """CREATE TABLE IF NOT EXISTS forms (
         form_id VARCHAR PRIMARY KEY, sha256 VARCHAR, path VARCHAR, form_index INTEGER,
         pages INTEGER[], form_type VARCHAR, title VARCHAR, year INTEGER, unit VARCHAR,

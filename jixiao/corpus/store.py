@@ -154,8 +154,9 @@ class Corpus:
     def _store(self, result: FileResult, replace: bool) -> bool:
         if result.error is not None:
             self.db.execute("DELETE FROM failures WHERE path = ? AND sha256 = ?", [result.path, result.sha256])
-            self.db.execute("INSERT INTO failures VALUES (?, ?, ?, ?, ?)",
-                            [result.sha256, result.path, result.error.kind, result.error.reason, _now()])
+            self.db.execute("INSERT INTO failures (sha256, path, kind, reason, failed_at, error_type) "
+                            "VALUES (?, ?, ?, ?, ?, ?)", [result.sha256, result.path, result.error.kind,
+                                                          result.error.reason, _now(), result.error.error_type])
             return True
         exists = self.db.execute("SELECT 1 FROM files WHERE sha256 = ?", [result.sha256]).fetchone()
         if exists and not replace:

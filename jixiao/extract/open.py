@@ -2,6 +2,10 @@
 
 Readers are a small registry keyed by file kind, so the scan path slots in by registering an
 image reader and a page-OCR hook; until then images and image-only PDF pages raise ``NeedsOcr``.
+
+The limits of ``ReadLimits`` that can be checked from the outside are checked here, before the
+reader starts: bytes, frames of an image, pages of a page set; page images are checked by
+``raster`` under the limits of this read (``page_limits``).
 """
 
 from __future__ import annotations
@@ -11,9 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Literal
 
+import pypdfium2 as pdfium
 from pydantic import BaseModel, ConfigDict, Field
 
-from jixiao.errors import EmptyFile, InputError, TooLarge, UnsupportedFile
+from jixiao.errors import CorruptFile, EmptyFile, InputError, NoFormFound, TooLarge, UnsupportedFile
 from jixiao.extract.base import (
     FileKind,
     NeedsOcr,
@@ -21,16 +26,24 @@ from jixiao.extract.base import (
     PageStatus,
     ReadLimits,
     ReadResult,
+    expect_pages,
     page_list,
 )
 from jixiao.extract.office import OfficeKind, OfficeOptions, office_kind, read_office
 from jixiao.extract.pageset import members, set_files
 from jixiao.extract.pdf_text import PdfTextOptions, read_pdf
+from jixiao.extract.raster import check_page_size, count_frames, page_limits, pdf_page_pixels
 from jixiao.extract.scanned import ScanReadOptions, read_image_file, read_pdf_pages
-from jixiao.extract.transcript import HTML_SUFFIXES, TEXT_SUFFIXES, read_transcript
+from jixiao.extract.transcript import (
+    HTML_SUFFIXES,
+    TEXT_SUFFIXES,
+    TRIED,
+    decode_text,
+    read_transcript,
+)
+from jixiao.grid import Document, SourceInfo
 
 TRANSCRIPT_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES
-from jixiao.grid import Document, SourceInfo
 
 
 class ReadOptions(BaseModel):
@@ -88,19 +101,25 @@ def _describe(head: bytes) -> str:
     return ""
 
 
+# control characters a text file may hold (a stray NUL, an escape an old OCR export left):
+# binary data decoded as text has many more
+_TEXT_CONTROL_SHARE = 0.02
+
+
 def _looks_like_text(head: bytes) -> bool:
     text = _decode_head(head)
-    return text is not None and all(ch.isprintable() or ch in "\r\n\t\f\ufeff" for ch in text)
+    if not text:
+        return False
+    odd = sum(not (ch.isprintable() or ch in "\r\n\t\f\ufeff") for ch in text)
+    return odd <= _TEXT_CONTROL_SHARE * len(text)
 
 
 def _decode_head(head: bytes) -> str | None:
     # the cut at _HEAD may split a multi-byte character: retry without the last few bytes
-    for encoding in ("utf-8", "gb18030"):
-        for trim in range(4):
-            try:
-                return head[: len(head) - trim].decode(encoding)
-            except UnicodeDecodeError:
-                continue
+    for trim in range(4):
+        decoded = decode_text(head[: len(head) - trim])
+        if decoded is not None:
+            return decoded[0]
     return None
 
 
@@ -118,9 +137,12 @@ def sniff(path: Path) -> FileKind:
     if office is not None:
         return office
     what = _describe(head)
-    if what in ("a text file", "an HTML page") and path.suffix.lower() in TRANSCRIPT_SUFFIXES:
+    named_text = path.suffix.lower() in TRANSCRIPT_SUFFIXES
+    if what in ("a text file", "an HTML page") and named_text:
         return "transcript"
     start = f"starts with {head[:8]!r}"
+    if named_text and not what:
+        raise UnsupportedFile(path, f"named {path.suffix} but not text in any encoding read ({TRIED}): {start}")
     raise UnsupportedFile(
         path, f"not a PDF or image ({start}: {what})" if what else f"not a PDF or image ({start})"
     )
@@ -153,11 +175,16 @@ def digest_of(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _check_size(path: Path, limits: ReadLimits) -> None:
+def _check_size(path: Path, limits: ReadLimits, kind: FileKind | None = None) -> None:
     size = path.stat().st_size
-    if size > limits.max_bytes:
-        mb, limit_mb = size / 2**20, limits.max_bytes / 2**20
-        raise TooLarge(path, f"{mb:.0f} MB, over the limit of {limit_mb:.0f} MB")
+    limit = limits.max_transcript_bytes if kind == "transcript" else limits.max_bytes
+    if size > limit:
+        what = "a transcript of " if kind == "transcript" else ""
+        raise TooLarge(path, f"{what}{_mb(size)}, over the limit of {_mb(limit)}")
+
+
+def _mb(size: int) -> str:
+    return f"{size / 2**20:.1f} MB" if size < 10 * 2**20 else f"{size / 2**20:.0f} MB"
 
 
 # ---------------------------------------------------------------- readers
@@ -172,6 +199,7 @@ def _read_pdf(path: Path, options: ReadOptions) -> ReadResult:
 
 
 def _read_image(path: Path, options: ReadOptions) -> ReadResult:
+    expect_pages(count_frames(path, options.limits))  # every frame checked before any is decoded
     return read_image_file(path, options.scan)
 
 
@@ -180,7 +208,7 @@ def _ocr_pdf_pages(path: Path, numbers: list[int], options: ReadOptions) -> list
 
 
 def _read_transcript(path: Path, options: ReadOptions) -> ReadResult:
-    return read_transcript(path)
+    return read_transcript(path, options.limits)
 
 
 def _office_reader(kind: OfficeKind) -> Reader:
@@ -216,7 +244,7 @@ def _fill_ocr_pages(path: Path, result: ReadResult, options: ReadOptions) -> Non
     if not missing:
         return
     if _page_ocr:
-        by_number = {p.page.number: p for p in _page_ocr[0](path, missing, options)}
+        by_number = {p.page.number: p for p in _ocr_each(_page_ocr[0], path, result.needing_ocr(), options)}
         result.pages = [by_number.get(p.page.number, p) for p in result.pages]
         result.kind = "scan_pdf"
     elif options.on_needs_ocr == "raise":
@@ -231,14 +259,56 @@ def _fill_ocr_pages(path: Path, result: ReadResult, options: ReadOptions) -> Non
         )
 
 
+def _ocr_each(hook: PageOcr, path: Path, pages: list[PageResult], options: ReadOptions) -> list[PageResult]:
+    """The pages read by the hook one at a time: a page that is no form page (a 2×2 pt box)
+    is left blank, with the reason, and the others are still read. pdfium may refuse a file that
+    pdfminer opened (a catalogue without /Pages): that file is damaged."""
+    _check_rendered_sizes(path, [p.page.number for p in pages], options)
+    out: list[PageResult] = []
+    for page in pages:
+        n = page.page.number
+        try:
+            out.extend(hook(path, [n], options))
+        except NoFormFound as exc:
+            out.append(PageResult(page.page, "blank", exc.reason))
+        except pdfium.PdfiumError as exc:
+            raise CorruptFile(path, f"damaged PDF: page {n} cannot be rendered for OCR ({exc})") from exc
+    return out
+
+
+def _check_rendered_sizes(path: Path, numbers: list[int], options: ReadOptions) -> None:
+    """Refuse, before any page is read, a page too large even at the lowest resolution the scan
+    path renders at (a 200-inch MediaBox): not after the pages before it took their OCR time."""
+    try:
+        pdf = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        raise CorruptFile(path, f"damaged PDF: its pages cannot be rendered for OCR ({exc})") from exc
+    try:
+        for n in numbers:
+            width, height = pdf_page_pixels(pdf, n - 1, options.scan.min_dpi)
+            check_page_size(path, width, height, f"page {n} at {options.scan.min_dpi:.0f} dpi", options.limits,
+                            form_page=False)
+    except pdfium.PdfiumError as exc:
+        raise CorruptFile(path, f"damaged PDF: its pages cannot be rendered for OCR ({exc})") from exc
+    finally:
+        pdf.close()
+
+
 def _read_page_set(files: list[Path], options: ReadOptions) -> ReadResult:
     """Page images filed one per file (see ``pageset``), read as the pages of one document."""
-    pages: list[PageResult] = []
-    for f in files:
+    for f in files:  # every file checked before any page is read: first what each file is
         kind = sniff(f)
         if kind not in ("png", "jpeg", "tiff"):
             raise UnsupportedFile(f, f"a {kind} file among the page images of one document")
         _check_size(f, options.limits)
+    frames = 0
+    for f in files:  # then what it holds
+        frames += count_frames(f, options.limits)
+        if frames > options.limits.max_pages:
+            raise TooLarge(f, f"a set of page images of over {options.limits.max_pages} pages, the limit")
+    expect_pages(frames)
+    pages: list[PageResult] = []
+    for f in files:
         pages.extend(read_image_file(f, options.scan, first=len(pages) + 1).pages)
     return ReadResult(kind="image", pages=pages)
 
@@ -256,13 +326,14 @@ def extract_document(path: Path, options: ReadOptions | None = None) -> ExtractR
     options = options or ReadOptions()
     path = Path(path)
     files = set_files(path)
-    if files is not None:
-        result = _read_page_set(files, options)
-    else:
-        kind = sniff(path)
-        _check_size(path, options.limits)
-        result = READERS[kind](path, options)
-        _fill_ocr_pages(path, result, options)
+    with page_limits(options.limits):
+        if files is not None:
+            result = _read_page_set(files, options)
+        else:
+            kind = sniff(path)
+            _check_size(path, options.limits, kind)
+            result = READERS[kind](path, options)
+            _fill_ocr_pages(path, result, options)
     source = SourceInfo(
         file=str(path), sha256=sha256_of(path), kind=result.kind, n_pages=len(result.pages)
     )

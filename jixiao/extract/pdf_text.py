@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from jixiao.errors import CorruptFile, EmptyFile, EncryptedFile, InputError, TooLarge
 from jixiao.extract.assign import Piece, TextOptions, assign_text
-from jixiao.extract.base import PageResult, ReadLimits, ReadResult
+from jixiao.extract.base import PageResult, ReadLimits, ReadResult, expect_pages
 from jixiao.extract.clipping import Clipped, clip_reader, unclip
 from jixiao.extract.lattice import LatticeOptions, Segment, find_tables
 from jixiao.grid import Box, Page
@@ -87,7 +87,7 @@ def translate_error(path: Path, exc: BaseException, truncated: bool) -> InputErr
         return EncryptedFile(path, f"encrypted with a method that cannot be read ({inner})")
     detail = f"{type(inner).__name__}: {inner}".rstrip(": ")
     if truncated:
-        return CorruptFile(path, f"truncated: no %%EOF end marker, the file was cut off ({detail})")
+        return CorruptFile(path, f"truncated: no %EOF end marker, the file was cut off ({detail})")
     if isinstance(inner, PSEOF):
         return CorruptFile(path, f"truncated or damaged: the PDF data ends unexpectedly ({detail})")
     if isinstance(inner, PDFSyntaxError) and "/Root" in str(inner):
@@ -110,8 +110,8 @@ def _translated(path: Path, truncated: bool) -> Iterator[None]:
         yield
     except InputError:
         raise
-    except Exception as exc:  # pdfminer raises anything on bad input: KeyError, TypeError, ...
-        raise translate_error(path, exc, truncated) from exc
+    except Exception as exc:  # noqa: BLE001 - pdfminer raises anything on bad input: KeyError, ...
+        raise translate_error(path, exc, truncated) from _unwrap(exc)
 
 
 # ---------------------------------------------------------------- segments
@@ -322,6 +322,7 @@ def read_pdf(
         with _translated(path, truncated):
             pages: Sequence[PlumberPage] = pdf.pages
         _check_page_count(path, len(pages), limits)
+        expect_pages(len(pages))
         with clip_reader(path) as clips:
             for number, plumber_page in enumerate(pages, start=1):
                 clipped = clips.page(number - 1)
@@ -330,5 +331,16 @@ def read_pdf(
                     plumber_page.close()  # drop pdfplumber's per-page caches: archives run long
                 result.pages.append(read_page(objects, number, options))
     finally:
-        pdf.close()
+        _close(pdf)
     return result
+
+
+def _close(pdf: pdfplumber.PDF) -> None:
+    """Close without raising: ``PDF.close`` walks ``pdf.pages`` again, and on a file whose pages
+    did not parse it raises pdfminer's error once more, from the ``finally``, past the
+    translation (and over the error already on its way out)."""
+    try:
+        pdf.close()
+    except Exception:  # noqa: BLE001
+        if not pdf.stream_is_external:
+            pdf.stream.close()

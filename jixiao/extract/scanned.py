@@ -25,7 +25,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from jixiao.errors import OcrUnavailable
 from jixiao.extract.base import PageResult, ReadResult
 from jixiao.extract.ocr import OcrEngine, get_engine
-from jixiao.extract.raster import POINTS_PER_INCH, image_frames, render_pdf_page
+from jixiao.extract.photo.flatten import PhotoOptions, flatten_photo
+from jixiao.extract.photo.source import to_photo
+from jixiao.extract.raster import POINTS_PER_INCH, render_pdf_page, tagged_frames
 from jixiao.extract.scan.read import Assign, CellReadOptions, Marks, PageOut, ReadCells
 from jixiao.extract.scan.readable import readability_check
 from jixiao.extract.scan.second import SecondRead, SecondReadOptions
@@ -48,6 +50,8 @@ class ScanReadOptions(BaseModel):
     structure: ScanOptions = Field(default_factory=ScanOptions)
     read: CellReadOptions = Field(default_factory=CellReadOptions)
     second: SecondReadOptions = Field(default_factory=SecondReadOptions)
+    # phone photos (and images whose dpi tag is no scanner's): the page found and flattened first
+    photo: PhotoOptions = Field(default_factory=PhotoOptions)
 
 
 # ---------------------------------------------------------------- pixels
@@ -123,8 +127,14 @@ def read_scan_page(image: object, dpi: float, number: int, options: ScanReadOpti
 
 def read_image_file(path: Path, options: ScanReadOptions, first: int = 1) -> ReadResult:
     """Every frame of an image file; pages are numbered from ``first`` (a page set's later files)."""
-    pages = [PageResult(read_scan_page(rgb, dpi, n, options), "text", "scan")
-             for n, (rgb, dpi) in enumerate(image_frames(path), first)]
+    pages = []
+    for n, (rgb, dpi, tags) in enumerate(tagged_frames(path), first):
+        flat = flatten_photo(rgb, tags, options.photo)
+        if flat is None:
+            page = read_scan_page(rgb, dpi, n, options)
+        else:  # read flat, located on the photo
+            page = to_photo(read_scan_page(flat.image, flat.dpi, n, options), flat, (rgb.shape[1], rgb.shape[0]), dpi)
+        pages.append(PageResult(page, "text", "scan"))
     return ReadResult(kind="image", pages=pages)
 
 

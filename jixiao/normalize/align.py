@@ -15,8 +15,14 @@ from collections.abc import Callable, Sequence
 
 from jixiao.grid import Cell
 from jixiao.normalize.lexicon import FUNDS_ROWS, LEVEL1, LEVEL2
-from jixiao.normalize.matcher import match
-from jixiao.normalize.values import parse_number, parse_op, parse_quantity, repair_number_text
+from jixiao.normalize.matcher import match, match_level
+from jixiao.normalize.values import (
+    parse_number,
+    parse_op,
+    parse_quantity,
+    repair_number_text,
+    trailing_number,
+)
 from jixiao.text import clean, is_dash
 
 Fit = Callable[[str, str], float]
@@ -31,11 +37,12 @@ UNITS = ("%", "个", "项", "次", "人", "人次", "户", "元", "万元", "亿
 
 
 def is_unit(text: str) -> bool:
-    """A unit of measure as forms print them: 个, 人次, 万元, %, 个工作日, 元/人 …"""
-    return text in UNITS or all(part in UNITS for part in text.split("/") if part)
+    """A unit of measure as forms print them: 个, 人次, 万元, %, 个工作日, 元/人, 台（套）…"""
+    parts = [p for p in re.split(r"[/()（）]", text) if p]
+    return text in UNITS or (bool(parts) and all(part in UNITS for part in parts))
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
     """A bare number (a weight, a score): not a numbered name like '1.人员类项目支出'."""
     return bool(_BARE_NUMBER.fullmatch(repair_number_text(text).replace(" ", "")))
 
@@ -48,27 +55,32 @@ def _is_quantity(text: str) -> bool:
 def indicator_fit(role: str, text: str) -> float:
     """How well a cell's text suits an indicator-block role."""
     if role == "level1":
-        return 3.0 if match(text, LEVEL1).ok else NEVER
+        # '社会效益指标' holds 效益指标, but reads better as the 二级指标 it is
+        m1 = match_level(text, LEVEL1)
+        return 3.0 if m1.ok and m1.score >= match_level(text, LEVEL2).score else NEVER
     if role == "level2":
-        return 3.0 if match(text, LEVEL2).ok else NEVER
+        m2 = match_level(text, LEVEL2)
+        return 3.0 if m2.ok and m2.score >= match_level(text, LEVEL1).score else NEVER
     if role == "nature":
         return 3.0 if parse_op(text) or text in ("定性", "定量") else NEVER
     if role == "measure_unit":
         return 1.5 if is_unit(text) else NEVER
     if role in ("weight", "score"):
-        return 2.0 if _is_number(text) and (parse_number(text) or 0) <= 100 else NEVER
+        return 2.0 if is_number(text) and (parse_number(text) or 0) <= 100 else NEVER
     if role in ("target", "actual"):
         return 1.5 if _is_quantity(text) else (-2.0 if len(text) > 20 else 0.8)
     if role == "name":
-        return NEVER if _is_number(text) else 1.0 + min(len(text), 20) / 20
+        return NEVER if is_number(text) else 1.0 + min(len(text), 20) / 20
     if role == "reason":
-        return NEVER if _is_number(text) else 0.8
+        return NEVER if is_number(text) else 0.8
     return NEVER
 
 
 def funds_fit(role: str, text: str) -> float:
     """How well a cell's text suits a funds-block role."""
     value = parse_number(text)
+    if value is None and role != "label":
+        value = trailing_number(text)  # a label leaked in before it
     if role == "label":
         return 3.0 if match(text, FUNDS_ROWS).ok else (NEVER if value is not None else 0.5)
     if role in ("initial_budget", "annual_budget", "executed"):

@@ -12,7 +12,7 @@ from jixiao.normalize.indicators import indicator_rows
 from jixiao.normalize.keyvalues import KeyValue, line_pairs, row_pairs
 from jixiao.normalize.lexicon import DEPARTMENT_TITLE_WORDS, PROJECT_TITLE_WORDS
 from jixiao.normalize.matcher import label_key
-from jixiao.normalize.names import complete_unit_name
+from jixiao.normalize.names import complete_unit_name, join_split_off
 from jixiao.normalize.pagebreak import row_stream
 from jixiao.normalize.provenance import prov_of_cell, prov_of_line
 from jixiao.normalize.sections import Block, Sections, find_sections
@@ -23,6 +23,7 @@ from jixiao.record import FormRecord, FormSource, FormType
 from jixiao.text import clean
 
 _EXTRA_LABELS = {"problems": "存在问题", "improvements": "改进措施"}
+_FULL_DATE = re.compile(r"20\d{2}\s*年\s*\d{1,2}\s*月(\s*\d{1,2}\s*日)?")
 _NOTE_LINE = re.compile(r"^\s*[-*]?\s*(注|说明|备注|\d{1,2}\s*[.、．])")
 
 
@@ -38,11 +39,30 @@ def build_record(doc: Document, form: FormSlice, index: int) -> FormRecord:
     for block in sections.funds:
         rec.funds.extend(funds_rows(block, rec.notes, decisions))
     _goals(rec, sections)
-    rec.indicators, rec.level1_declared = indicator_rows(sections.indicators, decisions)
+    rec.indicators, rec.level1_declared = indicator_rows(sections.indicators, decisions, rec.doubts)
+    budget = rec.funds_row("total")
+    if rec.indicators and sections.funds and (budget is None or budget.weight is None):
+        rec.doubts["budget"] = "可能漏读一行（资金表的预算执行分值未读到）"
     _total(rec, sections)
     _infer(rec, form)
+    rec.notes.extend(_photo_notes(doc, form))
     rec.labels = decisions.items
     return rec
+
+
+def _photo_notes(doc: Document, form: FormSlice) -> list[str]:
+    """How each photographed page's resolution was found: never the tag a phone writes."""
+    notes = []
+    for page in doc.pages:
+        photo = page.photo
+        if page.number not in form.pages or photo is None:
+            continue
+        how = "纸张轮廓（按A4）" if photo.scale_from == "page_outline" else "正文字高"
+        tag = f"文件标注 {photo.tag_dpi:g} dpi，未采用" if photo.tag_dpi else "文件未标注分辨率"
+        camera = f"（{photo.camera}）" if photo.camera else ""
+        notes.append(f"第{page.number}页为照片{camera}：按{how}测得约 {photo.px_per_inch:.0f} 像素/英寸，"
+                     f"展平为 {photo.read_dpi:.0f} dpi 后读取；{tag}。")
+    return notes
 
 
 def _headers(sections: Sections, decisions: Decisions) -> None:
@@ -92,6 +112,12 @@ def _apply_pairs(rec: FormRecord, pairs: list[KeyValue]) -> None:
 
 
 def _set_unit(rec: FormRecord, kv: KeyValue) -> None:
+    joined = join_split_off(kv.value, kv.spill)
+    if joined is not None:
+        rec.notes.append(f"单位名称「{kv.value}」末字「{kv.spill}」被识别到相邻单元格，已接回。")
+        setattr(rec, kv.key, joined)
+        rec.prov[kv.key] = kv.prov
+        return
     name, repaired = complete_unit_name(kv.value)
     prov = kv.prov
     if repaired:
@@ -160,7 +186,9 @@ def _infer(rec: FormRecord, form: FormSlice) -> None:
 
 def _year(rec: FormRecord, form: FormSlice) -> int | None:
     header = " ".join([rec.title or ""] + [line.text for line in form.lines[:4]])
-    found = years_in(header) or re.findall(r"(20\d{2})\s*年", header.replace("年度", "年"))
+    # a date in the header (填报日期：2024年3月14日) is when the form was filed, not its year
+    undated = _FULL_DATE.sub(" ", header)
+    found = years_in(header) or re.findall(r"(20\d{2})\s*年", undated.replace("年度", "年"))
     if found:
         return int(found[0])
     body = " ".join(filter(None, [rec.conclusion, rec.goals.planned, rec.goals.actual]))

@@ -17,15 +17,23 @@ HINT_COST = 4.0  # a row whose name points to another group than the one it is p
 # rows below the label minus rows above it, and what each costs: floor-centring gives 0 or +1
 OFFSETS = {0: 0.0, 1: 0.0, -1: 1.5, 2: 2.5, -2: 3.0}
 TOP_ALIGNED = 2.0  # some exports put a merged cell's text on its first row instead
+# ... and an export seen doing so for the 一级指标 labels (each on its group's first row) likely
+# does it for the 二级指标 too: then a first-row label costs only this
+TOP_HABIT = 0.5
+# there, a label off its group's first row costs this much more than it would elsewhere
+CENTRED_UNDER_HABIT = 1.0
 # where two partitions centre equally well ([2, 2] or [1, 3] rows), forms favour even groups
 SIZE_COST = 0.05
 
 
 def centred_groups(
-    n: int, labels: list[int], disagrees: Callable[[int, int], bool]
+    n: int, labels: list[int], disagrees: Callable[[int, int], bool], top_cost: float = TOP_ALIGNED,
+    centred_extra: float = 0.0,
 ) -> list[int] | None:
     """For each of n rows, the index of the label whose group holds it; None if no partition
-    fits. ``disagrees(row, group)`` says the row's name points to another group."""
+    fits. ``disagrees(row, group)`` says the row's name points to another group; ``top_cost``
+    is what a label on its group's first row costs (less where the engine is known to do that),
+    ``centred_extra`` what is added to a label off its group's first row there."""
     if not labels or labels[0] < 0 or labels[-1] >= n:
         return None
 
@@ -39,7 +47,7 @@ def centred_groups(
         if above < 0:
             return None
         options: list[tuple[float, tuple[int, ...]]] = []
-        for end, cost in _ends(labels, k, above, n):
+        for end, cost in _ends(labels, k, above, n, top_cost, centred_extra):
             if k == len(labels) - 1:
                 if end == n - 1:
                     options.append((cost + hint_cost(k, start, end), (end,)))
@@ -60,12 +68,14 @@ def centred_groups(
     return groups
 
 
-def _ends(labels: list[int], k: int, above: int, n: int) -> list[tuple[int, float]]:
+def _ends(labels: list[int], k: int, above: int, n: int, top_cost: float,
+          centred_extra: float) -> list[tuple[int, float]]:
     """Where group k may end, with the cost of each choice."""
     label = labels[k]
-    ends = {label + above + offset: cost for offset, cost in OFFSETS.items() if label + above + offset >= label}
+    extra = centred_extra if above > 0 else 0.0
+    ends = {label + above + offset: cost + extra for offset, cost in OFFSETS.items() if label + above + offset >= label}
     if above == 0:
         limit = labels[k + 1] if k + 1 < len(labels) else n
         for end in range(label + 2, limit):
-            ends.setdefault(end, TOP_ALIGNED)
+            ends.setdefault(end, top_cost)
     return sorted(ends.items())

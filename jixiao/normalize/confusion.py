@@ -2,13 +2,18 @@
 
 ``fold`` is applied to labels before fuzzy matching (never to values a rule checks), so that
 'カ値' compares as '分值' and '1-Щ' as '1项'. The table holds look-alikes from other scripts
-(kana, Cyrillic, Latin), traditional and Japanese forms of characters the forms use, and glyph
-confusions measured on this kind of page.
+(kana, Cyrillic, Latin), traditional and Japanese forms of characters, and glyph confusions
+measured on this kind of page. Traditional forms come from OpenCC's dictionaries, for every
+character outside GB 2312: a mainland form prints only GB 2312's simplified characters, so such a
+character is an engine's traditional reading ('評', '稱', '額'); one inside GB 2312 may be meant
+as printed ('乾', '於') and is left alone.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+
+import opencc
 
 # look-alikes from other scripts and glyph confusions seen in OCR output of these forms
 LOOKALIKES: dict[str, str] = {
@@ -46,12 +51,32 @@ PUNCTUATION: dict[str, str] = {
     "﹙": "(", "﹚": ")", "｛": "(", "｝": ")", "[": "(", "]": ")", "{": "(", "}": ")",
 }
 
-CONFUSIONS: dict[str, str] = {**VARIANTS, **LOOKALIKES, **PUNCTUATION}
+
+
+def _traditional() -> dict[str, str]:
+    """Every CJK character outside GB 2312 that OpenCC reads as one simplified character."""
+    t2s, jp2t = opencc.OpenCC("t2s"), opencc.OpenCC("jp2t")
+    out: dict[str, str] = {}
+    for cp in range(0x4E00, 0xA000):
+        ch = chr(cp)
+        try:
+            ch.encode("gb2312")
+            continue
+        except UnicodeEncodeError:
+            pass
+        simple = t2s.convert(jp2t.convert(ch))
+        if len(simple) == 1 and simple != ch:
+            out[ch] = simple
+    return out
+
+
+TRADITIONAL: dict[str, str] = {**_traditional(), **VARIANTS}
+CONFUSIONS: dict[str, str] = {**TRADITIONAL, **LOOKALIKES, **PUNCTUATION}
 _TABLE = str.maketrans({k: v for k, v in CONFUSIONS.items() if k != v})
 # traditional/Japanese forms and other scripts' look-alikes: never meant on a mainland form, so
 # free text (names, reasons) is folded with these too; CJK-for-CJK look-alikes are not
-_TEXT_TABLE = str.maketrans({k: v for k, v in {**VARIANTS, **LOOKALIKES}.items()
-                             if k != v and (k in VARIANTS or not ("\u4e00" <= k <= "\u9fff"))})
+_TEXT_TABLE = str.maketrans({k: v for k, v in {**TRADITIONAL, **LOOKALIKES}.items()
+                             if k != v and (k in TRADITIONAL or not ("\u4e00" <= k <= "\u9fff"))})
 # only characters that cannot be meant as printed (kana, Cyrillic in a Chinese form): safe to
 # fold inside values such as units, where a real character must never be swapped for another
 _SCRIPT_TABLE = str.maketrans({k: v for k, v in LOOKALIKES.items()

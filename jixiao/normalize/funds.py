@@ -2,24 +2,48 @@
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict
+from rapidfuzz.distance import Levenshtein
 
 from jixiao.grid import Cell
 from jixiao.normalize.align import align, funds_fit
 from jixiao.normalize.confusion import fold
 from jixiao.normalize.decisions import Decisions
 from jixiao.normalize.lexicon import BLOCKS, FUNDS_ROWS
-from jixiao.normalize.matcher import label_key, match
+from jixiao.normalize.matcher import Match, label_key, match
 from jixiao.normalize.provenance import prov_of_cell
 from jixiao.normalize.sections import Block
-from jixiao.normalize.table import Row, extent, role_of
-from jixiao.normalize.values import parse_number, parse_percent
+from jixiao.normalize.table import Extent, Row, extent, role_of
+from jixiao.normalize.values import decimals_of, parse_number, parse_percent, trailing_number
 from jixiao.record import FundsRow
-from jixiao.text import clean, is_dash
+from jixiao.text import clean, is_dash, nfkc
 
 _NUMERIC_ROLES = ("initial_budget", "annual_budget", "executed", "weight", "execution_rate", "score")
 # a value read together with a label the OCR leaked into its cell ('五十100年数(N) 738.26')
 REPAIRED_CONFIDENCE = 0.75
+# 万元 to two decimals: parts that add up to the total within this confirm how it was read
+SUM_CONFIRMS = 0.011
+INFERRED_DOUBT = "列标题未识别，按列序推定"
+
+
+class AlignmentOptions(BaseModel):
+    """How a transcript's funds row is matched to its columns."""
+
+    model_config = ConfigDict(frozen=True)
+
+    # offsets tried between a row's cells and its header: forms-gen seeds 101-104 and the seed
+    # transcript show header rows one column off their values (a lost or split header cell)
+    shifts: tuple[int, ...] = (-1, 1, -2, 2)
+    # a rival reading within this much fit giving other values leaves the row in doubt; one
+    # value that fits its column is worth 1, so within 1 the rival is as good a reading
+    margin: float = 1.0
+    # the highest execution rate a form prints (executed far above budget is still under 200%)
+    rate_max: float = 200.0
+
+
+ALIGNMENT = AlignmentOptions()
 
 
 def _label_cell(row: Row, block: Block) -> Cell | None:
@@ -39,6 +63,18 @@ def _label_cell(row: Row, block: Block) -> Cell | None:
     return (filled or candidates)[-1] if candidates else None
 
 
+def _label_anywhere(row: Row) -> Cell | None:
+    """A transcript row's label wherever it stands before its first number: a row off its
+    header puts the label under a value column."""
+    for cell in row.starting:
+        if parse_number(cell.text) is not None:
+            break
+        text = clean(cell.text)
+        if text and (match(text, FUNDS_ROWS).ok or _labels_inside(text)) and not _is_block_label(cell):
+            return cell
+    return None
+
+
 def _left_of(cell: Cell, x: float) -> bool:
     return extent(cell).b <= x + 1e-6 + 0.25 * extent(cell).width
 
@@ -48,43 +84,184 @@ def _is_block_label(cell: Cell) -> bool:
 
 
 def number_in(cell: Cell, percent: bool = False) -> tuple[float | None, bool]:
-    """The cell's number, and whether it had to be picked out of leaked label text."""
+    """The cell's number, and whether it had to be picked out of leaked label text: the value
+    is the number the cell ends with ('五十100年数(N) 1101, 05' is 1101.05, spacing repaired)."""
     parse = parse_percent if percent else parse_number
     value = parse(cell.text)
     if value is not None or is_dash(cell.text):
         return value, False
-    tokens = (cell.raw or cell.text).split()
-    if len(tokens) > 1 and re.search(r"[^\d\s.,%—\-]", " ".join(tokens[:-1])):
-        tail = parse(tokens[-1])
-        if tail is not None:
-            return tail, True
-    return None, False
+    value = trailing_number(nfkc(cell.raw or cell.text), percent)
+    return value, value is not None
 
 
-def _cells_by_role(row: Row, block: Block) -> dict[str, Cell]:
-    if block.positional(row):
-        roles = block.roles()
-        out: dict[str, Cell] = {}
-        for cell in row.cells:
-            role = role_of(cell, roles)
-            if role in _NUMERIC_ROLES and role not in out:
-                out[role] = cell  # a split header's second column repeats the first: keep one
-        if any(clean(c.text) for c in out.values()):
-            return out
-    return align(row.cells, ["label", *[r for r in block.role_order() if r in _NUMERIC_ROLES]], funds_fit)
+@dataclass
+class Reading:
+    """One way of reading a row's value cells: which cell is which column, and how well the
+    values fit what those columns hold."""
+
+    cells: dict[str, Cell]
+    values: dict[str, float | None]
+    fit: float
+    how: str
+    agrees: bool = False  # the printed rate is B / A under this reading
 
 
-def _values(row: Row, block: Block, fr: FundsRow) -> None:
-    for role, cell in _cells_by_role(row, block).items():
-        if role not in _NUMERIC_ROLES:
+def _shifted(block: Block, shift: int) -> dict[str, Extent]:
+    return {r: Extent(e.a + shift, e.b + shift) for r, e in block.roles()}
+
+
+def _by_header(row: Row, block: Block, shift: int = 0) -> dict[str, Cell]:
+    """Cells under the value headers; ``shift`` reads a transcript row whose cells stand that
+    many columns right of its header (an engine that lost or split a header cell)."""
+    roles = list(_shifted(block, shift).items())
+    out: dict[str, Cell] = {}
+    for cell in row.cells:
+        role = role_of(cell, roles)
+        if role in _NUMERIC_ROLES and role not in out:
+            out[role] = cell  # a split header's second column repeats the first: keep one
+    return out
+
+
+def _repeats(cell: Cell, cells: dict[str, Cell], extents: dict[str, Extent] | None) -> bool:
+    """A split header's second column repeats the value of the first: the same text, inside the
+    column that took it (or, read without headers, right beside it)."""
+    for role, taken in cells.items():
+        if clean(taken.text) != clean(cell.text):
             continue
+        if extents is not None and role in extents and extents[role].overlap(extent(cell)) > 0:
+            return True
+        if extents is None and abs(taken.col - cell.col) <= 1:
+            return True
+    return False
+
+
+def _reading(row: Row, cells: dict[str, Cell], how: str, extents: dict[str, Extent] | None = None) -> Reading:
+    values: dict[str, float | None] = {}
+    fit = 0.0
+    for role, cell in cells.items():
+        text = clean(cell.text)
+        if not text or is_dash(text):
+            continue
+        value, _ = number_in(cell, percent=role == "execution_rate")
+        values[role] = value
+        if value is None:
+            fit -= 2.0  # text where a number belongs
+        elif role == "execution_rate":
+            # a rate is a percent: above RATE_MAX it is money or a count read into this column
+            fit += (1.5 if "%" in text else 1.0) if value <= ALIGNMENT.rate_max else -2.0
+        elif "%" in text or (role in ("weight", "score") and value > 100):
+            fit -= 2.0
+        else:
+            fit += 1.0
+    for cell in row.starting:  # a number no column took, unless it repeats its neighbour in one
+        if all(cell is not c for c in cells.values()) and number_in(cell)[0] is not None and not _repeats(cell, cells, extents):
+            fit -= 1.0
+    agrees = _rate_agrees(values, cells)
+    return Reading(cells, values, fit + (2.0 if agrees else 0.0), how, agrees)
+
+
+def _rate_agrees(values: dict[str, float | None], cells: dict[str, Cell]) -> bool:
+    a, b, r = values.get("annual_budget"), values.get("executed"), values.get("execution_rate")
+    if not a or b is None or r is None:
+        return False
+    printed = clean(cells["execution_rate"].text)
+    return abs(b / a * 100 - r) <= 0.5 * 10 ** -decimals_of(printed) + 1e-6
+
+
+def _slots(block: Block) -> list[str]:
+    """The roles in the header's order, each as many times as the columns its header spans in a
+    transcript: a split header's second column holds a repeat of the first's value."""
+    out = ["label"]
+    for h in sorted(block.header, key=lambda h: h.extent.a):
+        if h.role in _NUMERIC_ROLES and h.role not in out:
+            out += [h.role] * max(1, round(h.extent.width))
+    return out
+
+
+def readings(row: Row, block: Block) -> list[Reading]:
+    """Every reading worth weighing, best first. A row with boxes (a PDF, a scan) is read under
+    its headers; a transcript row may stand off its header, so shifted and aligned readings
+    compete with it on how well their values fit (types, and B / A against the printed rate)."""
+    out: list[Reading] = []
+    if block.positional(row):
+        out.append(_reading(row, _by_header(row, block), "header", _shifted(block, 0)))
+    if not any(c.box is not None for c in row.cells):
+        for shift in ALIGNMENT.shifts:
+            out.append(_reading(row, _by_header(row, block, shift), f"header{shift:+d}", _shifted(block, shift)))
+        aligned = {k: v for k, v in align(row.cells, _slots(block), funds_fit).items() if k in _NUMERIC_ROLES}
+        out.append(_reading(row, aligned, "aligned"))
+    elif not out or not any(clean(c.text) for c in out[0].cells.values()):
+        order = ["label", *[r for r in block.role_order() if r in _NUMERIC_ROLES]]
+        aligned = {k: v for k, v in align(row.cells, order, funds_fit).items() if k in _NUMERIC_ROLES}
+        out.append(_reading(row, aligned, "aligned"))
+    # the best fit; on a tie the header's own positions, then the smallest shift
+    return sorted(out, key=lambda r: -r.fit)
+
+
+def settle(rows: list[list[Reading]], inferred: set[str]) -> list[tuple[Reading | None, str | None]]:
+    """One reading per row, and why it may be in doubt. A header off its values is off for the
+    whole block, so the way of reading that fits the block best is taken for every row (a row
+    without a rate is settled by the rows that have one); a row that another way fits clearly
+    better is read that way, and is in doubt, as is every row where the block's choice was a
+    close call between readings that give other values."""
+    # a column told by the header's order is confirmed where any row's rate is its B / A
+    confirmed = any(r.agrees and inferred & set(r.values) for found in rows for r in found)
+    totals: dict[str, float] = {}
+    for found in rows:
+        for r in found:
+            totals[r.how] = totals.get(r.how, 0.0) + r.fit
+    order = list(dict.fromkeys(r.how for found in rows for r in found))
+    ranked = sorted(order, key=lambda h: -totals[h])
+    out: list[tuple[Reading | None, str | None]] = []
+    for found in rows:
+        by_how = {r.how: r for r in found}
+        if not found:
+            out.append((None, None))
+            continue
+        chosen = next((by_how[h] for h in ranked if h in by_how), found[0])
+        doubt = None
+        best = max(found, key=lambda r: r.fit)
+        if best.fit > chosen.fit + ALIGNMENT.margin:
+            chosen, doubt = best, "列对齐可疑：本行与同表其他行的列对应方式不同"
+        else:
+            close = [h for h in ranked[1:] if totals[ranked[0]] - totals[h] < ALIGNMENT.margin and h in by_how]
+            if any(by_how[h].values != chosen.values for h in close):
+                doubt = "列对齐可疑：两种列对应方式同样说得通"
+        if any(v is None for v in chosen.values.values()):
+            doubt = "列对齐可疑：有数值无法按所在列解析"
+        elif doubt is None and inferred & set(chosen.values) and not (chosen.agrees or confirmed):
+            doubt = INFERRED_DOUBT
+        out.append((chosen, doubt))
+    return out
+
+
+def _apply(reading: Reading, doubt: str | None, fr: FundsRow) -> None:
+    for role, cell in reading.cells.items():
         value, repaired = number_in(cell, percent=role == "execution_rate")
         if value is None and not clean(cell.text):
             continue
         setattr(fr, role, value)
         fr.prov[role] = prov_of_cell(cell)
+        fr.prov[role].doubt = doubt
         if repaired:
             fr.prov[role].confidence = min(fr.prov[role].confidence, REPAIRED_CONFIDENCE)
+
+
+def canonical_label(text: str, m: Match) -> str:
+    """A funds row's label as the form prints it, or, where the reading garbled it past what
+    folding repairs ('午度资金总额'), the vocabulary's wording it was matched to (keeping the
+    '其中：' the form printed before it)."""
+    printed = fold(text).rstrip(":：")
+    if m.variant is None or label_key(printed) == label_key(m.variant):
+        return printed
+    # the wording the garbled text was printed from: fewest edits, then its length (an OCR engine
+    # mostly misreads characters, seldom adds them: '午庋资金总额' is 年度资金总额, not 资金总额)
+    key = label_key(printed)
+    variants = FUNDS_ROWS.get(m.canonical, (m.variant,)) if m.canonical else (m.variant,)
+    wording = min(variants, key=lambda v: (Levenshtein.distance(key, label_key(v)),
+                                           abs(len(key) - len(label_key(v))), v != m.variant))
+    lead = "其中：" if printed.startswith("其中") and not wording.startswith("其中") else ""
+    return lead + wording
 
 
 def _labels_inside(text: str) -> list[str]:
@@ -98,16 +275,21 @@ def _labels_inside(text: str) -> list[str]:
         pos = key.find(label_key(variant))
         span = range(pos, pos + len(label_key(variant)))
         if pos >= 0 and not any(set(span) & set(t) for t in taken):
-            found.append((pos, label_key(variant)))
+            lead = "其中：" if key[max(pos - 2, 0):pos] == "其中" else ""  # as the form printed it
+            found.append((pos, lead + label_key(variant)))
             taken.append(span)
     return [v for _, v in sorted(found)]
 
 
 def funds_rows(block: Block, notes: list[str], decisions: Decisions) -> list[FundsRow]:
     out: list[FundsRow] = []
+    read: list[list[Reading]] = []  # each row's readings, settled together once all are in
     pending: list[str] = []  # labels found in an earlier row's cell, for rows that lack their own
     for row in block.rows:
         label_cell = _label_cell(row, block)
+        if not any(c.box is not None for c in row.cells) and (
+                label_cell is None or not match(label_cell.text, FUNDS_ROWS).ok):
+            label_cell = _label_anywhere(row) or label_cell
         if label_cell is None:
             continue
         text = clean(label_cell.text)
@@ -124,8 +306,49 @@ def funds_rows(block: Block, notes: list[str], decisions: Decisions) -> list[Fun
             continue
         decisions.add("funds.row", label_cell, m)
         # a label that matched is a label: every look-alike in it is folded back ('頂目支出')
-        fr = FundsRow(item=m.canonical, label=fold(text).rstrip(":："))  # type: ignore[arg-type]
+        fr = FundsRow(item=m.canonical, label=canonical_label(text, m))  # type: ignore[arg-type]
         fr.prov["label"] = prov_of_cell(label_cell, m=m)
-        _values(row, block, fr)
+        if not m.sure:
+            fr.prov["label"].doubt = f"行标签识别不确定（「{text}」读作「{m.variant}」，{m.score:.0f} 分）"
         out.append(fr)
+        read.append(readings(row, block))
+    inferred = {h.role for h in block.header if h.inferred}
+    for fr, (reading, doubt) in zip(out, settle(read, inferred)):
+        if reading is not None:
+            _apply(reading, doubt, fr)
+    _confirm_by_sums(out, notes)
+    _confirm_inferred(out, inferred)
     return out
+
+
+def _confirm_inferred(rows: list[FundsRow], inferred: set[str]) -> None:
+    """A money column told by the header's order is confirmed when its parts add up to its
+    total: the reading holds together, and no row is in doubt for it."""
+    total = next((r for r in rows if r.item == "total"), None)
+    if total is None:
+        return
+    for column in inferred & {"initial_budget", "annual_budget", "executed"}:
+        values = [getattr(r, column) for r in rows if r.item != "total" and getattr(r, column) is not None]
+        if getattr(total, column) is None or not values or abs(sum(values) - getattr(total, column)) > SUM_CONFIRMS:
+            continue
+        for row in rows:
+            for prov in row.prov.values():
+                if prov.doubt == INFERRED_DOUBT:
+                    prov.doubt = None
+
+
+def _confirm_by_sums(rows: list[FundsRow], notes: list[str]) -> None:
+    """A total's amount picked out of leaked label text is sure when the rows under it add up to
+    it: the arithmetic read it a second time."""
+    total = next((r for r in rows if r.item == "total"), None)
+    parts = [r for r in rows if r.item != "total"]
+    if total is None or not parts:
+        return
+    for column in ("initial_budget", "annual_budget", "executed"):
+        prov, value = total.prov.get(column), getattr(total, column)
+        values = [getattr(p, column) for p in parts if getattr(p, column) is not None]
+        if prov is None or value is None or prov.confidence >= REPAIRED_CONFIDENCE + 1e-9 or not values:
+            continue
+        if abs(sum(values) - value) <= SUM_CONFIRMS:
+            prov.confidence = 1.0
+            notes.append(f"「{total.label}」{column} {value:g} 从夹带标签的单元格「{prov.raw}」读出，与各分项之和相符。")

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
+from rapidfuzz import fuzz
+
 from jixiao.grid import Cell
-from jixiao.normalize.align import align, indicator_fit, is_unit
-from jixiao.normalize.centring import centred_groups
+from jixiao.normalize.align import align, indicator_fit, is_number, is_unit
+from jixiao.normalize.centring import CENTRED_UNDER_HABIT, TOP_ALIGNED, TOP_HABIT, centred_groups
+from jixiao.normalize.confusion import fold
 from jixiao.normalize.decisions import Decisions
-from jixiao.normalize.lexicon import LEVEL1, LEVEL2, LEVEL2_HINTS, LEVEL2_PARENT
-from jixiao.normalize.matcher import Match, declared_weight, match
+from jixiao.normalize.lexicon import LEVEL1, LEVEL2, LEVEL2_ENDINGS, LEVEL2_HINTS, LEVEL2_PARENT
+from jixiao.normalize.matcher import Match, declared_weight, label_key, match_level
 from jixiao.normalize.provenance import prov_of_cell
 from jixiao.normalize.sections import Block
 from jixiao.normalize.table import Row, role_of
@@ -21,6 +25,14 @@ from jixiao.text import clean, is_dash
 _NUMBERED = re.compile(r"^\s*(?:\d{1,2}\s*[.、．)）]|[(（]\s*\d{1,2}\s*[)）]|[①-⑳]|[一二三四五六七八九十]{1,2}\s*[、.])")
 _SUBTOTAL = re.compile(r"小计|合计")
 UNKNOWN_UNIT = 0.5
+# a garbled level label: at most this long; taken for the 二级指标 it reads most like when that
+# scores UNREAD_ACCEPT (fuzzy ratio, plus UNREAD_HINT_WEIGHT when every name under it points
+# there) and leads the next by UNREAD_MARGIN. '戍本' reads 50 like 成本 and 0 like 数量/质量/时效
+# (forms-gen seeds 101-104 transcripts); a lone shared character is worth 50 on two-character labels
+UNREAD_LABEL_MAX = 10
+UNREAD_HINT_WEIGHT = 30.0
+UNREAD_ACCEPT = 45.0
+UNREAD_MARGIN = 10.0
 
 
 @dataclass
@@ -31,6 +43,8 @@ class _Levels:
     level2: tuple[str | None, str | None] = (None, None)
     declared: dict[str, float] = field(default_factory=dict)
     decisions: Decisions = field(default_factory=Decisions)
+    # rows that hold an indicator's numbers but gave none: a row the reading may have lost
+    lost: list[str] = field(default_factory=list)
 
 
 def _by_role(row: Row, block: Block) -> dict[str, Cell]:
@@ -61,14 +75,15 @@ def _by_header(row: Row, block: Block) -> dict[str, Cell]:
 
 def _plausible(cells: dict[str, Cell]) -> bool:
     """Values that contradict their column (a text under 分值, a number as the name) mean the row's
-    cells shifted: the header's positions do not hold for it."""
+    cells shifted: the header's positions do not hold for it. A numbered name ('1. 设备购置费')
+    is a name."""
     for role in ("weight", "score"):
         text = _text(cells, role)
         if text and not is_dash(text) and parse_number(text) is None:
             return False
     name = _text(cells, "name")
     # a numbered component ('1.培训费', '1. 劳务及咨询费') holds a number and is still a name
-    return not (name and parse_number(name) is not None and len(name) <= 8 and not _NUMBERED.match(name))
+    return not (name and is_number(name) and not _NUMBERED.match(name))
 
 
 def _text(cells: dict[str, Cell], role: str) -> str:
@@ -78,7 +93,7 @@ def _text(cells: dict[str, Cell], role: str) -> str:
 
 def _level(cells: dict[str, Cell], role: str, vocab: dict[str, tuple[str, ...]]) -> tuple[Match | None, str]:
     printed = _text(cells, role)
-    return (match(printed, vocab) if printed else None), printed
+    return (match_level(printed, vocab) if printed else None), printed
 
 
 Own = tuple[str | None, str | None] | None  # a level label the row wrote itself: canonical, printed
@@ -91,6 +106,8 @@ def _update_levels(cells: dict[str, Cell], levels: _Levels) -> tuple[Own, Own]:
     for role, m in (("level1", m1), ("level2", m2)):
         if m is not None:
             levels.decisions.add(role, cells[role], m)
+    # a label as the lexicon reads it: look-alikes folded ('效益指标{30分)' is 效益指标(30分))
+    p1, p2 = fold(p1), fold(p2)
     if m1 is not None and m1.ok:
         levels.level1 = (m1.canonical, p1)
         weight = declared_weight(p1)
@@ -102,14 +119,48 @@ def _update_levels(cells: dict[str, Cell], levels: _Levels) -> tuple[Own, Own]:
             parent = LEVEL2_PARENT.get(m2.canonical or "")
             if parent != levels.level1[0]:
                 levels.level1 = (parent, levels.level1[1] if levels.level1[0] == parent else None)
+    elif m2 is not None and _unread_label(p2):
+        levels.level2 = (None, p2)  # a new 二级指标 whose label the reading garbled ('戍本')
     elif m1 is not None and m1.ok and LEVEL2_PARENT.get(levels.level2[0] or "") != m1.canonical:
         # a new 一级指标 whose 二级 label could not be read: the one carried from the block above
         # belongs to another 一级指标; 满意度 has a single 二级指标, the others stay unknown
         children = [c for c, parent in LEVEL2_PARENT.items() if parent == m1.canonical]
         levels.level2 = (children[0], None) if len(children) == 1 else (None, None)
     own1 = (m1.canonical, p1) if m1 is not None and m1.ok else None
-    own2 = (m2.canonical, p2) if m2 is not None and m2.ok else None
+    own2 = (m2.canonical, p2) if m2 is not None and (m2.ok or _unread_label(p2)) else None
     return own1, own2
+
+
+def _unread_label(printed: str) -> bool:
+    """Text in a level column that no label matched, yet reads like one: a few characters of
+    Chinese, no number (a stray '72.' or a dash is no label)."""
+    return (0 < len(printed) <= UNREAD_LABEL_MAX and not re.search(r"\d", printed) and not is_dash(printed)
+            and bool(re.search(r"[\u4e00-\u9fff]", printed)))
+
+
+def _resolve_unread(out: list[Indicator]) -> None:
+    """A garbled 二级指标 label ('戍本') stands for one of its 一级指标's 二级指标 that no other group
+    of that 一级指标 took: the one it reads most like, with the names under it as a second vote."""
+    k = 0
+    while k < len(out):
+        if out[k].level2 is not None or not out[k].level2_label:
+            k += 1
+            continue
+        end = k
+        while end + 1 < len(out) and out[end + 1].level2 is None and out[end + 1].level2_label == out[k].level2_label:
+            end += 1
+        group = out[k:end + 1]
+        level1 = group[0].level1
+        used = {i.level2 for i in out if i.level1 == level1 and i.level2}
+        options = [c for c, parent in LEVEL2_PARENT.items() if (level1 is None or parent == level1) and c not in used]
+        key = label_key(group[0].level2_label or "")
+        hints = [_hint(i.name) for i in group]
+        scored = sorted(((max(fuzz.ratio(key, label_key(v)) for v in LEVEL2[c])
+                          + UNREAD_HINT_WEIGHT * hints.count(c) / len(group), c) for c in options), reverse=True)
+        if scored and scored[0][0] >= UNREAD_ACCEPT and (len(scored) == 1 or scored[0][0] - scored[1][0] >= UNREAD_MARGIN):
+            for ind in group:
+                ind.level2 = scored[0][1]  # type: ignore[assignment]
+        k = end + 1
 
 
 def _quantity(cells: dict[str, Cell], role: str, block: Block) -> Quantity | None:
@@ -170,9 +221,11 @@ class _Seen:
     level2: tuple[str | None, str | None] | None
 
 
-def indicator_rows(blocks: list[Block], decisions: Decisions) -> tuple[list[Indicator], dict[str, float]]:
+def indicator_rows(blocks: list[Block], decisions: Decisions,
+                   doubts: dict[str, str] | None = None) -> tuple[list[Indicator], dict[str, float]]:
     """Indicators of every indicator block in order (a continued table may repeat its header);
-    level labels carry across blocks and pages."""
+    level labels carry across blocks and pages. A row with an indicator's numbers and no name
+    is said in ``doubts['indicators']``: the weights may not add up only because it was lost."""
     levels = _Levels(decisions=decisions)
     out: list[Indicator] = []
     seen: list[_Seen] = []
@@ -185,9 +238,14 @@ def indicator_rows(blocks: list[Block], decisions: Decisions) -> tuple[list[Indi
                 out.append(_indicator(len(out) + 1, cells, block, levels))
                 seen.append(_Seen(row.grid_index, own1, own2))
                 spans_known = spans_known and _spans_known(row)
+            elif _is_content(cells, row) and any(parse_number(_text(cells, r)) is not None for r in ("weight", "score")):
+                levels.lost.append(" ".join(clean(c.text) for c in row.starting if clean(c.text))[:40])
     if not spans_known:
         _regroup(out, seen)
-    link_subtotals(out)
+    _resolve_unread(out)
+    link_subtotals(out, spans_known)
+    if doubts is not None and levels.lost:
+        doubts["indicators"] = f"可能漏读一行（有分值而未识别出指标的行：{'；'.join(levels.lost[:3])}）"
     return out, levels.declared
 
 
@@ -198,48 +256,97 @@ def _spans_known(row: Row) -> bool:
 
 
 def _hint(name: str) -> str | None:
+    """The 二级指标 an indicator's name points to, when it points to one only."""
     found = [l2 for l2, words in LEVEL2_HINTS.items() if any(w in name for w in words)]
+    if not found:
+        found = [l2 for l2, ends in LEVEL2_ENDINGS.items() if name.endswith(ends)]
     return found[0] if len(found) == 1 else None
 
 
 def _regroup(out: list[Indicator], seen: list[_Seen]) -> None:
-    """Level labels of a flattened transcript: each label covers the rows it is centred on."""
-    for level in ("level2", "level1"):
-        _regroup_level(out, seen, level)
+    """Level labels of a flattened transcript: each label covers the rows it is centred on, or
+    starts, where the export writes merged labels on their first row (as its 一级指标 show)."""
+    top = _writes_on_first_row(out, seen)
+    # the 一级指标 first: its groups are long and its labels few, so they place the 二级指标
+    # groups' edges where names give no hint (a 社会效益 row is no 服务对象满意度 row)
+    placed = _regroup_level(out, seen, "level1", top)
+    _regroup_level(out, seen, "level2", top, within_level1=placed)
     for ind in out:
         parent = LEVEL2_PARENT.get(ind.level2 or "")
         if parent and ind.level1 != parent:
             ind.level1, ind.level1_label = parent, None  # type: ignore[assignment]
 
 
-def _regroup_level(out: list[Indicator], seen: list[_Seen], level: str) -> None:
+def _writes_on_first_row(out: list[Indicator], seen: list[_Seen]) -> bool:
+    """Whether the 一级指标 labels sit on the first row of their groups: every one of them on a
+    row where a 二级指标 label starts too, one of them heading at least three rows."""
+    at = [k for k, s in enumerate(seen) if s.level1 is not None]
+    if not at or at[0] != 0:
+        return False
+    starts = {k for k, s in enumerate(seen) if s.level2 is not None}
+    spans = [b - a for a, b in zip(at, [*at[1:], len(out)])]
+    return all(k in starts for k in at) and max(spans) >= 3
+
+
+def _regroup_level(out: list[Indicator], seen: list[_Seen], level: str, top: bool,
+                   within_level1: bool = False) -> bool:
+    """Regroup one level's labels; whether a partition was found. ``within_level1``: the rows'
+    一级指标 are already placed, and a 二级指标 group should not reach into another one's rows."""
     positions = [k for k, s in enumerate(seen) if getattr(s, level) is not None]
     labels = [getattr(seen[k], level) for k in positions]
+    placed1 = [i.level1 for i in out] if within_level1 else None
 
     def disagrees(row: int, group: int) -> bool:
+        label = labels[group][0]
+        if placed1 is not None and label and placed1[row] and LEVEL2_PARENT.get(label) not in (None, placed1[row]):
+            return True
         hint = _hint(out[row].name)
         if hint is None:
             return False
         want = hint if level == "level2" else LEVEL2_PARENT.get(hint)
-        return labels[group][0] != want
+        return label != want
 
-    groups = centred_groups(len(out), positions, disagrees)
+    groups = centred_groups(len(out), positions, disagrees, TOP_HABIT if top else TOP_ALIGNED,
+                            CENTRED_UNDER_HABIT if top else 0.0)
     if groups is None:
-        return  # labels stay carried forward, as read
+        return False  # labels stay carried forward, as read
     for row, group in enumerate(groups):
         setattr(out[row], level, labels[group][0])
         setattr(out[row], f"{level}_label", labels[group][1])
+    return True
 
 
-def link_subtotals(indicators: list[Indicator]) -> None:
-    """A 小计 row owns the numbered rows that follow it in the same 二级指标 group."""
+def link_subtotals(indicators: list[Indicator], spans_known: bool = True) -> None:
+    """A 小计 row owns the numbered rows that follow it in the same 二级指标 group. Where a
+    transcript flattened the level labels (``spans_known`` false), the group edges are guessed, so
+    the rows numbered 1, 2, 3 … right after a 小计 are its components whatever group the guess put
+    them in, and the subtotal and its components take the 二级指标 most of them were given (held-out
+    forms-gen seed 312 t01: '3. 特定目标类-其他项目支出' put under 社会效益 was counted twice)."""
     current: Indicator | None = None
     for ind in indicators:
         if _SUBTOTAL.search(ind.name) and not _NUMBERED.match(ind.name):
             ind.is_subtotal = True
             current = ind
-        elif current is not None and _NUMBERED.match(ind.name) and ind.level2 == current.level2:
+        elif current is not None and _NUMBERED.match(ind.name) and (
+                ind.level2 == current.level2 or not spans_known and _number_of(ind.name) == len(current.children) + 1):
             ind.parent = current.id
             current.children.append(ind.id)
         else:
             current = None
+    if not spans_known:
+        by_id = {i.id: i for i in indicators}
+        for sub in indicators:
+            if sub.is_subtotal and sub.children:
+                group = [sub, *(by_id[c] for c in sub.children)]
+                votes = Counter((i.level1, i.level2) for i in group)
+                best = max(votes.values())
+                level1, level2 = next(k for k in ((i.level1, i.level2) for i in group[1:]) if votes[k] == best) \
+                    if any(votes[(i.level1, i.level2)] == best for i in group[1:]) else (sub.level1, sub.level2)
+                for i in group:
+                    i.level1, i.level2 = level1, level2
+
+
+def _number_of(name: str) -> int | None:
+    """The number a numbered name starts with ('3. 特定目标类…' → 3)."""
+    m = re.match(r"^\s*[(（]?\s*(\d{1,2})", name)
+    return int(m.group(1)) if m else None

@@ -12,7 +12,7 @@ from jixiao.normalize.confusion import fold
 from jixiao.normalize.lexicon import BLOCKS, FUNDS_COLUMNS, INDICATOR_COLUMNS, KEYS
 from jixiao.normalize.matcher import match
 from jixiao.normalize.provenance import prov_of_cell, prov_of_line
-from jixiao.normalize.sections import key_of
+from jixiao.normalize.sections import key_of, leading_key
 from jixiao.normalize.table import Row, extent
 from jixiao.record import Prov
 from jixiao.text import clean, compact, nfkc, strip_markup
@@ -24,6 +24,9 @@ class KeyValue:
     label: str
     value: str
     prov: Prov
+    # the first few characters of the next cell, where the reading set them apart from the rest
+    # of it ('<sup>局</sup> 年初预算数'): the value's own last character, split off by the OCR
+    spill: str = ""
 
 
 def row_pairs(row: Row, limit: float | None = None) -> list[KeyValue]:
@@ -33,20 +36,40 @@ def row_pairs(row: Row, limit: float | None = None) -> list[KeyValue]:
     key_cell: Cell | None = None
     key: str | None = None
     values: list[Cell] = []
+    after: Cell | None = None
+    alone = len([c for c in row.starting if clean(c.text)]) == 1
     for cell in row.starting:
         if limit is not None and extent(cell).b > limit + 1e-6:
+            after = cell
             break
         k = key_of(cell)
+        lead = None if k or not alone else leading_key(cell)
         if k:
-            _close(pairs, key, key_cell, values)
+            _close(pairs, key, key_cell, values, cell)
             key, key_cell, values = k, cell, []
+        elif lead is not None:  # key and value read as one cell
+            _close(pairs, key, key_cell, values, cell)
+            printed = clean(cell.text)
+            key, key_cell = lead[0], cell.model_copy(update={"text": printed[: len(printed) - len(lead[1])]})
+            values = [cell.model_copy(update={"text": lead[1]})]
         elif key_cell is not None:
             values.append(cell)
-    _close(pairs, key, key_cell, values)
+    _close(pairs, key, key_cell, values, after)
     return pairs
 
 
-def _close(out: list[KeyValue], key: str | None, key_cell: Cell | None, values: list[Cell]) -> None:
+_SPILL = re.compile(r"^([\u4e00-\u9fff]{1,2})\s+\S")
+
+
+def _spill(cell: Cell | None) -> str:
+    if cell is None:
+        return ""
+    m = _SPILL.match(strip_markup(nfkc(cell.raw or cell.text)).strip())
+    return m.group(1) if m else ""
+
+
+def _close(out: list[KeyValue], key: str | None, key_cell: Cell | None, values: list[Cell],
+           after: Cell | None = None) -> None:
     if key is None or key_cell is None:
         return
     label = clean(key_cell.text)
@@ -59,7 +82,29 @@ def _close(out: list[KeyValue], key: str | None, key_cell: Cell | None, values: 
     for extra in values[1:]:
         if prov.box is not None and extra.box is not None:
             prov.box = prov.box.union(extra.box)
-    out.append(KeyValue(key, label, text, prov))
+    inner = _inner_key(text)
+    if inner is not None:  # a second key read into this value's cell ('红河州林业局 实施单位 红河州林业局')
+        at, variant, other = inner
+        out.append(KeyValue(key, label, text[:at], prov, ""))
+        out.append(KeyValue(other, variant, text[at + len(variant):], prov.model_copy(), _spill(after)))
+        return
+    out.append(KeyValue(key, label, text, prov, _spill(after)))
+
+
+@lru_cache(maxsize=1)
+def _inner_keys() -> tuple[tuple[str, str], ...]:
+    found = {(v, k) for k, vs in KEYS.items() if k in ("unit", "department", "project_name", "contact_name", "phone")
+             for v in vs if len(v) >= 4 and "(" not in v}
+    return tuple(sorted(found, key=lambda x: -len(x[0])))
+
+
+def _inner_key(text: str) -> tuple[int, str, str] | None:
+    """Where another header key sits inside a value, with text on both sides of it."""
+    for variant, key in _inner_keys():
+        at = text.find(variant)
+        if at >= 2 and len(text) - at - len(variant) >= 2:
+            return at, variant, key
+    return None
 
 
 @lru_cache(maxsize=1)
@@ -71,9 +116,13 @@ def _table_labels() -> tuple[str, ...]:
 
 def strip_leaked_labels(value: str) -> str:
     """A value that ends with a table label ('…服务中心资金来源') took in the header next to it."""
-    for label in _table_labels():
-        if value.endswith(label) and len(value) > len(label):
-            return value[: -len(label)]
+    stripped = True
+    while stripped:  # a run-together row may have leaked two ('…资金来源年初预算数')
+        stripped = False
+        for label in _table_labels():
+            if value.endswith(label) and len(value) > len(label):
+                value, stripped = value[: -len(label)], True
+                break
     return value
 
 
@@ -109,10 +158,17 @@ def line_pairs(line: TextLine) -> list[KeyValue]:
         lead = _lead_pattern().match(fold(text))
         if lead:
             found.insert(0, lead)
+    keys = [_canonical(m.group(1)) for m in found]
+    # a conclusion states its grade in its own words ('综合评定等级：中。…'): the grade is read
+    # from it, and the sentence stays whole
+    if "conclusion" in keys:
+        k = keys.index("conclusion")
+        found = found[: k + 1] + [m for m, key in zip(found[k + 1:], keys[k + 1:]) if key != "grade"]
+        keys = [_canonical(m.group(1)) for m in found]
     pairs = []
     for i, m in enumerate(found):
         end = found[i + 1].start() if i + 1 < len(found) else len(text)
-        key = _canonical(m.group(1))
+        key = keys[i]
         if key:
             value = clean(text[m.end():end])
             pairs.append(KeyValue(key, m.group(1), value, prov_of_line(line, value)))

@@ -21,6 +21,9 @@ FUNDS_COLUMNS: Vocabulary = {
     "label": ("资金来源", "资金类别", "项目", "资金性质"),
 }
 
+# the funds block prints its value columns in this order, whatever a province calls them
+FUNDS_COLUMN_ORDER = ("initial_budget", "annual_budget", "executed", "weight", "execution_rate", "score")
+
 # columns of the indicator block
 INDICATOR_COLUMNS: Vocabulary = {
     "level1": ("一级指标",),
@@ -78,6 +81,10 @@ BLOCKS: Vocabulary = {
     "total": ("总分", "合计", "总计", "总得分", "总"),
 }
 
+# the block title printed in the leftmost cell spanning the whole indicator block (often
+# vertically, centred in its span): never a 一级指标, though 绩效指标 reads 75 like 效益指标
+NOT_LEVELS: tuple[str, ...] = BLOCKS["indicators"]
+
 LEVEL1: Vocabulary = {
     "output": ("产出指标", "产出"),
     "outcome": ("效益指标", "效益"),
@@ -116,7 +123,15 @@ LEVEL2_HINTS: dict[str, tuple[str, ...]] = {
     "cost": ("成本", "支出", "费用", "经费", "单价"),
     "quality": ("合格率", "达标率", "质量", "准确率", "完好率", "完整率", "合规率", "验收"),
     "quantity": ("数量", "个数", "次数", "人次", "面积"),
-    "ecological": ("生态", "绿化", "污染", "排放", "森林", "水质"),
+    "ecological": ("生态", "绿化", "污染", "排放", "森林", "水质", "污水", "垃圾", "空气", "节能", "减排", "植被",
+                   "水土流失"),
     "sustainability": ("持续", "长效", "长期"),
     "economic": ("经济", "增收", "产值"),
+}
+# how names end that the words above do not place: a count is a 数量指标 ('…件数', '…单位数',
+# '…台(套)数', '…班次'), a rate of things done right a 质量指标, a kind of spending a 成本指标
+LEVEL2_ENDINGS: dict[str, tuple[str, ...]] = {
+    "quantity": ("数", "班次", "场次", "批次"),
+    "quality": ("办结率", "合格率", "达标率", "完成率", "正确率", "通过率"),
+    "cost": ("费", "费用"),
 }

@@ -6,13 +6,25 @@ province that moves a block, renames a column or adds one still reads.
 
 from __future__ import annotations
 
+import itertools
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from jixiao.grid import Cell
-from jixiao.normalize.lexicon import BLOCKS, FUNDS_COLUMNS, INDICATOR_COLUMNS, KEYS, Vocabulary
+from jixiao.normalize.confusion import fold
+from jixiao.normalize.lexicon import (
+    BLOCKS,
+    FUNDS_COLUMN_ORDER,
+    FUNDS_COLUMNS,
+    INDICATOR_COLUMNS,
+    KEYS,
+    Vocabulary,
+)
 from jixiao.normalize.matcher import Match, label_key, match
 from jixiao.normalize.table import Extent, Row, RowStream, extent
+from jixiao.text import clean, compact
 
 KEY_ACCEPT = 84.0
 _FUNDS_CORE = {"initial_budget", "annual_budget", "executed", "execution_rate"}
@@ -26,6 +38,8 @@ class HeaderCol:
     extent: Extent
     cell: Cell
     match: Match
+    # told by the columns' order, the header itself garbled past reading ('五十100年数(N)')
+    inferred: bool = False
 
 
 @dataclass
@@ -71,6 +85,9 @@ def header_cols(row: Row, vocab: Vocabulary) -> list[HeaderCol]:
     cols: list[HeaderCol] = []
     i = 0
     while i < len(cells):
+        if not clean(cells[i].text):
+            i += 1  # an empty cell heads no column, though the label after it might
+            continue
         end, m = _widest_label(cells, i, vocab)
         if m.ok and len(label_key(cells[i].text)) <= 16 and not _is_side_label(cells[i], m, end == i, vocab):
             ext = Extent(extent(cells[i]).a, extent(cells[end]).b)
@@ -121,8 +138,37 @@ def _funds_header(row: Row) -> list[HeaderCol] | None:
     cols = header_cols(row, FUNDS_COLUMNS)
     roles = {c.role for c in cols}
     if len(roles & _FUNDS_CORE) >= 2 and len(roles) >= 3 and not roles & {"level1", "level2"}:
-        return cols
+        return _infer_gaps(row, cols)
     return None
+
+
+def _infer_gaps(row: Row, cols: list[HeaderCol]) -> list[HeaderCol]:
+    """A header cell no label matched, between two that did, is the one column the funds
+    block's fixed order has between them (年初预算数 | ? | 全年执行数: the ? is 全年预算数)."""
+    order = list(FUNDS_COLUMN_ORDER)
+    known = sorted(cols, key=lambda c: c.extent.a)
+    out = list(known)
+    for left, right in itertools.pairwise(known):
+        if left.role not in order or right.role not in order:
+            continue
+        between = [c for c in row.starting if left.extent.b <= extent(c).a and extent(c).b <= right.extent.a
+                   and clean(c.text)]
+        missing = order[order.index(left.role) + 1: order.index(right.role)]
+        if len(between) == 1 and len(missing) == 1 and missing[0] not in {c.role for c in known}:
+            cell = between[0]
+            m = match(cell.text, {missing[0]: FUNDS_COLUMNS[missing[0]]}, accept=0.0)
+            out.append(HeaderCol(missing[0], extent(cell), cell, m, inferred=True))
+    first = known[0] if known else None
+    if first is not None and first.role in order and order.index(first.role) == 1 and order[0] not in {c.role for c in known}:
+        # the first value column garbled past reading ('午初顸箅数' for 年初预算数): the header cell
+        # right before the first one read, if it is no block or row label
+        before = [c for c in row.starting if extent(c).b <= first.extent.a and clean(c.text)]
+        head = before[-1] if before else None
+        if head is not None and not match(head.text, BLOCKS).ok and not match(head.text, {"label": FUNDS_COLUMNS["label"]}).ok \
+                and len(label_key(head.text)) >= 3 and not re.search(r"\d", head.text):
+            m = match(head.text, {order[0]: FUNDS_COLUMNS[order[0]]}, accept=0.0)
+            out.append(HeaderCol(order[0], extent(head), head, m, inferred=True))
+    return sorted(out, key=lambda c: c.extent.a)
 
 
 def _indicator_header(row: Row) -> list[HeaderCol] | None:
@@ -148,16 +194,51 @@ def key_of(cell: Cell) -> str | None:
     return m.canonical
 
 
+@lru_cache(maxsize=1)
+def _leading() -> re.Pattern[str]:
+    variants = sorted({label_key(v) for vs in KEYS.values() for v in vs if len(label_key(v)) >= 3}, key=len, reverse=True)
+    return re.compile("^(" + "|".join(re.escape(v) for v in variants) + ")")
+
+
+def leading_key(cell: Cell) -> tuple[str, str] | None:
+    """A key printed at the start of a cell that also holds its value: a scan that lost the
+    ruling between 部门（单位）名称 and the name reads them as one cell. The key and the value."""
+    text = clean(cell.text)
+    m = _leading().match(label_key(text))
+    if m is None or len(label_key(text)) <= len(m.group(1)) + 1:
+        return None
+    key = match(m.group(1), KEYS, accept=KEY_ACCEPT).canonical
+    if key is None:
+        return None
+    # the value starts after as many characters of the printed text as the key took
+    taken, k = 0, 0
+    keyed = m.group(1)
+    while k < len(text) and taken < len(keyed):
+        if label_key(text[k]) == keyed[taken]:
+            taken += 1
+        k += 1
+    return key, text[k:].lstrip(":： ")
+
+
 def _first_key(row: Row) -> str | None:
     for cell in row.starting:
         key = key_of(cell)
         if key:
             return key
-    return None
+    filled = [c for c in row.starting if clean(c.text)]
+    lead = leading_key(filled[0]) if len(filled) == 1 else None  # the row is that one cell
+    return lead[0] if lead else None
 
 
 def _is_total(row: Row) -> bool:
-    return any(_is_total_label(label_key(c.text)) for c in row.starting)
+    return any(_is_total_label(label_key(c.text)) or _misread_total(c.text) for c in row.starting)
+
+
+def _misread_total(text: str) -> bool:
+    """'总分' with its first character misread ('9分' on a 200 dpi scan): a row label of two
+    characters ending in 分 that is no header (得分)."""
+    t = fold(compact(text))
+    return len(t) == 2 and t[1] == "分" and t[0] not in "得计"
 
 
 def _is_total_label(key: str) -> bool:

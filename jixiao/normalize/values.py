@@ -50,6 +50,19 @@ def parse_number(text: str | None) -> float | None:
     return float(nums[0])
 
 
+_TRAILING_NUMBER = re.compile(r"(?<![\d.])([-+]?\d+(?:\.\d+)?\s*%?)\s*$")
+
+
+def trailing_number(text: str | None, percent: bool = False) -> float | None:
+    """The number a cell ends with when a label leaked in before it ('五十100年数(N) 1101, 05'
+    holds 1101.05): only where what precedes it is text, never a second number."""
+    t = repair_number_text(text or "")
+    tail = _TRAILING_NUMBER.search(t)
+    if tail is None or not re.search(r"[^\d\s.,%—\-]", t[: tail.start()]):
+        return None
+    return (parse_percent if percent else parse_number)(tail.group(1))
+
+
 def parse_percent(text: str | None) -> float | None:
     """A rate printed as '100%', '99.65 %' or '0.9965' (a fraction is scaled to percent)."""
     value = parse_number(text)
@@ -80,6 +93,10 @@ _OP_SUFFIXES: list[tuple[str, Op]] = [
 ]
 _DATE_LIKE = re.compile(r"\d{4}\s*年(\s*\d{1,2}\s*月)?|\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}[.\-/]\d{1,2}[.\-/]\d{1,2}")
 _QUANT = re.compile(r"^(?P<num>[-+]?\d+(?:\.\d+)?)(?P<unit>[^\d]{0,8})$")
+
+
+_SIGNS = {">=": "≥", "<=": "≤"}
+_ASCII_SIGN = re.compile(r"^\s*(>=|<=)")
 
 
 def op_symbol(op: Op | None) -> str:
@@ -113,7 +130,8 @@ def parse_quantity(text: str | None) -> Quantity | None:
     """A target or actual value: '≥5个' -> (>=, 5, 个); '1项' -> (=, 1, 项); '优秀' -> qualitative."""
     if text is None or compact(text) == "" or is_dash(text):
         return None
-    printed = clean(text)
+    # an engine that could not print ≥ wrote '>=': the form printed the sign
+    printed = _ASCII_SIGN.sub(lambda m: _SIGNS[m.group(1)], clean(text))
     if _DATE_LIKE.search(printed):
         return Quantity(text=printed)  # deadlines are judged, not computed
     body, op = _strip_op(repair_number_text(printed).replace(" ", ""))
@@ -194,7 +212,8 @@ def parse_grade(text: str | None) -> str | None:
     if m:
         return _GRADE_MAP[m["g"]]
     bare = compact(t)
-    return _GRADE_MAP.get(bare)
+    lead = re.match(r"[“\"']?(优秀|优|良好|良|中等|中|合格|较差|差|不合格)[”\"']?(?:[。.,，;；\s]|$)", bare)
+    return _GRADE_MAP.get(bare) or (_GRADE_MAP[lead.group(1)] if lead else None)
 
 
 _YEAR = re.compile(r"(20\d{2})\s*年度")

@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font, PatternFill
 
 from jixiao.pipeline import FileOutcome
@@ -17,6 +18,13 @@ FORM_COLUMNS = ["文件", "序号", "页码", "表类型", "单位", "项目", "
                 "总分(重算)", "等级(自评)", "等级(重算)", "错误", "警告", "提示"]
 FINDING_COLUMNS = ["文件", "序号", "严重程度", "代码", "类别", "对象", "字段", "填报值", "应为",
                    "规则", "说明", "页或单元格", "左", "上", "右", "下", "置信度低"]
+
+
+def _append(ws, values: list[object]) -> None:  # type: ignore[no-untyped-def]
+    """A row of data: control characters (a NUL from a damaged file's text, an escape in a file
+    name), which a worksheet cannot hold, written as escapes instead of failing the report."""
+    ws.append([ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", v) if isinstance(v, str) else v
+               for v in values])
 
 
 def _header(ws, columns: list[str]) -> None:  # type: ignore[no-untyped-def]
@@ -33,7 +41,7 @@ def _forms_sheet(wb: Workbook, outcomes: list[FileOutcome]) -> None:
     for o in outcomes:
         for r in o.results:
             rec = r.record
-            ws.append([str(o.path), rec.source.index + 1, ",".join(map(str, rec.source.pages)),
+            _append(ws, [str(o.path), rec.source.index + 1, ",".join(map(str, rec.source.pages)),
                        FORM_TYPES.get(rec.form_type), rec.unit, rec.project_name, rec.year, rec.fill_date,
                        rec.total.score, r.recomputed_total, rec.grade, r.recomputed_grade,
                        r.count("error"), r.count("warning"), r.count("info")])
@@ -46,7 +54,7 @@ def _findings_sheet(wb: Workbook, outcomes: list[FileOutcome]) -> None:
         for r in o.results:
             for f in r.findings:
                 box = f.location.box
-                ws.append([str(o.path), f.form.index + 1, SEVERITY_NAMES[f.severity], f.code,
+                _append(ws, [str(o.path), f.form.index + 1, SEVERITY_NAMES[f.severity], f.code,
                            CODE_NAMES.get(f.code), f.target, f.field, _cell(f.reported), _cell(f.expected),
                            f.rule, f.message, f.location.location or f.location.page or f.location.line,
                            *(box.rounded() if box else [None] * 4), "是" if f.low_confidence else ""])
@@ -64,7 +72,7 @@ def _failures_sheet(wb: Workbook, outcomes: list[FileOutcome]) -> None:
         ws = wb.create_sheet("无法读取")
         _header(ws, ["文件", "原因"])
         for o in failed:
-            ws.append([str(o.path), o.error.reason if o.error else ""])
+            _append(ws, [str(o.path), o.error.reason if o.error else ""])
 
 
 def write_xlsx(outcomes: list[FileOutcome], out: Path) -> None:

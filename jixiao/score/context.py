@@ -23,7 +23,16 @@ SEVERITY: dict[str, Severity] = {
     "LOW_CONFIDENCE": "info",
 }
 
-LOW_CONFIDENCE_NOTE = "（所依据的数值识别置信度低，请对照原件核实后再下结论）"
+LOW_CONFIDENCE_NOTE = "（请对照原件核实后再下结论）"
+# how a finding is named in Chinese, for a review item that says what it would have been
+CODE_NAMES: dict[str, str] = {
+    "SCORE_EXCEEDS_WEIGHT": "得分超过分值", "SCORE_RULE_MISMATCH": "得分与评分规则不符",
+    "EXECUTION_RATE_MISMATCH": "执行率计算不符", "SUBTOTAL_MISMATCH": "小计与明细不符",
+    "TOTAL_MISMATCH": "总分与各项得分合计不符", "WEIGHT_TOTAL_NOT_100": "分值合计不为100",
+    "FUNDS_SUM_MISMATCH": "资金合计与分项之和不符", "LEVEL1_WEIGHT_NONSTANDARD": "一级指标分值非标准",
+    "GRADE_MISMATCH": "自评等级与总分不符", "MISSING_DEVIATION_REASON": "缺少偏差原因说明",
+    "QUALITATIVE_TIER_MISMATCH": "定性指标得分档次不符",
+}
 CORRECTED_NOTE = "（所依据的数值经人工更正或确认）"
 
 
@@ -50,8 +59,10 @@ class Audit:
     reported_sum: float | None = None
 
     def low(self, *provs: Prov | None) -> bool:
-        """Read with low confidence, and not since confirmed by a person."""
-        return any(p is not None and p.confidence < self.rules.confidence.low and not p.corrected for p in provs)
+        """Read with low confidence, and not since confirmed by a person. A label's trust is how
+        surely it was mapped (its ``doubt``), not how clearly its characters were read."""
+        return any(p is not None and p.match_score is None and p.confidence < self.rules.confidence.low
+                   and not p.corrected for p in provs)
 
     def add(
         self,
@@ -65,29 +76,43 @@ class Audit:
         where: Prov | None = None,
         based_on: tuple[Prov | None, ...] = (),
         indicator_id: str | None = None,
+        doubt: str | None = None,
         summed: tuple[Prov | None, ...] = (),
     ) -> None:
-        """``summed``: the many values a computed figure adds up (a total's rows). A person's
+        """Report a finding; one that rests on a reading in doubt (a value read with low
+        confidence, a value whose reading does not hold together, or ``doubt``: the check's own
+        reason) is a LOW_CONFIDENCE review item saying what it would be, never an accusation.
+        ``summed``: the many values a computed figure adds up (a total's rows). A person's
         correction among them marks the finding corrected; their confidence is left to each row's
         own findings, so one doubtful row does not soften a total's."""
-        low = self.low(where, *based_on)
-        corrected = any(p is not None and p.corrected for p in (where, *based_on, *summed))
+        provs = [p for p in (where, *based_on) if p is not None]
+        low = self.low(*provs)
+        corrected = any(p is not None and p.corrected for p in (*provs, *summed))
+        reasons = [p.doubt for p in provs if p.doubt and not p.corrected] + ([doubt] if doubt else [])
+        if low:
+            reasons.append("数值识别置信度低")
+        reasons = list(dict.fromkeys(reasons))
+        suspected = code if reasons and code != "LOW_CONFIDENCE" else None
+        if suspected is not None:
+            message = (f"疑似{CODE_NAMES.get(code, code)}，但所依据的读取结果存疑（{'；'.join(reasons)}）："
+                       f"{message}{LOW_CONFIDENCE_NOTE}")
         self.findings.append(
             Finding(
-                code=code,
-                # resting on a doubtful reading, a finding asks for a look instead of accusing
-                severity="info" if low else SEVERITY[code],
+                code="LOW_CONFIDENCE" if suspected else code,
+                severity="info" if suspected or low else SEVERITY[code],
                 form=FormRef(file=self.record.source.file, index=self.record.source.index),
                 target=target,
                 field=field_name,
                 reported=_round(reported),
                 expected=_round(expected),
                 rule=rule,
-                message=message + (LOW_CONFIDENCE_NOTE if low else "") + (CORRECTED_NOTE if corrected else ""),
+                message=message + (CORRECTED_NOTE if corrected else ""),
                 location=_location(where),
-                low_confidence=low,
+                low_confidence=low or suspected is not None,
                 corrected=corrected,
                 indicator_id=indicator_id,
+                suspected=suspected,
+                doubt="；".join(reasons) or None,
             )
         )
 

@@ -44,7 +44,7 @@ def _sums(a: Audit) -> None:
                 f"「{total.label}」的{_COLUMN_NAMES.get(column, column)}应等于各项之和：{terms} = "
                 f"{fmt(expected)}，表中填报 {fmt(reported)}，相差 {fmt(reported - expected)} 万元。",
                 "funds.sum", reported, expected, total.prov.get(column),
-                tuple(p.prov.get(column) for p in parts),
+                (total.prov.get("label"), *(p.prov.get(column) for p in parts), *(p.prov.get("label") for p in parts)),
             )
 
 
@@ -60,7 +60,7 @@ def _rate(a: Audit, row: FundsRow) -> None:
             f"「{row.label}」执行率应为 全年执行数 {fmt(row.executed)} ÷ 全年预算数 "
             f"{fmt(row.annual_budget)} = {fmt(expected)}%，表中填报 {fmt(row.execution_rate)}%。",
             "funds.execution_rate", row.execution_rate, round(expected, 2), printed,
-            (row.prov.get("executed"), row.prov.get("annual_budget")),
+            (row.prov.get("executed"), row.prov.get("annual_budget"), row.prov.get("label")),
         )
 
 
@@ -69,8 +69,21 @@ def budget_weight(a: Audit) -> float | None:
     return total.weight if total is not None else None
 
 
+def _budget_cap(a: Audit, total: FundsRow) -> None:
+    if total.score is None or total.weight is None or total.score - total.weight <= 1e-6:
+        return
+    a.add(
+        "SCORE_EXCEEDS_WEIGHT", total.label, "score",
+        f"预算执行得分 {fmt(total.score)} 超过其分值 {fmt(total.weight)}，超出 "
+        f"{fmt(total.score - total.weight)} 分；得分不能超过分值上限。",
+        "score_cap", total.score, total.weight, total.prov.get("score"), (total.prov.get("weight"),),
+    )
+
+
 def _budget_score(a: Audit) -> None:
     total = a.record.funds_row("total")
+    if total is not None:
+        _budget_cap(a, total)
     if total is None or total.weight is None or not total.annual_budget or total.executed is None:
         return
     rate = total.executed / total.annual_budget
@@ -90,13 +103,14 @@ def _budget_score(a: Audit) -> None:
             f"{fmt(total.annual_budget)} = {pct(rate)}, {pct(a.rules.budget_execution.cap)}) = "
             f"{fmt(expected)}，表中填报 {fmt(total.score)}。",
             "budget_execution", total.score, expected, total.prov.get("score"),
-            (total.prov.get("executed"), total.prov.get("annual_budget"), total.prov.get("weight")),
+            (total.prov.get("executed"), total.prov.get("annual_budget"), total.prov.get("weight"),
+             total.prov.get("label")),
         )
 
 
 def _by_printed_rate(a: Audit, total: FundsRow) -> float | None:
     """The score from the printed (rounded) rate: forms compute from it, and that is not an error."""
-    if total.execution_rate is None or total.weight is None:
+    if not a.rules.budget_execution.from_printed_rate or total.execution_rate is None or total.weight is None:
         return None
     value = total.weight * min(total.execution_rate / 100, a.rules.budget_execution.cap)
     return float(math.floor(value + 0.5)) if a.rules.budget_execution.round == "integer" else value

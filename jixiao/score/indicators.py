@@ -5,7 +5,14 @@ from __future__ import annotations
 
 from jixiao.record import Indicator
 from jixiao.score.context import Audit, differs, fmt
-from jixiao.score.formula import TIER_NAMES, is_qualitative, quantitative, tier_bounds, tier_of
+from jixiao.score.formula import (
+    TIER_NAMES,
+    Expected,
+    is_qualitative,
+    quantitative,
+    tier_bounds,
+    tier_of,
+)
 
 
 def check_indicators(a: Audit) -> None:
@@ -21,7 +28,8 @@ def check_indicators(a: Audit) -> None:
 def _cap(a: Audit, ind: Indicator) -> None:
     if ind.score is None or ind.weight is None:
         return
-    if ind.score - ind.weight > a.rules.tolerance.score + 1e-9:
+    # "above its weight" is exact: scores are printed to two decimals, 10.01 is above 10
+    if ind.score - ind.weight > 1e-6:
         a.add(
             "SCORE_EXCEEDS_WEIGHT", ind.name, "score",
             f"「{ind.name}」得分 {fmt(ind.score)} 超过其分值 {fmt(ind.weight)}，"
@@ -33,6 +41,7 @@ def _cap(a: Audit, ind: Indicator) -> None:
 def _rule_score(a: Audit, ind: Indicator) -> None:
     expected = quantitative(ind, a.rules)
     if expected is None:
+        _units_apart(a, ind)
         if ind.parent is None and ind.score is not None and ind.weight is not None:
             a.recomputed[ind.id] = min(ind.score, ind.weight)
         return
@@ -40,9 +49,6 @@ def _rule_score(a: Audit, ind: Indicator) -> None:
         a.recomputed[ind.id] = expected.value
     if ind.score is None or not differs(ind.score, expected.value, a.rules.tolerance.score):
         return
-    capped = min(ind.score, ind.weight if ind.weight is not None else ind.score)
-    if capped != ind.score and not differs(capped, expected.value, a.rules.tolerance.score):
-        return  # only the cap is broken, and SCORE_EXCEEDS_WEIGHT says so
     a.add(
         "SCORE_RULE_MISMATCH", ind.name, "score",
         f"「{ind.name}」得分应为 {expected.arithmetic}，表中填报 {fmt(ind.score)}，"
@@ -50,6 +56,32 @@ def _rule_score(a: Audit, ind: Indicator) -> None:
         expected.rule, ind.score, round(expected.value, 4), ind.prov.get("score"),
         (ind.prov.get("target"), ind.prov.get("actual"), ind.prov.get("weight")), ind.id,
     )
+
+
+def _units_apart(a: Audit, ind: Indicator) -> None:
+    """An actual in another unit than its target ('5次' against '≥5人次') gives no B/A a rule can
+    trust: if the numbers alone say another score, a person should look, nobody is accused."""
+    t, act, w = ind.target, ind.actual, ind.weight
+    if (t is None or act is None or w is None or ind.score is None or t.value is None or act.value is None
+            or t.op is None or t.unit is None or act.unit is None or t.unit == act.unit or act.unit == "%"):
+        return
+    naive = _units_free(ind, a)
+    if naive is None or not differs(ind.score, naive.value, a.rules.tolerance.score):
+        return
+    a.add(
+        "SCORE_RULE_MISMATCH", ind.name, "score",
+        f"「{ind.name}」实际完成值「{act.text}」与年度指标值「{t.text}」单位不同（{act.unit} / {t.unit}），"
+        f"若按数值计算得分应为 {naive.arithmetic}，表中填报 {fmt(ind.score)}。",
+        naive.rule, ind.score, round(naive.value, 4), ind.prov.get("score"),
+        (ind.prov.get("target"), ind.prov.get("actual")), ind.id,
+        doubt=f"单位不一致（{t.unit} / {act.unit}）",
+    )
+
+
+def _units_free(ind: Indicator, a: Audit) -> Expected | None:
+    assert ind.target is not None and ind.actual is not None
+    same = ind.model_copy(update={"actual": ind.actual.model_copy(update={"unit": ind.target.unit})})
+    return quantitative(same, a.rules)
 
 
 def _tier(a: Audit, ind: Indicator) -> None:

@@ -34,6 +34,9 @@ class Weights(_Strict):
 class BudgetExecution(_Strict):
     cap: float = 1.0
     round: Literal["none", "integer"] = "none"
+    # forms.md rule 3 takes the rate as B / A; a province that scores from the rate as printed
+    # (rounded: 96% for 96.2%) can allow that here
+    from_printed_rate: bool = False
 
 
 class IndicatorRules(_Strict):

@@ -45,6 +45,18 @@ def check_totals(a: Audit) -> None:
     _grade(a, score_sum)
 
 
+def row_doubt(a: Audit) -> str | None:
+    """Why a sum over the rows may be off only because of the reading: a row lost, the budget
+    weight not read, or a counted row read by half (its weight without its score, or the other way
+    round: its cells did not read as one row, so what was read of it may be another cell's; seen
+    on a 150 dpi page image, a weight read as 'B' beside an empty score and the next row's weight
+    lost). Every form seen fills both for every row."""
+    doubts = a.record.doubts
+    half = [i.name[:16] for i in counted(a) if (i.weight is None) != (i.score is None)]
+    partial = f"可能读错一行（指标行只读出分值或得分之一：{'；'.join(half[:3])}）" if half else None
+    return doubts.get("indicators") or doubts.get("budget") or partial
+
+
 def _summed(a: Audit, field_name: str) -> tuple[Prov | None, ...]:
     """The provenance of every value a counted total adds up (rows and the budget-execution row)."""
     total = a.record.funds_row("total")
@@ -60,6 +72,7 @@ def _weights_100(a: Audit, weight_sum: float) -> None:
         f"计入总分的各项分值合计为 {fmt(weight_sum)}（三级指标 {fmt(weight_sum - (budget_weight(a) or 0))}"
         f" + 预算执行 {fmt(budget_weight(a) or 0)}），应为 {fmt(a.rules.weights.total)}。",
         "weights.total", weight_sum, a.rules.weights.total, a.record.total.prov.get("weight"),
+        doubt=row_doubt(a),
         summed=_summed(a, "weight"),
     )
 
@@ -73,6 +86,7 @@ def _printed_total(a: Audit, field_name: str, computed: float, word: str) -> Non
         f"总分栏{word}填报 {fmt(reported)}，而计入总分的各项{word}合计为 {fmt(computed)}"
         f"（各三级指标及小计 + 预算执行），相差 {fmt(reported - computed)}。",
         "total", reported, round(computed, 4), a.record.total.prov.get(field_name),
+        doubt=row_doubt(a),
         summed=_summed(a, field_name),
     )
 
@@ -113,15 +127,18 @@ def _first_prov(rows: list[Indicator], level: str):  # type: ignore[no-untyped-d
 
 
 def _declared(a: Audit, rows: list[Indicator]) -> None:
-    """A weight printed in a level-1 label ('产出指标(50分)') is a subtotal of that level's weights."""
+    """The points printed in a level-1 label ('产出指标(50分)') are template text: many forms keep
+    them after adjusting the weights, so a label that disagrees with its rows is a warning
+    (forms.md §4), never a subtotal error."""
     sums = _by_level1(a, rows) or {}
     for level, declared in a.record.level1_declared.items():
         if level in sums and differs(sums[level], declared, a.rules.tolerance.score):
             label = next((i.level1_label for i in rows if i.level1 == level and i.level1_label), level)
             a.add(
-                "SUBTOTAL_MISMATCH", label or level, "weight",
-                f"一级指标标注「{label}」为 {fmt(declared)} 分，其下各指标分值合计为 {fmt(sums[level])}。",
-                "subtotal.level1", declared, sums[level], _first_prov(rows, level),
+                "LEVEL1_WEIGHT_NONSTANDARD", label or level, "weight",
+                f"一级指标标注「{label}」为 {fmt(declared)} 分，其下各指标分值合计为 {fmt(sums[level])}"
+                f"（标注分值是表样文字，调整权重后未改；请核实权重调整是否有说明）。",
+                "weights.level1_label", declared, sums[level], _first_prov(rows, level),
             )
 
 

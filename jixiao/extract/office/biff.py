@@ -4,6 +4,7 @@ sheet becomes a page through ``layout``, as an .xlsx sheet does."""
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import xlrd
@@ -32,7 +33,8 @@ def read_xls(path: Path, options: OfficeOptions) -> ReadResult:
         if "encrypted" in str(exc).lower():
             raise EncryptedFile(path, "encrypted: the workbook needs a password to open") from None
         raise CorruptFile(path, f"damaged workbook ({exc})") from None
-    except (CompDocError, AssertionError, IndexError, KeyError, ValueError, TypeError, UnicodeDecodeError) as exc:
+    except (CompDocError, AssertionError, IndexError, KeyError, ValueError, TypeError, UnicodeDecodeError,
+            struct.error) as exc:
         raise CorruptFile(path, f"damaged workbook ({type(exc).__name__}: {exc})") from None
     try:
         pages: list[PageResult] = []
@@ -40,7 +42,7 @@ def read_xls(path: Path, options: OfficeOptions) -> ReadResult:
         for index in range(book.nsheets):
             try:
                 sh = book.sheet_by_index(index)
-            except (XLRDError, AssertionError, IndexError, KeyError, ValueError) as exc:
+            except (XLRDError, AssertionError, IndexError, KeyError, ValueError, struct.error) as exc:
                 raise CorruptFile(path, f"damaged sheet {index + 1} ({type(exc).__name__}: {exc})") from None
             if sh.visibility != 0:
                 continue
