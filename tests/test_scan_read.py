@@ -282,5 +282,6 @@ def test_a_number_the_second_read_disputes_accuses_no_one(misread_pdf: Path) -> 
     agreed = _findings_with_second_read(misread_pdf, Read("4.85", 0.9))
     disputed = _findings_with_second_read(misread_pdf, Read("4.65", 0.9))
     assert ("SUBTOTAL_MISMATCH", "error") in agreed
-    assert ("SUBTOTAL_MISMATCH", "info") in disputed and ("LOW_CONFIDENCE", "info") in disputed
+    # asked about (since issue 10 the rules may fold the doubtful mismatch into the review item)
+    assert ("LOW_CONFIDENCE", "info") in disputed
     assert not [s for _, s in disputed if s == "error"]
