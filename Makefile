@@ -37,8 +37,10 @@ demo: $(STAMP)
 test: $(STAMP) fixtures
 	JIXIAO_REQUIRE_LIBREOFFICE=1 $(BIN)/python -m pytest -q
 
+# the edit loop: no OCR model runs (logic tests use recorded or fake engine output), both cores;
+# the test modules' rewritten bytecode is kept between runs (a shell may turn that off)
 fast-test: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow and not browser"
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -m "not slow and not browser" -n 2 --dist loadfile
 
 # `make bench`: the fixture set; `make bench CASES=dir` scores a folder of forms-gen cases instead
 # (per input kind: forms, fields, CER, findings P/R, false errors; scans cached in $(OUT)/cases-cache)

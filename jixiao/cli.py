@@ -17,6 +17,7 @@ from jixiao.crashlog import internal_error
 from jixiao.errors import JixiaoError
 from jixiao.extract.base import ReadLimits
 from jixiao.extract.pageset import group_pages
+from jixiao.extract.scan.state import Timings, collect_timings
 from jixiao.pipeline import FileOutcome, process_file, read_options
 from jixiao.report.explain import explain_table
 from jixiao.report.html import write_html
@@ -125,6 +126,21 @@ def _summary(outcomes: list[FileOutcome]) -> None:
     _c.out.print(table)
 
 
+def _timings_table(timings: Timings) -> Table:
+    """The stages as a table: CPU and wall seconds per page, share of the CPU; counts below."""
+    pages = max(timings.pages, 1)
+    table = Table(title=f"scan path, {timings.pages} page(s)")
+    for col in ("stage", "CPU s/page", "wall s/page", "share"):
+        table.add_column(col, justify="right")
+    total = sum(v.cpu for v in timings.stages.values()) or 1e-9
+    for name, v in timings.stages.items():
+        table.add_row(name, f"{v.cpu / pages:.3f}", f"{v.wall / pages:.3f}", f"{v.cpu / total:.0%}")
+    table.add_row("all", f"{total / pages:.3f}", f"{sum(v.wall for v in timings.stages.values()) / pages:.3f}", "")
+    if timings.counts:
+        table.caption = ", ".join(f"{k} {v}" for k, v in sorted(timings.counts.items()))
+    return table
+
+
 @app.command()
 def extract(
     files: Files,
@@ -132,9 +148,13 @@ def extract(
     rules: RulesOpt = None,
     ocr: OcrOpt = Engine.rapidocr,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT,
+    timings: Annotated[bool, typer.Option("--timings", help="Print the time of each stage of the scan path.")] = False,
 ) -> None:
     """Extract every form in FILES to one JSON object per form (JSON Lines)."""
-    outcomes = _run(files, _rules(rules), ocr, timeout)
+    with collect_timings() as stages:
+        outcomes = _run(files, _rules(rules), ocr, timeout)
+    if timings:
+        _c.err.print(_timings_table(stages))
     _write(write_records, outcomes, output)
     n = sum(len(o.results) for o in outcomes)
     _c.out.print(text(f"{n} form(s) from {sum(o.ok for o in outcomes)}/{len(outcomes)} file(s) -> {output}"))

@@ -35,6 +35,10 @@ def test_a_character_is_not_a_mark() -> None:
         ImageDraw.Draw(img).text((20, 10), ch, fill=255, font=cjk)
         assert classify_mark(np.asarray(img)) is None, ch
     assert classify_mark(np.zeros((30, 30), np.uint8)) is None
+    for ch in "0123456789":  # binarised, as the scan path hands cells to the test
+        ImageDraw.Draw(img).rectangle((0, 0, 80, 80), fill=0)
+        ImageDraw.Draw(img).text((20, 10), ch, fill=255, font=cjk)
+        assert classify_mark(np.asarray(img) > 127) is None, ch
 
 
 def test_single_glyph() -> None:

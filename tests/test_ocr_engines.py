@@ -34,8 +34,9 @@ from jixiao.extract.ocr import (
     get_engine,
     line_mask,
 )
-from jixiao.extract.ocr.prep import erase_lines, ink_box, text_height, tighten
+from jixiao.extract.ocr.prep import erase_lines, text_height
 from jixiao.extract.ocr.rapid import RapidLinesRaw, RapidRaw, convert_rapid_lines
+from jixiao.extract.pixels import ink_box, tighten
 
 DATA = Path(__file__).parent / "data"
 RECORD = os.environ.get("JIXIAO_RECORD_OCR") == "1"

@@ -126,7 +126,9 @@ def run_dask(jobs: list[Job], options: IngestOptions) -> Iterator[FileResult]:
     from dask.distributed import as_completed as dask_completed
 
     with Client(options.dask) as client:
-        futures = {client.submit(read_source, source, sha, size, options.rules, options.ocr,
+        # a Dask worker runs several tasks at once: one onnxruntime thread each, so that they do
+        # not fight for the cores; the models load once per worker process (get_engine caches)
+        futures = {client.submit(read_source, source, sha, size, options.rules, options.ocr, 1,
                                  seconds_per_page=options.seconds_per_page, pure=False): (source, sha, size)
                    for source, sha, size in jobs}
         for future in dask_completed(futures):

@@ -95,6 +95,10 @@ def serve(conn: Connection, settings: WorkerSettings, parent: int) -> None:
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
         limit = settings.memory_bytes if hard == resource.RLIM_INFINITY else min(settings.memory_bytes, hard)
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    # the OCR models load once, now, and serve every file this worker reads
+    from jixiao.extract.scanned import load_engines
+
+    load_engines(settings.ocr, settings.threads)
     while True:
         try:
             message = conn.recv()

@@ -13,6 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+from pydantic import BaseModel, ConfigDict
 
 MARKS = ("≥", "≤", "=", ">", "<", "%")
 SIZE = 32
@@ -24,9 +25,31 @@ FONTS = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
 )
-# a clear match wins by a small margin; a weaker one (another font's proportions) by a larger one
-MIN_SCORE, MIN_MARGIN = 0.55, 0.08
-WEAK_SCORE, WEAK_MARGIN = 0.45, 0.12
+
+
+class MarkOptions(BaseModel):
+    """How sure the shape test must be. The scores are correlations with the templates (1 is
+    the same drawing); measured on the marks drawn in DejaVu Sans (no template font) with scan
+    specks, and on 份 项 个 and the digits in every template font, which never pass."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # a clear match wins by a small margin; a weaker one (another font's proportions) by a
+    # larger one
+    min_score: float = 0.55
+    min_margin: float = 0.08
+    weak_score: float = 0.45
+    weak_margin: float = 0.12
+    # one mark: at most this many parts of at least ``min_part`` pixels (≥ is two, % three),
+    # no wider or taller than ``size`` character heights
+    max_parts: int = 3
+    min_part: int = 6
+    size: float = 1.6
+    # specks smaller than this share of the largest stroke are left out (at least ``min_part``)
+    speck_share: float = 0.12
+
+
+MARK_OPTIONS = MarkOptions()
 
 
 def _normalised(ink: np.ndarray) -> np.ndarray | None:
@@ -66,13 +89,13 @@ def _score(a: np.ndarray, b: np.ndarray) -> float:
     return float((a0 * b0).sum() / denom) if denom else 0.0
 
 
-def despeckled(ink: np.ndarray) -> np.ndarray:
+def despeckled(ink: np.ndarray, options: MarkOptions = MARK_OPTIONS) -> np.ndarray:
     """The mark without the scan's specks: components much smaller than its largest stroke go."""
     n, labels, stats, _ = cv2.connectedComponentsWithStats((ink > 0).astype(np.uint8), connectivity=8)
     if n <= 2:
         return ink > 0
     areas = stats[1:, cv2.CC_STAT_AREA]
-    keep = [k + 1 for k, area in enumerate(areas) if area >= max(6, 0.12 * areas.max())]
+    keep = [k + 1 for k, area in enumerate(areas) if area >= max(options.min_part, options.speck_share * areas.max())]
     return np.isin(labels, keep)
 
 
@@ -109,10 +132,10 @@ _WITH_BAR = {">": "≥", "<": "≤"}
 _WITHOUT_BAR = {"≥": ">", "≤": "<"}
 
 
-def classify_mark(ink: np.ndarray) -> tuple[str, float] | None:
+def classify_mark(ink: np.ndarray, options: MarkOptions = MARK_OPTIONS) -> tuple[str, float] | None:
     """The mark a cell's ink (255 = ink) is, with the match score, or None when it is no clear one."""
-    mask = despeckled(ink)
-    found = _by_template(mask)
+    mask = despeckled(ink, options)
+    found = _by_template(mask, options)
     if found is None:
         return None
     mark, score, close_pair = found
@@ -124,7 +147,7 @@ def classify_mark(ink: np.ndarray) -> tuple[str, float] | None:
     return (_WITH_BAR.get(mark, mark) if bar else _WITHOUT_BAR.get(mark, mark)), score
 
 
-def _by_template(mask: np.ndarray) -> tuple[str, float, bool] | None:
+def _by_template(mask: np.ndarray, options: MarkOptions) -> tuple[str, float, bool] | None:
     """The best template, its score, and whether it stood close to its pair (≥ / >)."""
     norm = _normalised(mask)
     if norm is None:
@@ -133,9 +156,9 @@ def _by_template(mask: np.ndarray) -> tuple[str, float, bool] | None:
     for mark, template in templates():
         best[mark] = max(best.get(mark, -1.0), _score(norm, template))
     ranked = sorted(best.items(), key=lambda kv: -kv[1])
-    if not ranked or ranked[0][1] < WEAK_SCORE:
+    if not ranked or ranked[0][1] < options.weak_score:
         return None
-    margin = MIN_MARGIN if ranked[0][1] >= MIN_SCORE else WEAK_MARGIN
+    margin = options.min_margin if ranked[0][1] >= options.min_score else options.weak_margin
     close = len(ranked) > 1 and ranked[0][1] - ranked[1][1] < margin
     # ≥ against > (and ≤ against <) may be close: the bar test settles those pairs
     pair = {ranked[0][0], ranked[1][0]} in ({">", "≥"}, {"<", "≤"}) if len(ranked) > 1 else False
@@ -144,14 +167,14 @@ def _by_template(mask: np.ndarray) -> tuple[str, float, bool] | None:
     return ranked[0][0], ranked[0][1], bool(close and pair)
 
 
-def is_single_glyph(ink: np.ndarray, text_height_px: float) -> bool:
+def is_single_glyph(ink: np.ndarray, text_height_px: float, options: MarkOptions = MARK_OPTIONS) -> bool:
     """One connected mark about the size of a character (not a word, not a stray speck)."""
     _n, _, stats, _ = cv2.connectedComponentsWithStats((ink > 0).astype(np.uint8), connectivity=8)
-    parts = [s for s in stats[1:] if s[cv2.CC_STAT_AREA] >= 6]
-    if not parts or len(parts) > 3:
+    parts = [s for s in stats[1:] if s[cv2.CC_STAT_AREA] >= options.min_part]
+    if not parts or len(parts) > options.max_parts:
         return False
     x0 = min(s[cv2.CC_STAT_LEFT] for s in parts)
     x1 = max(s[cv2.CC_STAT_LEFT] + s[cv2.CC_STAT_WIDTH] for s in parts)
     y0 = min(s[cv2.CC_STAT_TOP] for s in parts)
     y1 = max(s[cv2.CC_STAT_TOP] + s[cv2.CC_STAT_HEIGHT] for s in parts)
-    return (x1 - x0) <= 1.6 * text_height_px and (y1 - y0) <= 1.6 * text_height_px
+    return (x1 - x0) <= options.size * text_height_px and (y1 - y0) <= options.size * text_height_px

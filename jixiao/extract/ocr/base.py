@@ -23,16 +23,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal, Protocol, TypeVar, runtime_checkable
 
-import numpy as np
-import numpy.typing as npt
 from pydantic import BaseModel
 
 from jixiao.errors import (
     OcrUnavailable,
 )
 from jixiao.extract.assign import Piece
+from jixiao.extract.pixels import Image
 
-Image = npt.NDArray[np.uint8]
 LineKind = Literal["text", "numeric"]
 Point = tuple[float, float]
 
@@ -76,11 +74,14 @@ class OcrEngine(Protocol):
         others ignore it."""
         ...
 
-    def read_lines(self, crops: Sequence[Image], kind: LineKind) -> list[tuple[str, float]]:
+    def read_lines(self, crops: Sequence[Image], kind: LineKind, trim: bool | None = None) -> list[tuple[str, float]]:
         """(text, confidence) for each crop, in order; each crop holds one line of text (a
         whole cell crop is fine: engines cut it to its ink). ``numeric`` promises a number:
         tesseract then reads only ``0-9 . % - ,`` and answers a ≥ or 个 with garbage at low
-        confidence; spaces are dropped from numeric answers."""
+        confidence; spaces are dropped from numeric answers. ``trim`` False: the crops are
+        already cut to their ink (the scan path cuts them from the lines it found), and an
+        engine's own cut, a global threshold, would lose a faint stroke at their edge; None:
+        the engine's own setting."""
         ...
 
 
@@ -152,28 +153,6 @@ def _engine_class(name: str) -> EngineClass:
 
 
 # ---------------------------------------------------------------- helpers shared by engines
-
-
-def u8(array: Any) -> Image:
-    """An OpenCV result typed as what it is (cv2's stubs say "some ndarray"); no copy."""
-    return np.asarray(array, dtype=np.uint8)
-
-
-def to_bgr(image: Image) -> Image:
-    """Three-channel BGR, which OpenCV-based engines (rapidocr) take from an ndarray."""
-    if image.ndim == 2:
-        return np.ascontiguousarray(np.repeat(image[:, :, None], 3, axis=2))
-    if image.shape[2] == 4:
-        image = image[:, :, :3]
-    return np.ascontiguousarray(image[:, :, ::-1])
-
-
-def to_gray(image: Image) -> Image:
-    if image.ndim == 2:
-        return image
-    rgb = image[:, :, :3].astype(np.float32)
-    gray = rgb @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
-    return np.clip(gray + 0.5, 0, 255).astype(np.uint8)
 
 
 def clean_line(text: str, kind: LineKind) -> str:

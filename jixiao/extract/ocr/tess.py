@@ -38,17 +38,14 @@ from jixiao.extract.ocr.base import (
     clean_line,
     register_engine,
     summary,
-    to_gray,
-    u8,
 )
 from jixiao.extract.ocr.prep import (
     erase_lines,
     line_mask,
-    noise_level,
-    stretch,
     text_height,
-    tighten,
 )
+from jixiao.extract.pixels import paper_noise, stretch, tighten, u8
+from jixiao.extract.pixels import to_grey as to_gray
 
 DEBIAN_TESSDATA = Path("/usr/share/tesseract-ocr/5/tessdata")
 APT = "apt-get install tesseract-ocr tesseract-ocr-chi-sim"
@@ -262,9 +259,11 @@ def _new_api(folder: Path, lang: str) -> Any:
         ) from exc
 
 
-def _prepare_crop(crop: Image, height: int, options: TesseractOptions) -> PILImage.Image:
-    gray = to_gray(tighten(crop) if options.trim else crop)
-    if options.trim and gray.shape[0] > 0:
+def _prepare_crop(crop: Image, height: int, options: TesseractOptions, trim: bool | None = None) -> PILImage.Image:
+    cut = options.trim if trim is None else trim
+    gray = to_gray(tighten(crop) if cut else crop)
+    # a crop cut to its ink, here or by the caller, is scaled so that its ink is ``height`` high
+    if (cut or trim is False) and gray.shape[0] > 0:
         f = height / gray.shape[0]
         # cubic to enlarge, area to shrink (no aliasing of thin strokes)
         interpolation = cv2.INTER_CUBIC if f > 1 else cv2.INTER_AREA
@@ -305,7 +304,7 @@ class TesseractEngine:
         gray = to_gray(image)
         if self.options.erase_lines:
             gray = erase_lines(gray, line_mask(gray) if mask is None else mask)
-        if noise_level(gray) > self.options.denoise_above:
+        if paper_noise(gray) > self.options.denoise_above:
             gray = u8(cv2.medianBlur(gray, 3))
         scale = self._page_scale(gray)
         if scale != 1.0:
@@ -339,31 +338,31 @@ class TesseractEngine:
 
     # ------------------------------------------------------------ crops
 
-    def read_lines(self, crops: Sequence[Image], kind: LineKind) -> list[tuple[str, float]]:
-        return convert_tess_lines(self.lines_raw(crops, kind), kind)
+    def read_lines(self, crops: Sequence[Image], kind: LineKind, trim: bool | None = None) -> list[tuple[str, float]]:
+        return convert_tess_lines(self.lines_raw(crops, kind, trim), kind)
 
-    def lines_raw(self, crops: Sequence[Image], kind: LineKind) -> list[TessLineRaw]:
+    def lines_raw(self, crops: Sequence[Image], kind: LineKind, trim: bool | None = None) -> list[TessLineRaw]:
         o = self.options
         lang = o.numeric_lang if kind == "numeric" else o.text_lang
         whitelist = o.numeric_whitelist if kind == "numeric" else ""
         height = o.numeric_height_px if kind == "numeric" else o.text_height_px
         with self._lock:
             api = self._api(lang)
-            return [self._read_one(api, crop, whitelist, height) for crop in crops]
+            return [self._read_one(api, crop, whitelist, height, trim) for crop in crops]
 
     def _api(self, lang: str) -> Any:
         if lang not in self._apis:
             self._apis[lang] = _new_api(self.options.tessdata, lang)
         return self._apis[lang]
 
-    def _read_one(self, api: Any, crop: Image, whitelist: str, height: int) -> TessLineRaw:
+    def _read_one(self, api: Any, crop: Image, whitelist: str, height: int, trim: bool | None = None) -> TessLineRaw:
         if crop.size == 0:
             return TessLineRaw(text="", conf=0.0)
         api.SetPageSegMode(self.options.line_psm)
         # "" clears a whitelist left by an earlier call
         api.SetVariable("tessedit_char_whitelist", whitelist)
         try:
-            api.SetImage(_prepare_crop(crop, height, self.options))
+            api.SetImage(_prepare_crop(crop, height, self.options, trim))
             text = api.GetUTF8Text()
             conf = float(api.MeanTextConf())
         except RuntimeError as exc:

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from jixiao.extract.photo.exif import ImageTags
 from jixiao.extract.photo.sheet import SheetOptions, find_frame, find_sheet
-from jixiao.extract.scan.units import Image, u8
+from jixiao.extract.pixels import Image, u8
 from jixiao.grid import PhotoInfo
 
 A4_INCHES = (210 / 25.4, 297 / 25.4)

@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict
 
-from jixiao.extract.scan.units import Image, u8
+from jixiao.extract.pixels import Image, u8
 
 Quad = NDArray[np.float32]  # 4 x 2 corners, top-left, top-right, bottom-right, bottom-left
 

@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict
 
-from jixiao.extract.scan.units import Image, odd_px, px, u8
+from jixiao.extract.pixels import Image, long_runs, odd_px, px, reduce_binary, u8, without
 
 # An OCR-based orientation score: given a grey page (paper 255), how readable it is as it
 # stands (e.g. the mean recognition confidence of a few text lines); higher is more likely
@@ -96,21 +96,15 @@ def _votes(upright: float, turned: float, margin_needed: float, prior: float) ->
 def reduced(binary: Image, dpi: float, work_dpi: float) -> tuple[Image, float]:
     """The binary page at about ``work_dpi`` (any ink in a block stays ink), and that dpi."""
     factor = int(max(1, round(dpi / work_dpi)))
-    if factor == 1:
-        return binary, dpi
-    size = (max(1, binary.shape[1] // factor), max(1, binary.shape[0] // factor))
-    mean = u8(cv2.resize(binary, size, interpolation=cv2.INTER_AREA))  # block means, fast
-    return u8((mean > 0) * 255), dpi / factor
+    return reduce_binary(binary, factor), dpi / factor
 
 
 def page_text(binary: Image, dpi: float, options: OrientOptions) -> Image:
     """Non-ruling ink: the binary page minus long runs in either direction (same length both
     ways, so that neither axis is favoured)."""
     n = odd_px(options.line_pt, dpi, 3)
-    h = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (n, 1)))
-    v = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, n)))
-    lines = cv2.dilate(cv2.bitwise_or(h, v), np.ones((3, 3), np.uint8))
-    return u8(cv2.bitwise_and(binary, cv2.bitwise_not(lines)))
+    lines = cv2.bitwise_or(long_runs(binary, n, True), long_runs(binary, n, False))
+    return without(binary, u8(lines), 1)
 
 
 def text_line_blobs(
@@ -188,9 +182,7 @@ def quarter_votes(
 
 
 def _rulings_and_text(binary: Image, dpi: float, options: OrientOptions) -> tuple[Image, Image]:
-    n = odd_px(options.line_pt, dpi, 3)
-    v = cv2.morphologyEx(binary, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, n)))
-    return u8(v), page_text(binary, dpi, options)
+    return long_runs(binary, odd_px(options.line_pt, dpi, 3), False), page_text(binary, dpi, options)
 
 
 def _spaces(

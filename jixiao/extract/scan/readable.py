@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 import cv2
 import numpy as np
 
+from jixiao.extract.pixels import Image, px, u8
 from jixiao.extract.scan.orient import (
     OrientationCheck,
     OrientOptions,
@@ -19,7 +20,7 @@ from jixiao.extract.scan.orient import (
     reduced,
     text_line_blobs,
 )
-from jixiao.extract.scan.units import Image, px, u8
+from jixiao.extract.scan.state import count
 
 ReadLines = Callable[[Sequence[Image]], list[tuple[str, float]]]
 
@@ -29,12 +30,19 @@ def readability_check(read_lines: ReadLines, dpi: float, options: OrientOptions 
     """An ``OrientationCheck`` for pages at ``dpi``: the mean confidence of ``read_lines`` on the
     ``lines`` widest text lines (0 when the page shows none across it)."""
     options = options or OrientOptions()
+    # the page as it stands is scored by the quarter-turn test and again by the upside-down
+    # test when neither turned nor levelled it: the same array, read once
+    seen: list[tuple[Image, float]] = []  # the check lives for one page
 
     def check(grey: Image) -> float:
+        for page, score in seen:
+            if page is grey:
+                return score
         crops = line_crops(grey, dpi, options, lines)
-        if not crops:
-            return 0.0
-        return float(np.mean([conf if text.strip() else 0.0 for text, conf in read_lines(crops)]))
+        count("orientation checks read")
+        score = float(np.mean([conf if text.strip() else 0.0 for text, conf in read_lines(crops)])) if crops else 0.0
+        seen.append((grey, score))
+        return score
 
     return check
 

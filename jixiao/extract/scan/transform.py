@@ -116,6 +116,18 @@ class PageTransform:
     def identity(cls, width: int, height: int) -> PageTransform:
         return cls(IDENTITY, (width, height), (width, height))
 
+    def then(self, matrix: Matrix, prepared_size: tuple[int, int], *, turn: int = 0,
+             skew_degrees: float = 0.0) -> PageTransform:
+        """This transform followed by ``matrix`` (a stage's own map of the prepared pixels),
+        with the quarter ``turn`` and the skew the stage added."""
+        return PageTransform(
+            matrix=compose(self.matrix, matrix),
+            original_size=self.original_size,
+            prepared_size=prepared_size,
+            rotation=(self.rotation + turn) % 360,
+            skew_degrees=self.skew_degrees + skew_degrees,
+        )
+
     def to_prepared(self, points: FloatArray) -> FloatArray:
         return apply(self.matrix, points)
 

@@ -1,0 +1,408 @@
+"""Reading a prepared page whose tables are known: cells, not pages.
+
+``ReadCells`` finds the text lines of every cell in the cell's own ink (``cells.text_lines``)
+and hands their crops, all of the page's at once, to the recogniser (``read_lines``: batched,
+width-sorted); whole-page text detection never runs. Only a region whose ink is not plain lines
+(``text_lines`` answers None) is given to the engine's detector, and only that region. Text
+outside the tables (title, unit and date lines, notes) is read the same way, block by block.
+``Marks`` tells lone ≥ ≤ = > < % by their shape, which recognisers read poorly. ``Assign``
+puts the reads into the grid (``assign.assign_text``), ``SecondRead`` (second.py) re-reads only
+the reads in doubt, and ``PageOut`` maps every box back onto the original image.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+import cv2
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from jixiao.extract.assign import PageText, Piece, assign_text
+from jixiao.extract.lattice import Table
+from jixiao.extract.marks import MARK_OPTIONS, MARKS, classify_mark, is_single_glyph
+from jixiao.extract.ocr import OcrEngine
+from jixiao.extract.pixels import (
+    Image,
+    PixelBox,
+    binarize,
+    crop,
+    glyph_height,
+    odd_px,
+    pad_white,
+    paper_noise,
+    px,
+    resize_grey,
+    u8,
+    without,
+)
+from jixiao.extract.scan.cells import LineFindOptions, glyph_or, is_dash, text_blocks, text_lines
+from jixiao.extract.scan.state import ScanState, count, need
+from jixiao.grid import Box, Page, TextLine
+
+# what engines print for a lone ≥ ≤ = > <: such a read is checked by shape, never a digit or word
+MARK_MISREADS = frozenset("Vv><=二之Zz乏这冬≥≤")
+
+
+class CellReadOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    lines: LineFindOptions = Field(default_factory=LineFindOptions)
+    # the text ink lines are looked for in is thresholded from the grey page at the working
+    # resolution, smoothed first by this much: the page's binary keeps only the dark cores of
+    # strokes on a noisy scan (its threshold rises with the grain), which breaks characters
+    # into specks (a σ 14 + JPEG scan at 200 dpi: a 10.5 pt character measured 4 pt high)
+    smooth_pt: float = 0.35
+    # that threshold's window (about two characters) and its offset, raised on noisy pages to
+    # this many times the smoothed page's grain
+    ink_block_pt: float = 10.0
+    ink_offset: float = 10.0
+    ink_noise_factor: float = 2.5
+    # a cell's ink is looked for, and its crops cut, this far inside its box: clear of half a
+    # ruling's width (rulings are 0.5-1.5 pt), which the text ink has lost anyway
+    inset_pt: float = 0.8
+    # a piece is cropped with this margin round its ink (shares of the character height: the
+    # box was found at the working resolution, a pixel or two coarser), within the cell, and
+    # read as it is (``read_lines(trim=False)``): the recogniser adds its white margin, and its
+    # own cut to the ink, one global threshold, lost the faint stroke of 一 at a line's end
+    crop_margin: float = 0.08
+    # fewer ink pixels than this (at 300 dpi; scaled by area to the working resolution) in a
+    # cell is noise, not a character
+    min_ink_pixels: int = 25
+    # a cell read below this confidence was not read: its ink stays unread (``unread_ink``)
+    min_read: float = 0.3
+    # and a piece read below ``min_loose_read`` is dropped where the cell has a surer one (a
+    # speck beside a sentence read as 8 at 0.45)
+    # the confidence of a cell that holds ink nothing could read: low, so that a finding
+    # resting on it asks for a look
+    unread_ink: float = 0.3
+    # a piece of text outside the tables read below this is dropped (rapidocr's own floor for
+    # detected lines: scan specks and seal strokes read as stray characters at 0.2-0.45)
+    min_loose_read: float = 0.5
+    # table areas are blanked this far beyond their box before text outside them is looked for
+    table_margin_pt: float = 2.0
+    # a lone mark is at most about this tall (points); its ink is binarised from a crop this
+    # far inside the cell
+    glyph_points: float = 12.0
+    mark_inset_pt: float = 2.0
+    # the shape test's match score is a correlation, not a probability: past the bar and the
+    # margin (marks.py), the shape is decisive, short of certain
+    mark_confidence: float = 0.9
+
+
+@dataclass
+class CellRead:
+    """What the first read made of one cell (``where`` = (table, cell)) or block of loose text
+    (``where`` None): its pieces in page points with the crops they were read from."""
+
+    where: tuple[int, int] | None
+    box: Box
+    how: str = "empty"  # empty | lines | detected | mark | dash
+    pieces: list[Piece] = field(default_factory=list)
+    crops: list[Image] = field(default_factory=list)
+    unread: bool = False  # ink that nothing could read
+
+
+@dataclass
+class PageReads:
+    cells: list[CellRead]
+    glyph_px: float  # the page's character height, working pixels
+    text: PageText | None = None
+
+
+EngineFor = Callable[[], OcrEngine]
+
+
+def _box_px(box: Box, scale: float, inset: float) -> PixelBox:
+    return (int(np.ceil(box.x0 * scale + inset)), int(np.ceil(box.y0 * scale + inset)),
+            int(box.x1 * scale - inset), int(box.y1 * scale - inset))
+
+
+def _to_points(x0: float, y0: float, x1: float, y1: float, scale: float) -> tuple[float, float, float, float]:
+    return x0 / scale, y0 / scale, x1 / scale, y1 / scale
+
+
+def padded_crop(grey: Image, want: PixelBox, allowed: PixelBox) -> Image:
+    """The pixels of ``want`` that lie inside ``allowed`` (and the page), white where they do
+    not: a line's crop keeps its margin without taking in a ruling or a neighbour's strokes
+    (engines cut a crop to its ink, and ink touching the crop's edge reads as a grazed rule)."""
+    got = (max(want[0], allowed[0], 0), max(want[1], allowed[1], 0),
+           min(want[2], allowed[2], grey.shape[1]), min(want[3], allowed[3], grey.shape[0]))
+    cut = crop(grey, got)
+    if cut.size == 0:
+        return cut
+    pads = (got[1] - want[1], want[3] - got[3], got[0] - want[0], want[2] - got[2])
+    return pad_white(np.ascontiguousarray(cut), *pads) if any(pads) else cut
+
+
+@dataclass
+class _Pending:
+    """A piece waiting for the recogniser."""
+
+    read: CellRead
+    crop: Image
+    points: tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class ReadCells:
+    """The first read of every cell and of the text outside the tables."""
+
+    options: CellReadOptions
+    engine: EngineFor
+    name: str = "read cells"
+
+    def __call__(self, state: ScanState) -> ScanState:
+        lattice, grey = need(state.lattice, "tables"), need(state.grey, "grey page")
+        rulings = need(state.table_rulings, "table rulings")
+        ink = self._text_ink(state, grey, rulings)
+        glyph = glyph_or(glyph_height(ink), state.work_dpi)
+        f = state.dpi / state.work_dpi  # full-resolution pixels per working pixel
+        o = self.options
+        min_ink = max(2, round(o.min_ink_pixels * (state.work_dpi / 300.0) ** 2))
+        reads: list[CellRead] = []
+        pending: list[_Pending] = []
+        regions: list[tuple[CellRead, PixelBox]] = []
+        for t, table in enumerate(lattice.tables):
+            for k, cell in enumerate(table.cells):
+                read = CellRead(where=(t, k), box=cell.box)
+                reads.append(read)
+                region = _box_px(cell.box, state.work_scale, px(o.inset_pt, state.work_dpi, 1))
+                self._plan(read, ink, region, glyph, f, min_ink, state, grey, pending, regions)
+        for block in self._loose_blocks(state, ink, lattice.tables, glyph):
+            read = CellRead(where=None, box=Box(**dict(zip(("x0", "y0", "x1", "y1"),
+                                                           _to_points(*block, state.work_scale)))))
+            reads.append(read)
+            self._plan(read, ink, block, glyph, f, 1, state, grey, pending, regions)
+        engine = self.engine()
+        self._recognise(engine, pending)
+        self._detect(engine, regions, grey, f, state.scale)
+        for read in reads:
+            kept = [(p, c) for p, c in zip(read.pieces, read.crops, strict=True)
+                    if p.text.strip() and p.confidence >= o.min_loose_read]
+            if not kept and read.where is not None:  # a cell's one read, however unsure, is kept
+                kept = [(p, c) for p, c in zip(read.pieces, read.crops, strict=True)
+                        if p.text.strip() and p.confidence >= o.min_read][:1]
+            if read.how in ("lines", "detected") and not kept and read.where is not None:
+                read.unread = True
+            read.pieces, read.crops = [p for p, _ in kept], [c for _, c in kept]
+            count(f"cells read: {read.how}" if read.where is not None else f"loose blocks: {read.how}")
+        return replace(state, reads=PageReads(cells=reads, glyph_px=glyph))
+
+    def _text_ink(self, state: ScanState, grey: Image, rulings: Image) -> Image:
+        """The text ink at the working resolution: the grey page smoothed and thresholded,
+        without the table rulings and without drawn dashes (a dash is told by its shape, and OCR
+        writes it as 一 or nothing)."""
+        o = self.options
+        work = resize_grey(grey, round(state.dpi / state.work_dpi))
+        if o.smooth_pt > 0:
+            work = u8(cv2.GaussianBlur(work, (0, 0), o.smooth_pt * state.work_dpi / 72.0))
+        offset = max(o.ink_offset, o.ink_noise_factor * paper_noise(work))
+        found = binarize(work, odd_px(o.ink_block_pt, state.work_dpi, 3), offset)
+        if found.shape != rulings.shape:  # a page whose size does not divide by the factor
+            found = np.ascontiguousarray(cv2.resize(found, (rulings.shape[1], rulings.shape[0]),
+                                                    interpolation=cv2.INTER_NEAREST))
+        ink = without(found, rulings, px(0.6, state.work_dpi, 1))
+        if state.dashes:
+            half = px(1.2, state.work_dpi, 1)
+            for x0, y, x1, _ in state.dashes:
+                ink[max(0, int(y) - half): int(y) + half + 1, max(0, int(x0) - 1): int(x1) + 1] = 0
+        return ink
+
+    def _loose_blocks(self, state: ScanState, ink: Image, tables: Sequence[Table], glyph: float) -> list[PixelBox]:
+        outside = ink.copy()
+        margin = px(self.options.table_margin_pt, state.work_dpi, 1)
+        for table in tables:
+            x0, y0, x1, y1 = _box_px(table.box, state.work_scale, -margin)
+            outside[max(0, y0):max(0, y1), max(0, x0):max(0, x1)] = 0
+        return text_blocks(outside, glyph, self.options.lines)
+
+    def _plan(self, read: CellRead, ink: Image, region: PixelBox, glyph: float, f: float, min_ink: int,
+              state: ScanState, grey: Image, pending: list[_Pending], regions: list[tuple[CellRead, PixelBox]]) -> None:
+        """Decide how a region is read: nothing, its lines straight to the recogniser, or the
+        detector inside it."""
+        x0, y0, _, _ = region
+        cut = crop(ink, region)
+        if cut.size == 0 or int(np.count_nonzero(cut)) < min_ink:
+            return
+        lines = text_lines(cut, glyph, self.options.lines)
+        if lines is None:
+            read.how = "detected"
+            regions.append((read, region))
+            return
+        if not lines:
+            return
+        if read.where is not None and is_dash(cut, lines, glyph, self.options.lines):
+            # written as a dash, which the cell's text then is (assign: a dash cell)
+            cell = read.box
+            read.how = "dash"
+            read.pieces = [Piece(cell.x0, cell.y0, cell.x1, cell.y1, "—", self.options.mark_confidence)]
+            read.crops = [crop(grey, (round(region[0] * f), round(region[1] * f), round(region[2] * f), round(region[3] * f)))]
+            return
+        read.how = "lines"
+        margin = round(self.options.crop_margin * glyph * f)
+        # real pixels only from inside the cell (or, for loose text, the block and a little
+        # round it) and from this line's half of the gap to the lines above and below
+        grown = 0 if read.where is not None else margin
+        inner = (round(region[0] * f) - grown, round(region[1] * f) - grown,
+                 round(region[2] * f) + grown, round(region[3] * f) + grown)
+        tops = {b.line: min(p.y0 for p in lines if p.line == b.line) for b in lines}
+        bottoms = {b.line: max(p.y1 for p in lines if p.line == b.line) for b in lines}
+        for line in lines:
+            k = line.line
+            upper = (bottoms[k - 1] + tops[k]) / 2 if k - 1 in bottoms else None
+            lower = (bottoms[k] + tops[k + 1]) / 2 if k + 1 in tops else None
+            allowed = (inner[0], max(inner[1], round((y0 + upper) * f)) if upper is not None else inner[1],
+                       inner[2], min(inner[3], round((y0 + lower) * f)) if lower is not None else inner[3])
+            b = line.shifted(x0, y0)
+            want = (round(b.x0 * f) - margin, round(b.y0 * f) - margin, round(b.x1 * f) + margin, round(b.y1 * f) + margin)
+            piece_crop = padded_crop(grey, want, allowed)
+            if piece_crop.size:
+                pending.append(_Pending(read, piece_crop, _to_points(b.x0 * f, b.y0 * f, b.x1 * f, b.y1 * f, state.scale)))
+
+    @staticmethod
+    def _recognise(engine: OcrEngine, pending: list[_Pending]) -> None:
+        if not pending:
+            return
+        results = engine.read_lines([p.crop for p in pending], "text", trim=False)
+        for p, (text, conf) in zip(pending, results, strict=True):
+            p.read.pieces.append(Piece(*p.points, text.strip(), conf))
+            p.read.crops.append(p.crop)
+
+    @staticmethod
+    def _detect(engine: OcrEngine, regions: list[tuple[CellRead, PixelBox]], grey: Image, f: float, scale: float) -> None:
+        for read, region in regions:
+            x0, y0, x1, y1 = (round(v * f) for v in region)
+            area = crop(grey, (x0, y0, x1, y1))
+            if area.size == 0:
+                continue
+            for b in engine.read_page(np.ascontiguousarray(area)):
+                read.pieces.append(Piece(*_to_points(b.x0 + x0, b.y0 + y0, b.x1 + x0, b.y1 + y0, scale), b.text, b.confidence))
+                bx = (max(0, int(b.x0)), max(0, int(b.y0)), int(np.ceil(b.x1)), int(np.ceil(b.y1)))
+                read.crops.append(crop(area, bx))
+
+
+def mark_ink(grey: Image, box: Box, scale: float, dpi: float, noise: float, inset_pt: float) -> Image:
+    """A cell's ink at full resolution for the shape test: the grey crop inside the cell,
+    binarised as the page was (about two characters' window, the page's grain)."""
+    cut = crop(grey, _box_px(box, scale, inset_pt * scale))
+    if cut.size == 0:
+        return u8(np.zeros((0, 0)))
+    return binarize(np.ascontiguousarray(cut), odd_px(10.0, dpi, 3), max(12.0, 3.0 * noise), 215)
+
+
+def shape_of(grey: Image, box: Box, state: ScanState, options: CellReadOptions,
+             strong: bool = False) -> tuple[str, Image] | None:
+    """The lone mark a cell holds, told by its shape, and the crop it was told from; None when
+    the cell's ink is not one glyph or no clear mark (``strong``: no mark that matched only in
+    the weak band, where a 2 drawn in WenQuanYi scores 0.46 against ≥)."""
+    ink = mark_ink(grey, box, state.scale, state.dpi, state.noise, options.mark_inset_pt)
+    if not ink.size or not is_single_glyph(ink, options.glyph_points * state.scale):
+        return None
+    found = classify_mark(ink)
+    if found is None or (strong and found[1] < MARK_OPTIONS.min_score):
+        return None
+    return found[0], crop(grey, _box_px(box, state.scale, options.mark_inset_pt * state.scale))
+
+
+def as_mark(read: CellRead, mark: str, shape: Image, confidence: float) -> CellRead:
+    b = read.box
+    return replace(read, how="mark", unread=False, pieces=[Piece(b.x0, b.y0, b.x1, b.y1, mark, confidence)],
+                   crops=[shape])
+
+
+@dataclass(frozen=True)
+class Marks:
+    """Lone ≥ ≤ = > < % told by shape (marks.py). A cell read empty, unread, as one of the
+    characters recognisers print for a lone mark, or as one or two characters the recogniser was
+    unsure of, is settled by its shape when its ink is one glyph and the shape is clear; a mark
+    the recogniser read surely is checked against its shape (agreeing, it is as sure as the
+    shape test; differing, in doubt)."""
+
+    options: CellReadOptions
+    doubt: float
+    name: str = "marks"
+
+    def __call__(self, state: ScanState) -> ScanState:
+        reads: PageReads = need(state.reads, "cell reads")
+        grey = need(state.grey, "grey page")
+        return replace(state, reads=replace(reads, cells=[self._settled(r, grey, state) for r in reads.cells]))
+
+    def _settled(self, read: CellRead, grey: Image, state: ScanState) -> CellRead:
+        if read.where is None or read.how in ("empty", "mark", "dash"):
+            return read
+        text = "".join(p.text for p in read.pieces).strip()
+        conf = min((p.confidence for p in read.pieces), default=0.0)
+        # a short read the recogniser was not sure of may be a mark it has no shape for (% read
+        # as à or 第, ≥ as 2 or S): recognisers read lone marks poorly, the reason for the test
+        unsure = len(text) <= 2 and conf < self.options.mark_confidence
+        if text and text not in MARKS and text not in MARK_MISREADS and not unsure:
+            return read
+        # a read of a digit or character the recogniser was unsure of gives way only to a strong
+        # match; an empty read or a misread mark to any clear one
+        strong = bool(text) and text not in MARK_MISREADS and text not in MARKS
+        found = shape_of(grey, read.box, state, self.options, strong=strong)
+        if found is None:
+            return read
+        conf = self.options.mark_confidence
+        if text in MARKS and not unsure:
+            count("marks checked by shape")
+            return replace(read, pieces=[replace(p, confidence=max(p.confidence, conf) if found[0] == text
+                                                 else min(p.confidence, self.doubt)) for p in read.pieces])
+        count("marks told by shape")
+        return as_mark(read, found[0], found[1], conf)
+
+
+@dataclass(frozen=True)
+class Assign:
+    """The reads into the grid: cells and page lines (``assign.assign_text``)."""
+
+    options: CellReadOptions
+    name: str = "assign"
+
+    def __call__(self, state: ScanState) -> ScanState:
+        reads: PageReads = need(state.reads, "cell reads")
+        lattice = need(state.lattice, "tables")
+        pieces = [p for r in reads.cells for p in r.pieces]
+        text = assign_text(lattice.tables, pieces, state.number, strays=state.strays)
+        for read in reads.cells:
+            if read.unread and read.where is not None:
+                t, k = read.where
+                text.grids[t].cells[k].confidence = self.options.unread_ink
+        reads.text = text
+        return state
+
+
+def _to_source(state: ScanState, box: Box | None) -> Box | None:
+    if box is None:
+        return None
+    b = need(state.transform, "transform").box_to_original(box, state.scale)
+    s = state.scale
+    return Box(x0=b.x0 / s, y0=b.y0 / s, x1=b.x1 / s, y1=b.y1 / s)
+
+
+@dataclass(frozen=True)
+class PageOut:
+    """The grid page, each box also mapped onto the page as the file holds it."""
+
+    name: str = "page"
+
+    def __call__(self, state: ScanState) -> ScanState:
+        reads: PageReads = need(state.reads, "cell reads")
+        text = need(reads.text, "assigned text")
+        transform = need(state.transform, "transform")
+        for grid in text.grids:
+            for cell in grid.cells:
+                cell.source_box = _to_source(state, cell.box)
+        lines: list[TextLine] = [line.model_copy(update={"source_box": _to_source(state, line.box)}) for line in text.lines]
+        h, w = state.image.shape[:2]
+        page = Page(number=state.number, width=w / state.scale, height=h / state.scale, grids=text.grids,
+                    lines=lines, scale=state.scale, rotation=transform.rotation, skew_degrees=transform.skew_degrees)
+        return replace(state, page=page)
+
+
+def reads_of(state: ScanState) -> PageReads:
+    return need(state.reads, "cell reads")
+
+
