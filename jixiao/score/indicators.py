@@ -36,6 +36,11 @@ def _missing(a: Audit, ind: Indicator) -> None:
         return
     if ind.weight is None and (a.supports("indicators", "weight") or ind.actual is None):
         return
+    read = ind.prov.get("score")
+    if read is not None and read.raw.strip():
+        # the cell holds something that did not read as a score (a formula saved without its
+        # result, a smudge): a reading in doubt, which its own review item names, not a blank
+        return
     a.add(
         "SCORE_MISSING", ind.name, "score",
         f"「{ind.name}」" + (f"分值 {fmt(ind.weight)}，" if ind.weight is not None else "")
