@@ -220,6 +220,9 @@ def _indicator(idx: int, cells: dict[str, Cell], block: Block, levels: _Levels) 
 _NO_REASON = re.compile(r"^(0|无|/|／)$|^对照年度目标|^说明(偏离|相关)|字以内[)）]?$")
 # rows the template left in: 指标1, 指标2, ……, 其他, with nothing filled in
 _PLACEHOLDER = re.compile(r"^(指标\s*\d{1,2}|[…．.。]{2,}|……+|其他指标)$")
+# what OCR makes of a printed ……: a few marks, no Chinese, no digit (a scan read ``a*``, ``**``);
+# only with no value in the row, as with the placeholders above
+_ELLIPSIS_READ = re.compile(r"^[^\u4e00-\u9fff\d]{1,3}$")
 
 
 # a placeholder row's name read onto the end of the name above it, as a wrapped line would be
@@ -236,7 +239,8 @@ def _reason(text: str) -> str | None:
 
 def _placeholder(cells: dict[str, Cell]) -> bool:
     """A template row left as printed: a placeholder name and no value of its own."""
-    return bool(_PLACEHOLDER.match(_text(cells, "name"))) and not any(
+    name = _text(cells, "name")
+    return bool(_PLACEHOLDER.match(name) or _ELLIPSIS_READ.match(name)) and not any(
         _text(cells, r) and not is_dash(_text(cells, r)) for r in ("target", "actual", "weight", "score"))
 
 

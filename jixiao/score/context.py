@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 
 from jixiao.findings import Finding, FindingCode, FormRef, Location, Severity
@@ -118,6 +120,14 @@ class Audit:
         if any(p is not None and p.confidence <= 0.0 and not p.corrected for p in summed):
             reasons.append("所加总的数值中有未能读出的（" + "、".join(
                 dict.fromkeys(p.raw for p in summed if p is not None and p.confidence <= 0.0 and p.raw)) + "）")
+        # a summed value read in doubt (its two reads differed: 3 read as 113 under a seal) that
+        # is as large as the gap could have made the gap alone: the sum is then in doubt too. A
+        # doubtful row smaller than the gap leaves the total's finding standing
+        gap = _gap(reported, expected)
+        shaky = [p for p in summed if p is not None and 0.0 < p.confidence < self.rules.confidence.low
+                 and p.match_score is None and not p.corrected]
+        if gap is not None and shaky and gap <= sum(abs(_number(p.raw)) for p in shaky) + self.rules.tolerance.score:
+            reasons.append("所加总的数值中有识别存疑的（" + "、".join(dict.fromkeys(p.raw.split(" | ")[0] for p in shaky)) + "）")
         reasons = list(dict.fromkeys(reasons))
         suspected = code if reasons and code != "LOW_CONFIDENCE" else None
         if suspected is not None:
@@ -156,3 +166,15 @@ def _location(p: Prov | None) -> Location:
 
 def differs(a: float, b: float, tol: float) -> bool:
     return abs(a - b) > tol + 1e-9
+
+
+def _gap(reported: float | str | None, expected: float | str | None) -> float | None:
+    if isinstance(reported, int | float) and isinstance(expected, int | float):
+        return abs(float(reported) - float(expected))
+    return None
+
+
+def _number(raw: str) -> float:
+    """The number a cell's raw text (first read, before any note) spells; 0 when none."""
+    m = re.search(r"\d+(?:\.\d+)?", raw.split(" | ")[0].replace(",", ""))
+    return float(m.group()) if m else 0.0

@@ -142,7 +142,7 @@ def _reason(a: Audit, ind: Indicator) -> None:
             f"「{ind.name}」得分 {fmt(ind.score)} 低于分值 {fmt(ind.weight)}（扣 "
             f"{fmt(ind.weight - ind.score)} 分），未填写未完成原因分析。",
             "deviation_reason", ind.score, ind.weight, ind.prov.get("reason") or ind.prov.get("score"),
-            (ind.prov.get("score"),), ind.id,
+            (ind.prov.get("score"), ind.prov.get("weight")), ind.id,
         )
         return
     _over_target(a, ind)

@@ -162,7 +162,12 @@ def _level1(a: Audit, rows: list[Indicator]) -> None:
                 f"一级指标「{LEVEL1_NAMES.get(level, level)}」分值合计 {fmt(got)}，标准为 "
                 f"{fmt(std)}{fixed}；调整须说明理由且总分仍为 {fmt(a.rules.weights.total)}。",
                 "weights.standard", got, std, _first_prov(rows, level),
+                summed=_level_weights(rows, level),
             )
+
+
+def _level_weights(rows: list[Indicator], level: str) -> tuple[Prov | None, ...]:
+    return tuple(i.prov.get("weight") for i in rows if i.level1 == level)
 
 
 def _first_prov(rows: list[Indicator], level: str):  # type: ignore[no-untyped-def]
@@ -185,6 +190,7 @@ def _declared(a: Audit, rows: list[Indicator]) -> None:
                 f"一级指标标注「{label}」为 {fmt(declared)} 分，其下各指标分值合计为 {fmt(sums[level])}"
                 f"（标注分值是表样文字，调整权重后未改；请核实权重调整是否有说明）。",
                 "weights.level1_label", declared, sums[level], _first_prov(rows, level),
+                summed=_level_weights(rows, level),
             )
 
 

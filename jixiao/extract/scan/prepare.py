@@ -291,6 +291,22 @@ def flat_page(image: Image, dpi: float, options: PrepareOptions) -> tuple[Image,
     return flat, mask
 
 
+def seal_discs(mask: Image, dpi: float, options: SealOptions) -> list[Ring]:
+    """The discs the seal ink found by colour covers (original pixels): each blob of the mask,
+    closed on a 50 dpi copy, at least half a seal's smallest size across, as the circle round
+    its box. A value under a seal keeps fragments of the seal's strokes where it was lifted."""
+    factor = max(1.0, dpi / 50.0)
+    small = cv2.resize(mask, None, fx=1 / factor, fy=1 / factor, interpolation=cv2.INTER_AREA)
+    small = cv2.dilate((small > 0).astype(np.uint8), np.ones((5, 5), np.uint8))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(small)
+    least = options.ring_min_mm / 2 * 50.0 / 25.4
+    out: list[Ring] = []
+    for x, y, w, h, _ in stats[1:n]:
+        if max(w, h) >= least:
+            out.append(((x + w / 2) * factor, (y + h / 2) * factor, max(w, h) / 2 * factor))
+    return out
+
+
 # ---------------------------------------------------------------- binarising
 
 
@@ -407,7 +423,9 @@ class Light:
         h, w = page.shape[:2]
         transform = state.transform or PageTransform.identity(w, h)
         share = float(np.count_nonzero(seal)) / max(seal.size, 1)
-        return replace(state, grey=grey, seal_share=share, transform=transform)
+        # on a photo's corrected copy the mask is not on the original's grid: its rings only
+        discs = seal_discs(seal, state.dpi, self.options.seal) if share and state.transform is None else []
+        return replace(state, grey=grey, seal_share=share, transform=transform, colour_seals=discs)
 
 
 @dataclass(frozen=True)
@@ -506,7 +524,13 @@ class Rings:
     def __call__(self, state: ScanState) -> ScanState:
         rings = seal_rings(need(state.grey, "grey page"), state.dpi, self.options.seal)
         f = state.work_dpi / state.dpi
-        return replace(state, rings=[(x * f, y * f, r * f) for x, y, r in rings])
+        work = [(x * f, y * f, r * f) for x, y, r in rings]
+        coloured: list[Ring] = []
+        if state.colour_seals:
+            centres = need(state.transform, "transform").to_prepared(
+                np.array([(x, y) for x, y, _ in state.colour_seals], dtype=np.float64))
+            coloured = [(float(x) * f, float(y) * f, r * f) for (x, y), (_, _, r) in zip(centres, state.colour_seals, strict=True)]
+        return replace(state, rings=work, seals=work + coloured)
 
 
 def prepare_stages(options: PrepareOptions) -> list[Stage]:

@@ -25,7 +25,7 @@ from jixiao.extract.ocr import LineKind, OcrEngine
 from jixiao.extract.pixels import Image, resize_grey
 from jixiao.extract.scan.read import PageReads
 from jixiao.extract.scan.state import ScanState, count, need
-from jixiao.grid import Cell, Grid
+from jixiao.grid import Box, Cell, Grid
 
 NUMERIC = re.compile(r"^[-+]?\d[\d\s.,，。]*%?$")
 # a number with an operator or a short unit: '≥85%', '398.68万元', '5个'
@@ -110,18 +110,25 @@ class SecondRead:
         reads: PageReads = need(state.reads, "cell reads")
         text = need(reads.text, "assigned text")
         wanted: dict[tuple[int, int], tuple[Read, Action, Image]] = {}
+        sealed: set[tuple[int, int]] = set()
         for read in reads.cells:
             if read.where is None or len(read.pieces) != 1 or read.how in ("mark", "dash"):
                 continue
             cell = text.grids[read.where[0]].cells[read.where[1]]
             first = Read(cell.text, cell.confidence)
             action = second_read(first, self.options)
-            if action != "none":
+            if first.confidence < self.options.sure and under_seal(read.box, state.seals, state.work_scale):
+                sealed.add(read.where)
+            if action != "none" or read.where in sealed:
                 wanted[read.where] = (first, action, read.crops[0])
         seconds = self._read(wanted, state.dpi)
         grids = [g.model_copy(update={"cells": list(g.cells)}) for g in text.grids]
         for where, (first, action, _) in wanted.items():
             settled = settle(first, action, seconds.get(where), self.options)
+            if where in sealed:
+                # under a seal both engines see its strokes (3 read as 113 by both): an unsure
+                # read there stays in doubt whatever the second read says
+                settled = Settled(min(settled.confidence, self.options.doubt), settled.note or "印章覆盖，读数存疑")
             old: Cell = grids[where[0]].cells[where[1]]
             raw = f"{old.raw} | {settled.note}".strip(" |") if settled.note else old.raw
             grids[where[0]].cells[where[1]] = old.model_copy(update={"confidence": settled.confidence, "raw": raw})
@@ -146,6 +153,16 @@ class SecondRead:
                 continue
             out.update({k: Read(t, c) for k, (t, c) in zip(keys, results, strict=True)})
         return out
+
+
+def under_seal(box: Box, rings: Sequence[tuple[float, float, float]], scale: float) -> bool:
+    """Whether a cell's box (points) meets the disc of a round seal (working pixels)."""
+    x0, y0, x1, y1 = box.x0 * scale, box.y0 * scale, box.x1 * scale, box.y1 * scale
+    for cx, cy, r in rings:
+        dx, dy = max(x0 - cx, 0.0, cx - x1), max(y0 - cy, 0.0, cy - y1)
+        if dx * dx + dy * dy < r * r:
+            return True
+    return False
 
 
 def grid_cells(grids: Sequence[Grid]) -> list[Cell]:

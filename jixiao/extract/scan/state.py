@@ -128,6 +128,10 @@ class ScanState:
     quarter: Votes | None = None
     flip: Votes | None = None
     rings: list[Ring] = field(default_factory=list)  # round seals, in work pixels
+    # the discs seal ink was lifted from by its colour, in original pixels (``Light``), and
+    # every seal on the prepared page, by colour or by shape, in work pixels (``Rings``)
+    colour_seals: list[Ring] = field(default_factory=list)
+    seals: list[Ring] = field(default_factory=list)
     # ---- structure
     lines: PageLines | None = None  # rulings, in work pixels
     lattice: Lattice | None = None  # page points on the prepared page
