@@ -223,6 +223,11 @@ _PLACEHOLDER = re.compile(r"^(指标\s*\d{1,2}|[…．.。]{2,}|……+|其他�
 # what OCR makes of a printed ……: a few marks, no Chinese, no digit (a scan read ``a*``, ``**``);
 # only with no value in the row, as with the placeholders above
 _ELLIPSIS_READ = re.compile(r"^[^\u4e00-\u9fff\d]{1,3}$")
+# longer Latin-only reads (``toases``) are marks too when read unsurely: a seal's strokes over an
+# empty placeholder row. Below this a value in such a row is seal or grain, not a filled cell
+# (the rule set's confidence.low, 0.8: what the second read leaves a read it disagreed with)
+_MARKS_ONLY = re.compile(r"^[^\u4e00-\u9fff\d]+$")
+UNSURE_READ = 0.8
 
 
 # a placeholder row's name read onto the end of the name above it, as a wrapped line would be
@@ -240,8 +245,11 @@ def _reason(text: str) -> str | None:
 def _placeholder(cells: dict[str, Cell]) -> bool:
     """A template row left as printed: a placeholder name and no value of its own."""
     name = _text(cells, "name")
-    return bool(_PLACEHOLDER.match(name) or _ELLIPSIS_READ.match(name)) and not any(
-        _text(cells, r) and not is_dash(_text(cells, r)) for r in ("target", "actual", "weight", "score"))
+    unsure = "name" in cells and cells["name"].confidence < UNSURE_READ
+    marks = bool(_ELLIPSIS_READ.match(name) or (unsure and _MARKS_ONLY.match(name)))
+    return bool(_PLACEHOLDER.match(name) or marks) and not any(
+        _text(cells, r) and not is_dash(_text(cells, r)) and cells[r].confidence >= UNSURE_READ
+        for r in ("target", "actual", "weight", "score"))
 
 
 def _is_content(cells: dict[str, Cell], row: Row) -> bool:
