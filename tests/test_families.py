@@ -236,3 +236,24 @@ def test_an_ellipsis_row_read_as_marks_is_a_placeholder() -> None:
 
     assert all(_ELLIPSIS_READ.match(t) for t in ("a*", "**", "..", "-.-"))
     assert not any(_ELLIPSIS_READ.match(t) for t in ("满意度", "a1", "指标1", "GDPX"))
+
+
+@pytest.mark.parametrize("face", ["uming", "ukai", "wqy-microhei", "wqy-zenhei"])
+def test_a_leading_operator_is_told_barred_by_its_height(face: str) -> None:
+    """'>200' as read where the print says '≥200' (the bar lost): the first glyph's height
+    against the digit after it tells them apart in each of the fixture faces."""
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    from fixtures.fonts import FONT_FILES
+    from jixiao.extract.marks import leading_bar
+
+    font = ImageFont.truetype(str(FONT_FILES[face]), 40)
+
+    def ink(text: str) -> np.ndarray:
+        img = Image.new("L", (160, 70), 0)
+        ImageDraw.Draw(img).text((8, 8), text, fill=255, font=font)
+        return (np.array(img) > 128).astype(np.uint8) * 255
+
+    assert [leading_bar(ink(t)) for t in ("≥200", "≤2起", "≥95%")] == [True, True, True]
+    assert [leading_bar(ink(t)) for t in (">200", "<2起", ">95%")] == [False, False, False]

@@ -12,6 +12,8 @@ the reads in doubt, and ``PageOut`` maps every box back onto the original image.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -21,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from jixiao.extract.assign import PageText, Piece, assign_text
 from jixiao.extract.lattice import Table
-from jixiao.extract.marks import MARK_OPTIONS, MARKS, classify_mark, is_single_glyph
+from jixiao.extract.marks import MARK_OPTIONS, MARKS, classify_mark, is_single_glyph, leading_bar
 from jixiao.extract.ocr import OcrEngine
 from jixiao.extract.pixels import (
     Image,
@@ -43,6 +45,9 @@ from jixiao.grid import Box, Page, TextLine
 
 # what engines print for a lone ≥ ≤ = > <: such a read is checked by shape, never a digit or word
 MARK_MISREADS = frozenset("Vv><=二之Zz乏这冬≥≤")
+# a quantity read with a bare > or < before its number, whose first glyph may be a ≥ / ≤
+_LEADING_OP = re.compile(r"^[><]\s*\d")
+_WITH_BAR = {">": "≥", "<": "≤"}
 
 
 class CellReadOptions(BaseModel):
@@ -337,6 +342,8 @@ class Marks:
         # a short read the recogniser was not sure of may be a mark it has no shape for (% read
         # as à or 第, ≥ as 2 or S): recognisers read lone marks poorly, the reason for the test
         unsure = len(text) <= 2 and conf < self.options.mark_confidence
+        if len(read.pieces) == 1 and _LEADING_OP.match(text):
+            return self._leading(read, grey, state, text)
         if text and text not in MARKS and text not in MARK_MISREADS and not unsure:
             return read
         # a read of a digit or character the recogniser was unsure of gives way only to a strong
@@ -352,6 +359,16 @@ class Marks:
                                                  else min(p.confidence, self.doubt)) for p in read.pieces])
         count("marks told by shape")
         return as_mark(read, found[0], found[1], conf)
+
+    def _leading(self, read: CellRead, grey: Image, state: ScanState, text: str) -> CellRead:
+        """A quantity read with a bare > or < in front: the first glyph's bar settles ≥ / ≤."""
+        ink = mark_ink(grey, read.box, state.scale, state.dpi, state.noise, self.options.mark_inset_pt)
+        if not ink.size or not leading_bar(ink):
+            return read
+        count("operators given their bar by shape")
+        piece = read.pieces[0]
+        fixed = piece.text.replace(text[0], _WITH_BAR[text[0]], 1)
+        return replace(read, pieces=[replace(piece, text=fixed)])
 
 
 @dataclass(frozen=True)
