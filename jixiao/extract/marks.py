@@ -147,7 +147,7 @@ def leading_bar(ink: np.ndarray, options: MarkOptions = MARK_OPTIONS) -> bool | 
     into the arm, so its height tells it where counting strokes (``_underbar``) cannot. The first
     glyph is the leftmost stroke and every stroke overlapping it across; None when unclear."""
     mask = despeckled(ink, options)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
     parts = [k for k in range(1, n) if stats[k, cv2.CC_STAT_AREA] >= options.min_part]
     if len(parts) < 2:
         return None

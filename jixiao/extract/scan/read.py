@@ -13,7 +13,6 @@ the reads in doubt, and ``PageOut`` maps every box back onto the original image.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
