@@ -257,3 +257,19 @@ def test_a_leading_operator_is_told_barred_by_its_height(face: str) -> None:
 
     assert [leading_bar(ink(t)) for t in ("≥200", "≤2起", "≥95%")] == [True, True, True]
     assert [leading_bar(ink(t)) for t in (">200", "<2起", ">95%")] == [False, False, False]
+
+
+def test_a_score_cell_with_unread_ink_is_no_blank() -> None:
+    """A seal over a score cell: ink that nothing read (confidence 0.3) is a review item, not
+    SCORE_MISSING; the same cell read as truly empty is."""
+    from jixiao.record import Prov
+
+    cols = ["name", "weight", "score"]
+    funds = [FundsRow(item="total", label="年度资金总额", annual_budget=100, executed=100, weight=10, score=10)]
+    unread = _ind("b", 50, None).model_copy(update={"prov": {"score": Prov(raw="", confidence=0.3)}})
+    tmpl = _template(["annual_budget", "executed", "weight", "score"], cols)
+    rec = _record(indicators=[_ind("a", 40, 40), unread], funds=funds, template=tmpl)
+    assert ("SCORE_MISSING", "score") not in _codes(rec)
+    assert "SCORE_MISSING" in {f.suspected for f in audit(rec).findings}
+    blank = unread.model_copy(update={"prov": {"score": Prov(raw="", confidence=1.0)}})
+    assert ("SCORE_MISSING", "score") in _codes(_record(indicators=[_ind("a", 40, 40), blank], funds=funds, template=tmpl))

@@ -45,7 +45,8 @@ def _missing(a: Audit, ind: Indicator) -> None:
         "SCORE_MISSING", ind.name, "score",
         f"「{ind.name}」" + (f"分值 {fmt(ind.weight)}，" if ind.weight is not None else "")
         + "得分栏为空：未自评打分。",
-        "score_missing", None, ind.weight, ind.prov.get("name"), (), ind.id,
+        # a cell with ink that nothing could read (a seal over it) is no blank: a review item
+        "score_missing", None, ind.weight, ind.prov.get("name"), (ind.prov.get("score"),), ind.id,
     )
 
 
