@@ -144,3 +144,22 @@ def test_bad_sql_and_missing_db_are_one_line(tmp_path: Path) -> None:
     run(db, [SEED])
     result = runner.invoke(app, ["corpus", "query", "SELEC nonsense", "--db", str(db)])
     assert result.exit_code == 2 and "query failed" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_ingest_reads_its_rule_set_once(tmp_path: Path, text_pdfs: dict[str, Path],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not once per stored file: the rule set is read when the ingest starts, and every form is
+    audited under it (a form of another template family, budget-20 here, under its family's
+    shipped set, read once per process)."""
+    import jixiao.corpus.ingest as ingest_module
+
+    read: list[object] = []
+    real = ingest_module.load_rules
+    monkeypatch.setattr(ingest_module, "load_rules", lambda path=None: read.append(path) or real(path))
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("qiannan-2024-dept", "gen-03-yunnan_dept", "fam-13-budget20-yuan-funds-sum"):
+        shutil.copy(text_pdfs[name], folder / f"{name}.pdf")
+    with Corpus(tmp_path / "c.duckdb") as corpus:
+        summary = ingest(corpus, [folder], IngestOptions(workers=0))
+    assert summary.stored == 3 and summary.forms >= 3 and read == [None]
