@@ -296,6 +296,7 @@ def test_a_hung_worker_is_killed_at_its_limit(tmp_path: Path, log: Path, text_pd
     assert "the reading process was stopped" in failures[0][2]
 
 
+@pytest.mark.slow  # a CLI subprocess waiting out a time limit
 def test_an_extract_stuck_in_c_code_is_killed_at_its_limit_and_the_batch_goes_on(
         tmp_path: Path, log: Path, text_pdfs: dict[str, Path]) -> None:
     """`jixiao extract` reads in a worker process, as corpus ingest does: a file its own alarm
