@@ -345,9 +345,7 @@ def test_ctrl_c_ends_an_extract_with_what_was_read(tmp_path: Path, log: Path, te
            str(good), "-o", str(out)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT, env=_env(log),
                             start_new_session=True)
-    deadline = time.monotonic() + 120
-    while psutil.Process(proc.pid).cpu_times().user < 5.0 and time.monotonic() < deadline:
-        time.sleep(0.2)
+    _busy_worker(proc, cpu=5.0, limit=120)  # the worker reading the scan (extract reads in a worker process)
     os.killpg(proc.pid, signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "Traceback" not in stdout + stderr
