@@ -217,3 +217,29 @@ def test_a_score_read_with_a_letter_for_its_leading_digit_is_a_review_item() -> 
     assert {f.suspected for f in garbled if f.code == "LOW_CONFIDENCE"} >= {"SCORE_EXCEEDS_WEIGHT"}
     clean_read = audit(normalize(_score_doc("13", "总分"))[0]).findings
     assert {"SCORE_EXCEEDS_WEIGHT", "TOTAL_MISMATCH"} <= {f.code for f in clean_read if f.severity == "error"}
+
+
+def _grade_doc(conclusion: str, confidence: float) -> Document:
+    doc = _grid_doc([
+        [(h, 1) for h in _HEAD],
+        [("产出指标", 1), ("数量指标", 1), ("培训人次", 1), ("≥50人次", 1), ("60人次", 1), ("50", 1), ("50", 1)],
+        [("", 1), ("质量指标", 1), ("合格率", 1), ("100%", 1), ("95%", 1), ("50", 1), ("47.61", 1)],
+        [("总分", 5), ("100", 1), ("97.61", 1)],
+        [("自评结论", 1), (conclusion, 6)],
+    ])
+    for cell in doc.pages[0].grids[0].cells:
+        if cell.text == conclusion:
+            cell.confidence = confidence
+    return doc
+
+
+def test_a_grade_in_a_sentence_read_unsurely_stands_where_its_score_agrees_with_the_table() -> None:
+    """Held-out forms-gen s301 h19 (scan PDF): the conclusion read at 0.71 for one misread
+    character at its end; its 良 against a 总分 of 97.61 was softened to a review item although the
+    sentence's own score, 97.61, was the table's. Where the sentence's score disagrees, it stays one."""
+    agreeing = audit(normalize(_grade_doc("经自评，本年度绩效自评得分97.61分，自评等级为“良”。确保顺利完成o", 0.71))[0])
+    assert [(f.code, f.severity) for f in agreeing.findings if "GRADE" in (f.suspected or f.code)] == [
+        ("GRADE_MISMATCH", "error")]
+    differing = audit(normalize(_grade_doc("经自评，本年度绩效自评得分87.61分，自评等级为“良”。确保顺利完成o", 0.71))[0])
+    assert [(f.code, f.severity) for f in differing.findings if "GRADE" in (f.suspected or f.code)] == [
+        ("LOW_CONFIDENCE", "info")]
