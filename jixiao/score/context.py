@@ -127,6 +127,10 @@ class Audit:
                  and p.match_score is None and not p.corrected]
         if gap is not None and shaky and gap <= sum(abs(_number(p.raw)) for p in shaky) + self.rules.tolerance.score:
             reasons.append("所加总的数值中有识别存疑的（" + "、".join(dict.fromkeys(p.raw.split(" | ")[0] for p in shaky)) + "）")
+        # a summed value whose reading does not hold together (its own doubt: digits beside
+        # letters, columns that may be shifted) may be what puts the sum off; one merely read
+        # with low confidence is left to its own finding unless it could make the gap (above)
+        reasons += [f"所加总的数值读取存疑（{p.doubt}）" for p in summed if p is not None and p.doubt and not p.corrected]
         reasons = list(dict.fromkeys(reasons))
         suspected = code if reasons and code != "LOW_CONFIDENCE" else None
         if suspected is not None:

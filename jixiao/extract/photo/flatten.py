@@ -86,6 +86,13 @@ def _text_dpi(grey: Image, options: PhotoOptions) -> float | None:
     return float(np.median(bh[glyph])) / (0.9 * options.text_pt / 72.0)
 
 
+def _whole_page(h: int, w: int) -> tuple[float, NDArray[np.float32]]:
+    """The image taken as the whole sheet: its pixels per inch with its long side A4's long side,
+    and its own corners (top left, top right, bottom right, bottom left) as the sheet's."""
+    corners = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float32)
+    return max(h, w) / A4_INCHES[1], corners
+
+
 def flatten_photo(rgb: Image, tags: ImageTags, options: PhotoOptions | None = None) -> FlatPhoto | None:
     """The flat page of a photo, or None when the image is not one (a scanner's dpi tag)."""
     options = options or PhotoOptions()
@@ -121,24 +128,22 @@ def flatten_photo(rgb: Image, tags: ImageTags, options: PhotoOptions | None = No
         return _warp(rgb, frame.quad, ppi, (across / ppi, down / ppi), options.frame_margin_inch, scale_from, tags, options, False)
     elif not tags.camera and options.page_ratio[0] <= max(h, w) / max(min(h, w), 1) <= options.page_ratio[1]:
         # the image is the page (a scan without a usable tag): its size against A4, no warp
-        ppi = max(h, w) / A4_INCHES[1]
+        ppi, src = _whole_page(h, w)
         if options.min_dpi <= ppi <= options.max_dpi:
             identity = np.eye(3, dtype=np.float64)
-            corners = [[0.0, 0.0], [w - 1.0, 0.0], [w - 1.0, h - 1.0], [0.0, h - 1.0]]
             info = PhotoInfo(camera="", exif_orientation=tags.orientation, tag_dpi=tags.dpi, scale_from="page_size",
-                             px_per_inch=round(ppi, 1), read_dpi=round(ppi, 1), sheet_found=False, corners=corners,
+                             px_per_inch=round(ppi, 1), read_dpi=round(ppi, 1), sheet_found=False,
+                             corners=[[float(x), float(y)] for x, y in src],
                              homography=[[float(v) for v in row] for row in identity])
             return FlatPhoto(image=rgb, dpi=ppi, homography=identity, info=info)
-        src = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float32)
-        size_in = (w / ppi, h / ppi)
-        return _warp(rgb, src, ppi, size_in, 0.0, "page_size", tags, options, False)
+        return _warp(rgb, src, ppi, (w / ppi, h / ppi), 0.0, "page_size", tags, options, False)
     else:
         grey = u8(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
         # no sheet against a background: the image is the page (a scan without a dpi tag)
-        ppi = _text_dpi(grey, options) or max(h, w) / A4_INCHES[1]
+        page_ppi, src = _whole_page(h, w)
+        ppi = _text_dpi(grey, options) or page_ppi
         scale_from = "text_height"
         size_in = (w / ppi, h / ppi)
-        src = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float32)
     return _warp(rgb, src, ppi, size_in, 0.0, scale_from, tags, options, sheet is not None)
 
 
