@@ -18,7 +18,12 @@ from jixiao.normalize.matcher import Match, declared_weight, label_key, match_le
 from jixiao.normalize.provenance import prov_of_cell
 from jixiao.normalize.sections import Block
 from jixiao.normalize.table import Row, role_of
-from jixiao.normalize.values import compose_quantity, letters_beside_number, parse_number, parse_quantity
+from jixiao.normalize.values import (
+    compose_quantity,
+    letters_beside_number,
+    parse_number,
+    parse_quantity,
+)
 from jixiao.record import Indicator, Quantity
 from jixiao.text import clean, is_dash
 
