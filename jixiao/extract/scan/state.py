@@ -112,6 +112,9 @@ class ScanState:
     number: int = 1
     # an OCR readability score for close orientation calls (orient.py); None: geometry alone
     check: OrientationCheck | None = None
+    # a photo's own steps (``photo/stages.py``'s PhotoState: tags, page found, flat page, maps
+    # back); None for a scan
+    photo: Any = None
     # ---- preparation
     # the page to prepare, when a stage before the light and seal stage replaced the image by a
     # corrected copy of it (a photo's flattened page); None: the image itself

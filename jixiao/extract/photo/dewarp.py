@@ -1,0 +1,197 @@
+"""Curl and lens distortion taken out of a flattened photo: the rulings straightened.
+
+A homography makes a plane flat. A page lifted off the desk (curl) or seen through a wide phone
+lens (barrel) is not a plane, so its rulings stay bowed after it, and a bow of more than a
+ruling's snap tolerance leaves cells open. Each long ruling is found, fitted by a polynomial
+(``y = f(x)`` for a horizontal one, ``x = g(y)`` for a vertical one) and measured by its bow: the
+largest distance between that curve and the straight line fitted to the same ink. Only where
+several rulings bow past ``DewarpOptions.min_bow_pt`` is the page remapped (``cv2.remap``): every
+pixel of the straight page is taken from where the curves say it lies on the bowed one, the
+displacement interpolated between neighbouring rulings. A flat page is left as it is.
+
+The map is kept (``Dewarp.map_x``, ``map_y``: straight page pixel -> flat page pixel), so boxes
+read on the straight page go back through it and then through the inverse homography into the
+photo's own pixels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import BaseModel, ConfigDict
+
+from jixiao.extract.pixels import POINTS_PER_INCH, Image, u8
+
+Floats = NDArray[np.float64]
+
+
+class DewarpOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    enabled: bool = True
+    # rulings are found at about this resolution: curvature of a fraction of a point is all
+    # that matters, and a quarter of the pixels is a quarter of the time
+    work_dpi: float = 100.0
+    # a ruling is a run of ink at least this long in the opening kernel (text strokes are
+    # shorter than a 10.5 pt glyph) and, joined up, at least this share of the page across
+    kernel_pt: float = 18.0
+    # ink thickened across by this before the opening: a ruling bowed 2% of the page's height
+    # climbs about 1 px in 9 at 100 dpi, so a 1-2 px line's level runs are shorter than the kernel
+    thicken_pt: float = 3.5
+    min_share: float = 0.3
+    # the polynomial of a ruling; 4 follows a bow and a lens's S-shaped edge lines, not noise
+    degree: int = 4
+    # the page is remapped only when at least ``bowed_rulings`` rulings bow more than this from
+    # their straight lines (one bowed fit alone is a ruling with text run into it). Measured on
+    # the bench photos' flat pages (250-300 dpi), the third-largest bow: flat, tilted, shadowed,
+    # turned and cut-off photos 0.2-0.5 pt (the fit's noise on a 1-2 px line at 100 dpi; the
+    # largest single one up to 1.3 pt); a 0.4% curl 1.0-1.5 pt, lens k1 0.04 1.2 pt. So 1.0 pt
+    # is twice the flat pages' noise, and a flat page is never touched
+    min_bow_pt: float = 1.0
+    bowed_rulings: int = 3
+    # a fit whose column medians scatter more than this about the curve is text run into a
+    # ruling, not a ruling: left out of the measurement and the map
+    max_scatter_pt: float = 1.0
+
+
+@dataclass
+class Ruling:
+    """One ruling in flat page pixels: along ``t`` (x for a horizontal one), across = poly(t)."""
+
+    horizontal: bool
+    t0: float
+    t1: float
+    poly: Floats  # np.polyval coefficients, across as a function of along
+    line: Floats  # the straight line fitted to the same ink (slope, intercept)
+    bow: float  # pixels
+
+    def offset(self, t: Floats) -> Floats:
+        """How far the curve lies off its straight line (curve minus line), clamped to the
+        ruling's extent."""
+        t = np.clip(t, self.t0, self.t1)
+        return np.polyval(self.poly, t) - np.polyval(self.line, t)
+
+    def straight(self, t: Floats) -> Floats:
+        return np.polyval(self.line, t)
+
+
+@dataclass
+class Dewarp:
+    """The remap of a bowed page: ``map_x``/``map_y`` give, for each pixel of the straight page,
+    where it is on the flat (homography-corrected) page."""
+
+    map_x: NDArray[np.float32]
+    map_y: NDArray[np.float32]
+    bow_pt: float  # the bow measured before (the ``bowed_rulings``-th largest), in points
+    rulings: int
+
+    def to_flat(self, points: Floats) -> Floats:
+        """Straight page pixels (N x 2) -> flat page pixels, by the maps (bilinear)."""
+        h, w = self.map_x.shape
+        x = np.clip(points[:, 0], 0, w - 1.001)
+        y = np.clip(points[:, 1], 0, h - 1.001)
+        x0, y0 = np.floor(x).astype(int), np.floor(y).astype(int)
+        fx, fy = x - x0, y - y0
+        out = np.empty_like(points, dtype=np.float64)
+        for k, m in enumerate((self.map_x, self.map_y)):
+            top = m[y0, x0] * (1 - fx) + m[y0, x0 + 1] * fx
+            bottom = m[y0 + 1, x0] * (1 - fx) + m[y0 + 1, x0 + 1] * fx
+            out[:, k] = top * (1 - fy) + bottom * fy
+        return out
+
+
+def _rulings(binary: Image, scale: float, horizontal: bool, options: DewarpOptions) -> list[Ruling]:
+    """Long rulings of one direction in a binary image (ink 255) at ``scale`` px per point,
+    returned in those pixels."""
+    img = binary if horizontal else np.ascontiguousarray(binary.T)
+    w = img.shape[1]
+    k = max(5, round(options.kernel_pt * scale))
+    # a bowed ruling is short level runs stepping up or down: thickened across first, so that
+    # the steps overlap into one run the opening keeps, then joined along
+    thick = cv2.dilate(img, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(3, round(options.thicken_pt * scale)))))
+    runs = cv2.morphologyEx(thick, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1)))
+    joined = cv2.dilate(runs, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 3)))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    out: list[Ruling] = []
+    for i in range(1, n):
+        if stats[i, cv2.CC_STAT_WIDTH] < options.min_share * w:
+            continue
+        x0, y0 = stats[i, cv2.CC_STAT_LEFT], stats[i, cv2.CC_STAT_TOP]
+        bw, bh = stats[i, cv2.CC_STAT_WIDTH], stats[i, cv2.CC_STAT_HEIGHT]
+        mask = (labels[y0 : y0 + bh, x0 : x0 + bw] == i) & (img[y0 : y0 + bh, x0 : x0 + bw] > 0)
+        cols = np.flatnonzero(mask.any(axis=0))
+        if cols.size < options.min_share * w:
+            continue
+        rows = np.arange(bh, dtype=np.float64)[:, None]
+        weight = mask[:, cols].astype(np.float64)
+        across = (weight * rows).sum(axis=0) / weight.sum(axis=0) + y0  # the ruling's centre per column
+        along = cols.astype(np.float64) + x0
+        poly = np.polyfit(along, across, options.degree)
+        scatter = float(np.std(across - np.polyval(poly, along)))
+        if scatter > options.max_scatter_pt * scale:
+            continue
+        line = np.polyfit(along, across, 1)
+        grid = np.linspace(along[0], along[-1], 64)
+        bow = float(np.abs(np.polyval(poly, grid) - np.polyval(line, grid)).max())
+        out.append(Ruling(horizontal, float(along[0]), float(along[-1]), poly, line, bow))
+    return out
+
+
+def _field(rulings: list[Ruling], size: tuple[int, int], step: int) -> NDArray[np.float32]:
+    """The across-displacement (curve minus straight) of one direction's rulings on a coarse grid
+    of the straight page (``size`` = along, across in pixels of that direction), interpolated
+    across between neighbouring rulings and held beyond the outermost."""
+    along_n, across_n = size
+    t = np.arange(0, along_n + step, step, dtype=np.float64)
+    s = np.arange(0, across_n + step, step, dtype=np.float64)
+    out = np.zeros((s.size, t.size), np.float32)
+    if not rulings:
+        return out
+    at = np.array([r.straight(t) for r in rulings])  # where each ruling lies, straightened
+    off = np.array([r.offset(t) for r in rulings])
+    for j in range(t.size):
+        order = np.argsort(at[:, j])
+        out[:, j] = np.interp(s, at[order, j], off[order, j])
+    return out
+
+
+def measure(grey: Image, dpi: float, options: DewarpOptions) -> list[Ruling]:
+    """Long rulings of a flat page, fitted, in the page's own pixels."""
+    f = min(1.0, options.work_dpi / dpi)
+    small = cv2.resize(grey, None, fx=f, fy=f, interpolation=cv2.INTER_AREA) if f < 1 else grey
+    scale = dpi * f / POINTS_PER_INCH
+    block = max(15, round(scale * 12) | 1)
+    binary = u8(cv2.adaptiveThreshold(small, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, block, 12))
+    found = _rulings(binary, scale, True, options) + _rulings(binary, scale, False, options)
+    back = 1 / f
+    return [Ruling(r.horizontal, r.t0 * back, r.t1 * back, r.poly * np.array([back ** (1 - k) for k in range(r.poly.size - 1, -1, -1)]),
+                   r.line * np.array([1.0, back]), r.bow * back) for r in found]
+
+
+def dewarp(rgb: Image, dpi: float, options: DewarpOptions | None = None) -> tuple[Image, Dewarp] | None:
+    """The page with its rulings straightened, and the map back; None when fewer than
+    ``bowed_rulings`` rulings bow more than ``min_bow_pt`` (a flat page is not touched)."""
+    options = options or DewarpOptions()
+    if not options.enabled:
+        return None
+    grey = u8(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)) if rgb.ndim == 3 else rgb
+    rulings = measure(grey, dpi, options)
+    scale = dpi / POINTS_PER_INCH
+    bows = sorted((r.bow for r in rulings), reverse=True)
+    bow_pt = bows[options.bowed_rulings - 1] / scale if len(bows) >= options.bowed_rulings else 0.0
+    if bow_pt < options.min_bow_pt:
+        return None
+    h, w = grey.shape
+    step = max(4, round(scale * 4))
+    dy = _field([r for r in rulings if r.horizontal], (w, h), step)  # rows: y, columns: x
+    dx = _field([r for r in rulings if not r.horizontal], (h, w), step).T  # rows: y, columns: x
+    size = (dy.shape[1] * step, dy.shape[0] * step)
+    dy_full = cv2.resize(dy, size, interpolation=cv2.INTER_LINEAR)[:h, :w]
+    dx_full = cv2.resize(dx, size, interpolation=cv2.INTER_LINEAR)[:h, :w]
+    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    map_x, map_y = xs + dx_full, ys + dy_full
+    straight = u8(cv2.remap(rgb, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE))
+    return straight, Dewarp(map_x=map_x, map_y=map_y, bow_pt=round(bow_pt, 2), rulings=len(rulings))
