@@ -5,9 +5,10 @@ lens (barrel) is not a plane, so its rulings stay bowed after it, and a bow of m
 ruling's snap tolerance leaves cells open. Each long ruling is found, fitted by a polynomial
 (``y = f(x)`` for a horizontal one, ``x = g(y)`` for a vertical one) and measured by its bow: the
 largest distance between that curve and the straight line fitted to the same ink. Only where
-several rulings bow past ``DewarpOptions.min_bow_pt`` is the page remapped (``cv2.remap``): every
-pixel of the straight page is taken from where the curves say it lies on the bowed one, the
-displacement interpolated between neighbouring rulings. A flat page is left as it is.
+several rulings bow past ``DewarpOptions.min_bow_pt`` is the page remapped (``cv2.remap``): the
+rulings' displacement is fitted as one smooth polynomial field of the page per direction, and
+every pixel of the straight page is taken from where that field says it lies on the bowed one.
+A flat page is left as it is.
 
 The map is kept (``Dewarp.map_x``, ``map_y``: straight page pixel -> flat page pixel), so boxes
 read on the straight page go back through it and then through the inverse homography into the
@@ -36,20 +37,26 @@ class DewarpOptions(BaseModel):
     # that matters, and a quarter of the pixels is a quarter of the time
     work_dpi: float = 100.0
     # a ruling is a run of ink at least this long in the opening kernel (text strokes are
-    # shorter than a 10.5 pt glyph) and, joined up, at least this share of the page across
+    # shorter than a 10.5 pt glyph) and, joined up, at least this share of the page (a table's
+    # inner verticals span a fifth of a page of it, and a lens bends them too)
     kernel_pt: float = 18.0
     # ink thickened across by this before the opening: a ruling bowed 2% of the page's height
     # climbs about 1 px in 9 at 100 dpi, so a 1-2 px line's level runs are shorter than the kernel
     thicken_pt: float = 3.5
-    min_share: float = 0.3
-    # the polynomial of a ruling; 4 follows a bow and a lens's S-shaped edge lines, not noise
+    min_share: float = 0.2
+    # the polynomial of a ruling, and of the page's displacement along it; 4 follows a bow and
+    # a lens's S-shaped edge lines, not noise. Across the rulings the field is of this degree
+    # (the bow of a lifted page grows towards its lifted edge; a lens's with the distance from
+    # the centre)
     degree: int = 4
+    across_degree: int = 2
     # the page is remapped only when at least ``bowed_rulings`` rulings bow more than this from
     # their straight lines (one bowed fit alone is a ruling with text run into it). Measured on
-    # the bench photos' flat pages (250-300 dpi), the third-largest bow: flat, tilted, shadowed,
-    # turned and cut-off photos 0.2-0.5 pt (the fit's noise on a 1-2 px line at 100 dpi; the
-    # largest single one up to 1.3 pt); a 0.4% curl 1.0-1.5 pt, lens k1 0.04 1.2 pt. So 1.0 pt
-    # is twice the flat pages' noise, and a flat page is never touched
+    # the 13 bench photos' flat pages (240-300 dpi), the third-largest bow: flat, tilted,
+    # shadowed, turned and cut-off photos 0.20-0.57 pt (the fit's noise on a 1-2 px line at
+    # 100 dpi; the largest single bow up to 1.3 pt); a 0.4% curl 0.96 and 1.32 pt, lens k1 0.04
+    # 1.04 pt (both read exactly unstraightened); a 2% bend 4.68 pt and lens k1 0.12 2.07 pt
+    # (cells open: no form found unstraightened). 1.0 pt is about twice the flat pages' noise
     min_bow_pt: float = 1.0
     bowed_rulings: int = 3
     # a fit whose column medians scatter more than this about the curve is text run into a
@@ -67,15 +74,6 @@ class Ruling:
     poly: Floats  # np.polyval coefficients, across as a function of along
     line: Floats  # the straight line fitted to the same ink (slope, intercept)
     bow: float  # pixels
-
-    def offset(self, t: Floats) -> Floats:
-        """How far the curve lies off its straight line (curve minus line), clamped to the
-        ruling's extent."""
-        t = np.clip(t, self.t0, self.t1)
-        return np.polyval(self.poly, t) - np.polyval(self.line, t)
-
-    def straight(self, t: Floats) -> Floats:
-        return np.polyval(self.line, t)
 
 
 @dataclass
@@ -140,22 +138,47 @@ def _rulings(binary: Image, scale: float, horizontal: bool, options: DewarpOptio
     return out
 
 
-def _field(rulings: list[Ruling], size: tuple[int, int], step: int) -> NDArray[np.float32]:
-    """The across-displacement (curve minus straight) of one direction's rulings on a coarse grid
-    of the straight page (``size`` = along, across in pixels of that direction), interpolated
-    across between neighbouring rulings and held beyond the outermost."""
-    along_n, across_n = size
-    t = np.arange(0, along_n + step, step, dtype=np.float64)
-    s = np.arange(0, across_n + step, step, dtype=np.float64)
-    out = np.zeros((s.size, t.size), np.float32)
+@dataclass
+class _Field:
+    """One direction's displacement across its rulings, as one smooth polynomial of the page:
+    a horizontal ruling's ink lies at ``y = c_i + F(x, y)`` (``c_i``, its own level, is fitted
+    with it), so that every ruling, whole or partial, straightens to the same level, parallel to
+    the others: a partial ruling's own straight line would keep the tilt of the part of the bow
+    it spans. Terms all carry a power of ``along``, since a function of ``across`` alone only
+    moves rulings along each other, which changes nothing in a table."""
+
+    coef: Floats
+    powers: list[tuple[int, int]]
+    norm: tuple[float, float]  # along, across: coordinates are divided by these
+    lo: Floats  # the samples' extent (along, across, normalised): the field is held beyond it
+    hi: Floats
+
+    def __call__(self, along: Floats, across: Floats) -> Floats:
+        a = np.clip(along / self.norm[0], self.lo[0], self.hi[0])
+        c = np.clip(across / self.norm[1], self.lo[1], self.hi[1])
+        return sum((k * a**i * c**j for k, (i, j) in zip(self.coef, self.powers, strict=True)), np.zeros_like(a)) * self.norm[1]
+
+
+def _fit_field(rulings: list[Ruling], size: tuple[int, int], options: DewarpOptions) -> _Field | None:
+    """``F`` of ``_Field`` for one direction's rulings (``size``: along, across in pixels)."""
     if not rulings:
-        return out
-    at = np.array([r.straight(t) for r in rulings])  # where each ruling lies, straightened
-    off = np.array([r.offset(t) for r in rulings])
-    for j in range(t.size):
-        order = np.argsort(at[:, j])
-        out[:, j] = np.interp(s, at[order, j], off[order, j])
-    return out
+        return None
+    # with few rulings, fewer terms across: two rulings cannot tell a curve across them
+    across_degree = min(options.across_degree, len(rulings) - 1)
+    powers = [(i, j) for i in range(1, options.degree + 1) for j in range(across_degree + 1)]
+    norm = (float(size[0]), float(size[1]))
+    rows, targets, which = [], [], []
+    for n, r in enumerate(rulings):
+        t = np.linspace(r.t0, r.t1, 48)
+        rows.append(np.stack([t / norm[0], np.polyval(r.poly, t) / norm[1]], axis=1))
+        targets.append(np.polyval(r.poly, t) / norm[1])
+        which.append(np.full(t.size, n))
+    pts, y, line = np.concatenate(rows), np.concatenate(targets), np.concatenate(which)
+    levels = np.zeros((pts.shape[0], len(rulings)))
+    levels[np.arange(pts.shape[0]), line] = 1.0
+    terms = np.stack([pts[:, 0] ** i * pts[:, 1] ** j for i, j in powers], axis=1)
+    solution, *_ = np.linalg.lstsq(np.concatenate([levels, terms], axis=1), y, rcond=None)
+    return _Field(solution[len(rulings):], powers, norm, pts.min(axis=0), pts.max(axis=0))
 
 
 def measure(grey: Image, dpi: float, options: DewarpOptions) -> list[Ruling]:
@@ -185,13 +208,20 @@ def dewarp(rgb: Image, dpi: float, options: DewarpOptions | None = None) -> tupl
     if bow_pt < options.min_bow_pt:
         return None
     h, w = grey.shape
+    f_h = _fit_field([r for r in rulings if r.horizontal], (w, h), options)
+    f_v = _fit_field([r for r in rulings if not r.horizontal], (h, w), options)
+    # the field on a coarse grid whose points are the pixel centres cv2.resize assumes when it
+    # enlarges by ``step``; the source of a straight pixel found by a few fixed-point steps
     step = max(4, round(scale * 4))
-    dy = _field([r for r in rulings if r.horizontal], (w, h), step)  # rows: y, columns: x
-    dx = _field([r for r in rulings if not r.horizontal], (h, w), step).T  # rows: y, columns: x
-    size = (dy.shape[1] * step, dy.shape[0] * step)
-    dy_full = cv2.resize(dy, size, interpolation=cv2.INTER_LINEAR)[:h, :w]
-    dx_full = cv2.resize(dx, size, interpolation=cv2.INTER_LINEAR)[:h, :w]
-    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    map_x, map_y = xs + dx_full, ys + dy_full
+    ny, nx = -(-h // step), -(-w // step)
+    gx, gy = np.meshgrid((np.arange(nx) + 0.5) * step - 0.5, (np.arange(ny) + 0.5) * step - 0.5)
+    sx, sy = gx.copy(), gy.copy()
+    for _ in range(3):
+        dy = f_h(sx, sy) if f_h is not None else 0.0
+        dx = f_v(sy, sx) if f_v is not None else 0.0
+        sx, sy = gx + dx, gy + dy
+    size = (nx * step, ny * step)
+    map_x = cv2.resize(sx.astype(np.float32), size, interpolation=cv2.INTER_LINEAR)[:h, :w]
+    map_y = cv2.resize(sy.astype(np.float32), size, interpolation=cv2.INTER_LINEAR)[:h, :w]
     straight = u8(cv2.remap(rgb, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE))
     return straight, Dewarp(map_x=map_x, map_y=map_y, bow_pt=round(bow_pt, 2), rulings=len(rulings))
