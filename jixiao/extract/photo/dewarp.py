@@ -59,7 +59,7 @@ class DewarpOptions(BaseModel):
     # (cells open: no form found unstraightened). 1.0 pt is about twice the flat pages' noise
     min_bow_pt: float = 1.0
     bowed_rulings: int = 3
-    # a fit whose column medians scatter more than this about the curve is text run into a
+    # a fit whose column centres scatter more than this about the curve is text run into a
     # ruling, not a ruling: left out of the measurement and the map
     max_scatter_pt: float = 1.0
 
@@ -167,17 +167,16 @@ def _fit_field(rulings: list[Ruling], size: tuple[int, int], options: DewarpOpti
     across_degree = min(options.across_degree, len(rulings) - 1)
     powers = [(i, j) for i in range(1, options.degree + 1) for j in range(across_degree + 1)]
     norm = (float(size[0]), float(size[1]))
-    rows, targets, which = [], [], []
-    for n, r in enumerate(rulings):
+    rows, which = [], []
+    for n, r in enumerate(rulings):  # each ruling sampled along its fitted curve
         t = np.linspace(r.t0, r.t1, 48)
         rows.append(np.stack([t / norm[0], np.polyval(r.poly, t) / norm[1]], axis=1))
-        targets.append(np.polyval(r.poly, t) / norm[1])
         which.append(np.full(t.size, n))
-    pts, y, line = np.concatenate(rows), np.concatenate(targets), np.concatenate(which)
+    pts, line = np.concatenate(rows), np.concatenate(which)
     levels = np.zeros((pts.shape[0], len(rulings)))
     levels[np.arange(pts.shape[0]), line] = 1.0
     terms = np.stack([pts[:, 0] ** i * pts[:, 1] ** j for i, j in powers], axis=1)
-    solution, *_ = np.linalg.lstsq(np.concatenate([levels, terms], axis=1), y, rcond=None)
+    solution, *_ = np.linalg.lstsq(np.concatenate([levels, terms], axis=1), pts[:, 1], rcond=None)
     return _Field(solution[len(rulings):], powers, norm, pts.min(axis=0), pts.max(axis=0))
 
 
@@ -221,7 +220,7 @@ def dewarp(rgb: Image, dpi: float, options: DewarpOptions | None = None) -> tupl
         dx = f_v(sy, sx) if f_v is not None else 0.0
         sx, sy = gx + dx, gy + dy
     size = (nx * step, ny * step)
-    map_x = cv2.resize(sx.astype(np.float32), size, interpolation=cv2.INTER_LINEAR)[:h, :w]
-    map_y = cv2.resize(sy.astype(np.float32), size, interpolation=cv2.INTER_LINEAR)[:h, :w]
+    map_x = np.ascontiguousarray(cv2.resize(sx.astype(np.float32), size, interpolation=cv2.INTER_LINEAR)[:h, :w], np.float32)
+    map_y = np.ascontiguousarray(cv2.resize(sy.astype(np.float32), size, interpolation=cv2.INTER_LINEAR)[:h, :w], np.float32)
     straight = u8(cv2.remap(rgb, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE))
     return straight, Dewarp(map_x=map_x, map_y=map_y, bow_pt=round(bow_pt, 2), rulings=len(rulings))
