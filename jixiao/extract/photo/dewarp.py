@@ -50,14 +50,18 @@ class DewarpOptions(BaseModel):
     # the centre)
     degree: int = 4
     across_degree: int = 2
+    # passes of fit and remap: a second takes out what the first field's degree left (on
+    # forms-gen s313 h07, bent 2%: ruling bows 6.7 pt -> up to 2.3 pt after one pass)
+    passes: int = 2
     # the page is remapped only when at least ``bowed_rulings`` rulings bow more than this from
-    # their straight lines (one bowed fit alone is a ruling with text run into it). Measured on
-    # the 13 bench photos' flat pages (240-300 dpi), the third-largest bow: flat, tilted,
-    # shadowed, turned and cut-off photos 0.20-0.57 pt (the fit's noise on a 1-2 px line at
-    # 100 dpi; the largest single bow up to 1.3 pt); a 0.4% curl 0.96 and 1.32 pt, lens k1 0.04
-    # 1.04 pt (both read exactly unstraightened); a 2% bend 4.68 pt and lens k1 0.12 2.07 pt
-    # (cells open: no form found unstraightened). 1.0 pt is about twice the flat pages' noise
-    min_bow_pt: float = 1.0
+    # their straight lines (one bowed fit alone is a ruling with text run into it). Measured,
+    # the third-largest bow of a page's rulings after the homography (240-300 dpi): on the 13
+    # bench photos, flat, tilted, shadowed, turned and cut-off pages 0.20-0.57 pt (the fit's
+    # noise on a 1-2 px line at 100 dpi), a 0.4% curl 0.96 and 1.32 pt, lens k1 0.04 1.04 pt
+    # (these read exactly unstraightened), a 2% bend 4.68 pt and lens k1 0.12 2.07 pt (cells
+    # open: no form found unstraightened); on forms-gen s313 photos, a 23-degree tilt 1.14 pt,
+    # a 2% bend 6.3 pt, lens k1 0.12 2.39-2.44 pt. 1.5 pt leaves every flat page alone
+    min_bow_pt: float = 1.5
     bowed_rulings: int = 3
     # a fit whose column centres scatter more than this about the curve is text run into a
     # ruling, not a ruling: left out of the measurement and the map
@@ -193,13 +197,9 @@ def measure(grey: Image, dpi: float, options: DewarpOptions) -> list[Ruling]:
                    r.line * np.array([1.0, back]), r.bow * back) for r in found]
 
 
-def dewarp(rgb: Image, dpi: float, options: DewarpOptions | None = None) -> tuple[Image, Dewarp] | None:
-    """The page with its rulings straightened, and the map back; None when fewer than
-    ``bowed_rulings`` rulings bow more than ``min_bow_pt`` (a flat page is not touched)."""
-    options = options or DewarpOptions()
-    if not options.enabled:
-        return None
-    grey = u8(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)) if rgb.ndim == 3 else rgb
+def _maps(grey: Image, dpi: float, options: DewarpOptions) -> tuple[NDArray[np.float32], NDArray[np.float32], float, int] | None:
+    """One pass: the maps straightening ``grey``'s rulings, the bow measured, the rulings used;
+    None when fewer than ``bowed_rulings`` bow past ``min_bow_pt``."""
     rulings = measure(grey, dpi, options)
     scale = dpi / POINTS_PER_INCH
     bows = sorted((r.bow for r in rulings), reverse=True)
@@ -222,5 +222,28 @@ def dewarp(rgb: Image, dpi: float, options: DewarpOptions | None = None) -> tupl
     size = (nx * step, ny * step)
     map_x = np.ascontiguousarray(cv2.resize(sx.astype(np.float32), size, interpolation=cv2.INTER_LINEAR)[:h, :w], np.float32)
     map_y = np.ascontiguousarray(cv2.resize(sy.astype(np.float32), size, interpolation=cv2.INTER_LINEAR)[:h, :w], np.float32)
+    return map_x, map_y, bow_pt, len(rulings)
+
+
+def dewarp(rgb: Image, dpi: float, options: DewarpOptions | None = None) -> tuple[Image, Dewarp] | None:
+    """The page with its rulings straightened, and the map back; None when fewer than
+    ``bowed_rulings`` rulings bow more than ``min_bow_pt`` (a flat page is not touched). A
+    second pass on the straightened page takes out what the first field's degree left; the
+    maps are composed, so the page is resampled once."""
+    options = options or DewarpOptions()
+    if not options.enabled:
+        return None
+    grey = u8(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)) if rgb.ndim == 3 else rgb
+    first = _maps(grey, dpi, options)
+    if first is None:
+        return None
+    map_x, map_y, bow_pt, n = first
+    for _ in range(options.passes - 1):
+        again = _maps(u8(cv2.remap(grey, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)), dpi, options)
+        if again is None:
+            break
+        mx, my = again[0], again[1]  # straighter page -> straight page: sample the first maps there
+        map_x = cv2.remap(map_x, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        map_y = cv2.remap(map_y, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     straight = u8(cv2.remap(rgb, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE))
-    return straight, Dewarp(map_x=map_x, map_y=map_y, bow_pt=round(bow_pt, 2), rulings=len(rulings))
+    return straight, Dewarp(map_x=map_x, map_y=map_y, bow_pt=round(bow_pt, 2), rulings=n)
