@@ -246,7 +246,7 @@ def dewarp(rgb: Image, dpi: float, options: DewarpOptions | None = None) -> tupl
         if again is None:
             break
         mx, my = again[0], again[1]  # straighter page -> straight page: sample the first maps there
-        map_x = cv2.remap(map_x, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        map_y = cv2.remap(map_y, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        map_x = np.asarray(cv2.remap(map_x, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE), np.float32)
+        map_y = np.asarray(cv2.remap(map_y, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE), np.float32)
     straight = u8(cv2.remap(rgb, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE))
     return straight, Dewarp(map_x=map_x, map_y=map_y, bow_pt=round(bow_pt, 2), rulings=n)
