@@ -37,8 +37,13 @@ demo: $(STAMP)
 test: $(STAMP) fixtures
 	JIXIAO_REQUIRE_LIBREOFFICE=1 $(BIN)/python -m pytest -q
 
-# the edit loop: no OCR model runs (logic tests use recorded or fake engine output), both cores;
-# the test modules' rewritten bytecode is kept between runs (a shell may turn that off)
+# the edit loop, both cores: the logic of every stage (grids, lattice, matcher, values, rules,
+# assign, marks, scan-read decisions incl. the OCR doubt threshold, recorded-OCR scan path, photo
+# flattening, office/transcript/text-PDF readers on small built inputs, zip and bad-input guards,
+# the CLI, corpus schema, the worker pool's time limit). Not here (marked slow, run by `make test`):
+# OCR models on rendered scans, rendering fixtures, LibreOffice conversions, the browser, whole-file
+# truth comparisons, ingests of whole archives, CLI subprocesses that wait out a limit. The test
+# modules' rewritten bytecode is kept between runs (a shell may turn that off)
 fast-test: $(STAMP)
 	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -q -m "not slow and not browser" -n 2 --dist loadfile
 

@@ -61,6 +61,9 @@ RulesOpt = Annotated[Path | None, typer.Option("--rules", help="Rule-set TOML fi
 OcrOpt = Annotated[Engine, typer.Option("--ocr", help="OCR engine for scans (the other breaks ties on numbers).")]
 TimeoutOpt = Annotated[float, typer.Option(
     "--timeout", min=0, help="Seconds a file may take per page before it is stopped and reported (0: no limit).")]
+WorkersOpt = Annotated[int, typer.Option(
+    "--workers", min=0, help="Processes reading the files (one serves the whole batch; 0: read in this process, "
+                             "where a file stuck in OCR's C code cannot be stopped at its time limit).")]
 DEFAULT_TIMEOUT = ReadLimits().seconds_per_page
 INTERRUPTED = 130  # the exit status of a command stopped by Ctrl-C, as shells report it
 
@@ -81,25 +84,61 @@ class _Run(list[FileOutcome]):
     """The outcomes of a batch, and whether Ctrl-C stopped it before the end."""
 
     interrupted: bool = False
+    timings: Timings | None = None
 
 
-def _run(files: list[Path], rules: RuleSet, ocr: Engine = Engine.rapidocr,
-         timeout: float = DEFAULT_TIMEOUT) -> _Run:
+def _run(files: list[Path], rules: Path | None, ocr: Engine = Engine.rapidocr,
+         timeout: float = DEFAULT_TIMEOUT, workers: int = 1, timings: bool = False) -> _Run:
     """Every file in turn, each failure one line as it happens. Ctrl-C stops the batch: what was
-    read is kept (and written by the caller), the rest is named in one line."""
+    read is kept (and written by the caller), the rest is named in one line.
+
+    The files are read in worker processes (``corpus.pool``, as ``corpus ingest`` reads them): a
+    file past its time limit is killed there even inside OCR's C code, a crash takes only its
+    file, and one worker serves the whole batch (models loaded once). ``workers=0`` reads here,
+    with only the in-process alarm, which waits for a C call to return."""
     outcomes = _Run()
-    options = read_options(ocr.value, seconds_per_page=timeout)
     paths = group_pages(files)
+    rules_path = str(rules) if rules is not None else None
     try:
-        for path in paths:
-            outcome = process_file(path, rules, options)
-            if outcome.error is not None:
-                _fail(f"{outcome.error.file}: {outcome.error.reason}")
-            outcomes.append(outcome)
+        if workers <= 0:
+            options = read_options(ocr.value, seconds_per_page=timeout)
+            rule_set = _rules(rules)
+            with collect_timings() as stages:
+                for path in paths:
+                    outcomes.append(_said(process_file(path, rule_set, options)))
+            outcomes.timings = stages
+        else:
+            _pooled(paths, rules_path, ocr, timeout, workers, timings, outcomes)
     except KeyboardInterrupt:
         outcomes.interrupted = True
         _fail(f"interrupted: {len(outcomes)} of {len(paths)} file(s) read, the rest not")
     return outcomes
+
+
+def _said(outcome: FileOutcome) -> FileOutcome:
+    if outcome.error is not None:
+        _fail(f"{outcome.error.file}: {outcome.error.reason}")
+    return outcome
+
+
+def _pooled(paths: list[Path], rules: str | None, ocr: Engine, timeout: float, workers: int, timings: bool,
+            run: _Run) -> None:
+    """The files read by a pool of ``workers`` processes into ``run``, each as it comes in (so that
+    Ctrl-C keeps what was read), put in the order given at the end."""
+    from jixiao.corpus.pool import WorkerPool, WorkerSettings
+    from jixiao.corpus.results import outcome_of
+    from jixiao.corpus.work import Source
+
+    settings = WorkerSettings(rules=rules, ocr=ocr.value, seconds_per_page=timeout, preload=False, timings=timings)
+    pool = WorkerPool(workers, settings)
+    placed: list[tuple[int, FileOutcome]] = []
+    try:
+        for key, result in pool.run_keyed([(Source(str(p)), "", 0) for p in paths]):
+            placed.append((key, _said(outcome_of(result))))
+            run.append(placed[-1][1])
+    finally:
+        run.timings = pool.timings
+    run[:] = [o for _, o in sorted(placed, key=lambda pair: pair[0])]
 
 
 def _exit_code(outcomes: list[FileOutcome]) -> int:
@@ -149,12 +188,13 @@ def extract(
     ocr: OcrOpt = Engine.rapidocr,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT,
     timings: Annotated[bool, typer.Option("--timings", help="Print the time of each stage of the scan path.")] = False,
+    workers: WorkersOpt = 1,
 ) -> None:
     """Extract every form in FILES to one JSON object per form (JSON Lines)."""
-    with collect_timings() as stages:
-        outcomes = _run(files, _rules(rules), ocr, timeout)
+    _rules(rules)  # a rule set that does not load is one line, before any file is read
+    outcomes = _run(files, rules, ocr, timeout, workers, timings)
     if timings:
-        _c.err.print(_timings_table(stages))
+        _c.err.print(_timings_table(outcomes.timings or Timings()))
     _write(write_records, outcomes, output)
     n = sum(len(o.results) for o in outcomes)
     _c.out.print(text(f"{n} form(s) from {sum(o.ok for o in outcomes)}/{len(outcomes)} file(s) -> {output}"))
@@ -181,6 +221,7 @@ def audit(
     rules: RulesOpt = None,
     ocr: OcrOpt = Engine.rapidocr,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT,
+    workers: WorkersOpt = 1,
 ) -> None:
     """Recompute scores and totals of every form in FILES (or a corpus) and report each discrepancy."""
     rule_set = _rules(rules)
@@ -188,7 +229,7 @@ def audit(
     if db is not None:
         outcomes = _from_corpus(db, rule_set)
     elif files:
-        outcomes = _run(files, rule_set, ocr, timeout)
+        outcomes = _run(files, rules, ocr, timeout, workers)
     else:
         _fail("give FILES, or --db CORPUS")
         raise typer.Exit(2)
@@ -280,10 +321,11 @@ def explain(
     rules: RulesOpt = None,
     ocr: OcrOpt = Engine.rapidocr,
     timeout: TimeoutOpt = DEFAULT_TIMEOUT,
+    workers: WorkersOpt = 1,
 ) -> None:
     """Show how every header and row label was read and mapped: the choice, its score, the runner-up."""
     rule_set = _rules(rules)
-    outcomes = _run(files, rule_set, ocr, timeout)
+    outcomes = _run(files, rules, ocr, timeout, workers)
     for o in outcomes:
         for r in o.results:
             _c.out.print(explain_table(r.record, rule_set.confidence.label_margin))

@@ -85,6 +85,16 @@ class InternalError(InputError):
         return self._error_type
 
 
+def input_error(kind: str, file: str | Path, reason: str, error_type: str | None = None) -> InputError:
+    """The InputError of ``kind`` (what a worker process sent back as data), else a plain one."""
+    if kind == InternalError.kind:
+        return InternalError(file, reason, error_type or "InternalError")
+    classes = [InputError, UnsupportedFile, CorruptFile, EncryptedFile, EmptyFile, TooLarge, NoFormFound,
+               OutOfTime, Skipped, ReaderDied]
+    cls = next((c for c in classes if c.kind == kind), InputError)
+    return cls(file, reason)
+
+
 class RulesError(JixiaoError):
     """A rule-set file that does not parse or names a setting that does not exist."""
 

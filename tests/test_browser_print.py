@@ -41,6 +41,7 @@ def test_every_style_is_used() -> None:
     assert set(STYLES) == {style_for(f"gen-{i:02d}") for i in range(40)}
 
 
+@pytest.mark.slow  # browser-printed PDFs, whole-file truth comparison
 def test_browser_printed_forms_match_truth(truth_docs: list[TruthDoc], browser_pdfs: dict[str, Path]) -> None:
     total, problems = Score(), []
     for doc in truth_docs:
@@ -53,6 +54,7 @@ def test_browser_printed_forms_match_truth(truth_docs: list[TruthDoc], browser_p
 
 
 @pytest.mark.parametrize("style", sorted(STYLES))
+@pytest.mark.slow  # browser-printed PDFs, whole-file truth comparison
 def test_two_page_bundle_in_each_style(style: str, truth_docs: list[TruthDoc], tmp_path: Path,
                                        transcripts: dict[str, dict[str, Path]]) -> None:
     """Each page style on the forms whose tables run over page breaks (a bundle, the Qiannan form)."""

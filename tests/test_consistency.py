@@ -185,3 +185,61 @@ def test_a_garbled_funds_label_takes_the_wording_it_was_printed_from() -> None:
 
     assert canonical_label("午庋资金总额:", match("午庋资金总额:", FUNDS_ROWS)) == "年度资金总额"
     assert canonical_label("资金总额", match("资金总额", FUNDS_ROWS)) == "资金总额"
+
+
+_HEAD = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"]
+
+
+def _score_doc(score: str, total: str) -> Document:
+    return _grid_doc([
+        [(h, 1) for h in _HEAD],
+        [("产出指标", 1), ("数量指标", 1), ("召开工作推进会议次数", 1), ("≥30次", 1), ("17次", 1), ("2", 1), (score, 1)],
+        [("", 1), ("质量指标", 1), ("合格率", 1), ("100%", 1), ("100%", 1), ("98", 1), ("98", 1)],
+        [(total, 5), ("100", 1), ("99.13", 1)],
+    ])
+
+
+def test_a_seal_read_as_letters_across_the_total_row_leaves_it_the_total_row() -> None:
+    """Held-out forms-gen s303 v04 (Sichuan scan): a red seal stamped over the 总分 row was read
+    as '总分 WORA P1'; the row became an indicator of weight 99 and the weights summed to 198."""
+    rec = normalize(_score_doc("1.13", "总分 WORA P1"))[0]
+    assert [i.name for i in rec.indicators] == ["召开工作推进会议次数", "合格率"]
+    assert (rec.total.weight, rec.total.score) == (100, 99.13)
+    assert not any(f.severity == "error" for f in audit(rec).findings)
+
+
+def test_a_score_read_with_a_letter_for_its_leading_digit_is_a_review_item() -> None:
+    """Held-out forms-gen s302 h24 (150 dpi page image): 1.13 read as 'L13' (0.93), parsed as 13
+    against a 分值 of 2: SCORE_EXCEEDS_WEIGHT, SCORE_RULE_MISMATCH and TOTAL_MISMATCH were
+    accused. The same 13 read cleanly is still an error."""
+    garbled = audit(normalize(_score_doc("L13", "总分"))[0]).findings
+    assert not any(f.severity == "error" for f in garbled)
+    assert {f.suspected for f in garbled if f.code == "LOW_CONFIDENCE"} >= {"SCORE_EXCEEDS_WEIGHT"}
+    clean_read = audit(normalize(_score_doc("13", "总分"))[0]).findings
+    assert {"SCORE_EXCEEDS_WEIGHT", "TOTAL_MISMATCH"} <= {f.code for f in clean_read if f.severity == "error"}
+
+
+def _grade_doc(conclusion: str, confidence: float) -> Document:
+    doc = _grid_doc([
+        [(h, 1) for h in _HEAD],
+        [("产出指标", 1), ("数量指标", 1), ("培训人次", 1), ("≥50人次", 1), ("60人次", 1), ("50", 1), ("50", 1)],
+        [("", 1), ("质量指标", 1), ("合格率", 1), ("100%", 1), ("95%", 1), ("50", 1), ("47.61", 1)],
+        [("总分", 5), ("100", 1), ("97.61", 1)],
+        [("自评结论", 1), (conclusion, 6)],
+    ])
+    for cell in doc.pages[0].grids[0].cells:
+        if cell.text == conclusion:
+            cell.confidence = confidence
+    return doc
+
+
+def test_a_grade_in_a_sentence_read_unsurely_stands_where_its_score_agrees_with_the_table() -> None:
+    """Held-out forms-gen s301 h19 (scan PDF): the conclusion read at 0.71 for one misread
+    character at its end; its 良 against a 总分 of 97.61 was softened to a review item although the
+    sentence's own score, 97.61, was the table's. Where the sentence's score disagrees, it stays one."""
+    agreeing = audit(normalize(_grade_doc("经自评，本年度绩效自评得分97.61分，自评等级为“良”。确保顺利完成o", 0.71))[0])
+    assert [(f.code, f.severity) for f in agreeing.findings if "GRADE" in (f.suspected or f.code)] == [
+        ("GRADE_MISMATCH", "error")]
+    differing = audit(normalize(_grade_doc("经自评，本年度绩效自评得分87.61分，自评等级为“良”。确保顺利完成o", 0.71))[0])
+    assert [(f.code, f.severity) for f in differing.findings if "GRADE" in (f.suspected or f.code)] == [
+        ("LOW_CONFIDENCE", "info")]

@@ -67,6 +67,7 @@ def run(db: Path, paths: list[Path], **options: object) -> object:
         return ingest(corpus, paths, IngestOptions(**options))  # type: ignore[arg-type]
 
 
+@pytest.mark.slow  # ingests a whole archive (workers, Dask, subprocesses)
 def test_ingest_twice_gives_identical_rows(tmp_path: Path, archive: Path) -> None:
     db = tmp_path / "c.duckdb"
     first = run(db, [archive])
@@ -78,6 +79,7 @@ def test_ingest_twice_gives_identical_rows(tmp_path: Path, archive: Path) -> Non
     assert len(rows["forms"]) >= 19 and len(rows["findings"]) > 10
 
 
+@pytest.mark.slow  # ingests a whole archive (workers, Dask, subprocesses)
 def test_workers_and_dask_store_the_same_rows(tmp_path: Path, archive: Path) -> None:
     run(tmp_path / "serial.duckdb", [archive])
     run(tmp_path / "pool.duckdb", [archive], workers=2)
@@ -89,6 +91,7 @@ def test_workers_and_dask_store_the_same_rows(tmp_path: Path, archive: Path) -> 
     assert snapshot(tmp_path / "dask.duckdb") == snapshot(tmp_path / "serial.duckdb")
 
 
+@pytest.mark.slow  # ingests a whole archive (workers, Dask, subprocesses)
 def test_sigkill_at_random_points_then_resume(tmp_path: Path, archive: Path) -> None:
     reference = tmp_path / "ref.duckdb"
     run(reference, [archive])
@@ -105,6 +108,7 @@ def test_sigkill_at_random_points_then_resume(tmp_path: Path, archive: Path) -> 
     assert snapshot(db) == snapshot(reference)
 
 
+@pytest.mark.slow  # ingests a whole archive (workers, Dask, subprocesses)
 def test_failures_listed_and_exit_status(tmp_path: Path, archive: Path) -> None:
     db = tmp_path / "c.duckdb"
     runner = CliRunner()
@@ -114,6 +118,7 @@ def test_failures_listed_and_exit_status(tmp_path: Path, archive: Path) -> None:
     assert result.exit_code == 1 and "broken.pdf" in result.output and "readme.txt" in result.output
 
 
+@pytest.mark.slow  # ingests a whole archive (workers, Dask, subprocesses)
 def test_views_join_unit_spellings_and_export(tmp_path: Path) -> None:
     other = tmp_path / "2023.txt"
     text = SEED.read_text(encoding="utf-8").replace("2024", "2023").replace("2025. 2. 2", "2024. 2. 2")
@@ -136,6 +141,7 @@ def test_views_join_unit_spellings_and_export(tmp_path: Path) -> None:
     assert (tmp_path / "c.xlsx").stat().st_size > 5000
 
 
+@pytest.mark.slow  # ingests a whole archive (workers, Dask, subprocesses)
 def test_bad_sql_and_missing_db_are_one_line(tmp_path: Path) -> None:
     runner = CliRunner()
     result = runner.invoke(app, ["corpus", "query", "SELECT 1", "--db", str(tmp_path / "none.duckdb")])
@@ -144,3 +150,22 @@ def test_bad_sql_and_missing_db_are_one_line(tmp_path: Path) -> None:
     run(db, [SEED])
     result = runner.invoke(app, ["corpus", "query", "SELEC nonsense", "--db", str(db)])
     assert result.exit_code == 2 and "query failed" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_an_ingest_reads_its_rule_set_once(tmp_path: Path, text_pdfs: dict[str, Path],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not once per stored file: the rule set is read when the ingest starts, and every form is
+    audited under it (a form of another template family, budget-20 here, under its family's
+    shipped set, read once per process)."""
+    import jixiao.corpus.ingest as ingest_module
+
+    read: list[object] = []
+    real = ingest_module.load_rules
+    monkeypatch.setattr(ingest_module, "load_rules", lambda path=None: read.append(path) or real(path))
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("qiannan-2024-dept", "fam-13-budget20-yuan-funds-sum"):
+        shutil.copy(text_pdfs[name], folder / f"{name}.pdf")
+    with Corpus(tmp_path / "c.duckdb") as corpus:
+        summary = ingest(corpus, [folder], IngestOptions(workers=0))
+    assert summary.stored == 2 and summary.forms >= 2 and read == [None]

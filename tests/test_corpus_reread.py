@@ -17,6 +17,8 @@ from jixiao.corpus.store import Corpus
 from jixiao.review.app import create_app
 from jixiao.score.rules import load_rules
 
+pytestmark = pytest.mark.slow  # LibreOffice-built office files, ingest
+
 FORM = "qiannan-2024-dept"  # its xlsx has a SUBTOTAL_MISMATCH (an error) on 项目支出小计
 
 

@@ -37,6 +37,7 @@ def test_every_family_file_loads_and_names_its_rule_set() -> None:
     assert family("score_only").weights.budget_execution == 20  # type: ignore[union-attr]
 
 
+@pytest.mark.slow  # every fixture file read whole
 def test_text_pdfs_name_their_family(truth_docs: list[TruthDoc], text_pdfs: dict[str, Path]) -> None:
     docs = _family_docs(truth_docs)
     assert len({d.family for d in docs}) >= 7
@@ -45,6 +46,7 @@ def test_text_pdfs_name_their_family(truth_docs: list[TruthDoc], text_pdfs: dict
     assert all(t is not None and t.confidence >= 0.85 for t in got.values())
 
 
+@pytest.mark.slow  # every fixture file read whole
 def test_transcripts_name_their_family(truth_docs: list[TruthDoc], transcripts: dict[str, dict[str, Path]]) -> None:
     docs = _family_docs(truth_docs)
     got = {d.name: normalize(read_document(transcripts[d.name]["txt"]))[0].template for d in docs}

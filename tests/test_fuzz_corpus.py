@@ -61,6 +61,7 @@ def test_a_batch_of_crashers_names_each_once_and_reads_the_good_form(tmp_path: P
     assert [r["source"]["file"] for r in records] == [str(good)]
 
 
+@pytest.mark.slow  # a whole corpus of crashers through ingest
 def test_a_corpus_of_crashers_stores_every_failure_and_the_good_form(tmp_path: Path,
                                                                      text_pdfs: dict[str, Path]) -> None:
     folder = tmp_path / "archive"

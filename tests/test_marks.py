@@ -44,3 +44,26 @@ def test_a_character_is_not_a_mark() -> None:
 def test_single_glyph() -> None:
     assert is_single_glyph(drawn("≥"), 40)
     assert not is_single_glyph(drawn("≥", size=40), 10)
+
+
+def _blurred(mark: str, size: int = 16) -> np.ndarray:
+    """A mark drawn small and thresholded after a blur, as a 150-200 dpi scan leaves it: the
+    slanted bar of ⩾ runs into the lower arm."""
+    import cv2
+
+    grey = cv2.GaussianBlur(drawn(mark, size=size).astype(np.float32), (0, 0), size / 14)
+    return ((grey > 90) * 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize(("mark", "want"), [("⩾", "≥"), ("⩽", "≤"), (">", ">"), ("<", "<")])
+def test_a_slanted_bar_run_into_the_lower_arm_is_still_a_bar(mark: str, want: str) -> None:
+    """Held-out forms-gen Sichuan scans print ≥ with a slanted bar; every one was read as >."""
+    found = classify_mark(_blurred(mark))
+    assert found is not None and found[0] == want
+
+
+def test_the_slanted_bar_is_found_by_its_ink_not_by_crossings() -> None:
+    from jixiao.extract.marks import MarkOptions
+
+    crossings_only = classify_mark(_blurred("⩾"), MarkOptions(bar_mass=99.0))
+    assert crossings_only is not None and crossings_only[0] == ">"

@@ -26,6 +26,7 @@ from jixiao.score import audit
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
+@pytest.mark.slow  # LibreOffice conversions, whole-file truth comparison
 def test_office_forms_match_truth(kind: str, truth_docs: list[TruthDoc],
                                   office_files: dict[str, dict[str, Path]]) -> None:
     total, problems = Score(), []

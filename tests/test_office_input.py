@@ -51,6 +51,7 @@ def test_number_formats_show_what_the_sheet_shows(value: object, fmt: str, shown
     assert display(value, fmt) == shown
 
 
+@pytest.mark.slow  # LibreOffice-built office files
 def test_kind_is_sniffed_from_the_bytes(office_files: dict[str, dict[str, Path]], tmp_path: Path) -> None:
     paths = office_files["gen-00-guizhou_dept"]
     for kind, wanted in (("xlsx", "xlsx"), ("xls", "xls"), ("docx", "docx"), ("doc", "doc")):
@@ -61,6 +62,7 @@ def test_kind_is_sniffed_from_the_bytes(office_files: dict[str, dict[str, Path]]
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("source", "target"), [("xlsx", "ods"), ("docx", "odt"), ("docx", "rtf")])
+@pytest.mark.slow  # LibreOffice-built office files
 def test_other_office_formats_are_read_through_libreoffice(source: str, target: str, tmp_path: Path,
                                                             truth_docs: list[TruthDoc],
                                                             office_files: dict[str, dict[str, Path]]) -> None:
@@ -120,6 +122,7 @@ def bad_office(tmp_path: Path, office_files: dict[str, dict[str, Path]]) -> dict
     return files
 
 
+@pytest.mark.slow  # LibreOffice-built office files
 def test_bad_office_files_are_one_line_each(bad_office: dict[str, Path], tmp_path: Path,
                                             office_files: dict[str, dict[str, Path]]) -> None:
     good = office_files["qiannan-2024-dept"]["xlsx"]
@@ -137,6 +140,7 @@ def test_bad_office_files_are_one_line_each(bad_office: dict[str, Path], tmp_pat
     assert out.read_text(encoding="utf-8").strip() not in ("", "[]")  # the good workbook was audited
 
 
+@pytest.mark.slow  # LibreOffice-built office files
 def test_password_and_damage_are_told_apart(bad_office: dict[str, Path]) -> None:
     for name in ("locked-xlsx", "locked-docx", "locked-doc"):
         with pytest.raises(EncryptedFile):
@@ -146,6 +150,7 @@ def test_password_and_damage_are_told_apart(bad_office: dict[str, Path]) -> None
             extract_document(bad_office[name])
 
 
+@pytest.mark.slow  # LibreOffice-built office files
 def test_workbook_that_unpacks_too_far_is_refused(office_files: dict[str, dict[str, Path]]) -> None:
     options = ReadOptions(office=OfficeOptions(max_unzipped_bytes=10_000))
     with pytest.raises(TooLarge, match="unpacks to"):
@@ -187,6 +192,7 @@ def test_hidden_rows_columns_and_outside_the_print_area_are_not_read(tmp_path: P
     assert not any(t in " ".join(texts) for t in ("草稿", "不要", "隐藏列", "打印区域以外"))
 
 
+@pytest.mark.slow  # LibreOffice-built office files
 def test_normalize_reads_a_sheet_with_no_borders(office_files: dict[str, dict[str, Path]], tmp_path: Path,
                                                  truth_docs: list[TruthDoc]) -> None:
     """A person who never draws borders: the table is told by its filled rows."""
@@ -250,6 +256,7 @@ def test_word_table_split_by_hand_with_blank_labels_and_short_numbered_names(tmp
     assert got["群众知晓率"][:2] == ("outcome", "social")
 
 
+@pytest.mark.slow  # LibreOffice-built office files
 def test_review_shows_an_office_form(tmp_path: Path, office_files: dict[str, dict[str, Path]]) -> None:
     """An ingested workbook is a form like any other in the corpus and the review app; its page
     image is LibreOffice's print of it."""
@@ -319,6 +326,7 @@ def _bomb(source: Path | None, out: Path, member: str, mb: int, extra: dict[str,
 
 
 @pytest.mark.parametrize(("kind", "member"), [("xlsx", "xl/worksheets/sheet1.xml"), ("docx", "word/document.xml")])
+@pytest.mark.slow  # LibreOffice-built office files
 def test_a_zip_bomb_is_refused_from_its_directory_naming_the_member(
         office_files: dict[str, dict[str, Path]], tmp_path: Path, kind: str, member: str) -> None:
     path = _bomb(office_files["gen-00-guizhou_dept"][kind], tmp_path / f"bomb.{kind}", member, 40)

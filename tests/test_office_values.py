@@ -42,6 +42,7 @@ def one_form(path: Path, options: ReadOptions | None = None) -> FormRecord:
     return records[0]
 
 
+@pytest.mark.slow  # LibreOffice-built office files
 def test_display_rounded_values_are_read_as_stored(office_files: dict[str, dict[str, Path]], tmp_path: Path) -> None:
     source = office_files[CLEAN]["xlsx"]
     before = one_form(source)
@@ -88,6 +89,7 @@ def _with_formula(source: Path, out: Path, cached: bytes | None) -> tuple[str, f
 
 
 @pytest.mark.parametrize("cached", [b"<v></v>", b"<v/>", None], ids=["empty-v", "self-closed-v", "no-v"])
+@pytest.mark.slow  # LibreOffice-built office files
 def test_formula_without_its_result_is_never_read_as_blank(office_files: dict[str, dict[str, Path]], tmp_path: Path,
                                                            cached: bytes | None) -> None:
     path = tmp_path / "formula.xlsx"

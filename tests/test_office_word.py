@@ -61,6 +61,7 @@ def _scored_rows(document: docx.document.Document, rec: FormRecord) -> list[etre
 
 
 @pytest.mark.parametrize("wrapper", ["sdt", "customXml"])
+@pytest.mark.slow  # LibreOffice-built office files
 def test_rows_and_cells_in_content_controls_are_read(office_files: dict[str, dict[str, Path]], tmp_path: Path,
                                                      wrapper: str) -> None:
     source = office_files[CLEAN]["docx"]
@@ -78,6 +79,7 @@ def test_rows_and_cells_in_content_controls_are_read(office_files: dict[str, dic
         [(i.name, i.weight, i.score) for i in before.indicators]
 
 
+@pytest.mark.slow  # LibreOffice-built office files
 def test_hidden_text_is_not_cell_text(office_files: dict[str, dict[str, Path]], tmp_path: Path) -> None:
     source = office_files[CLEAN]["docx"]
     before = record(source)
@@ -101,6 +103,7 @@ def test_hidden_text_is_not_cell_text(office_files: dict[str, dict[str, Path]], 
 
 
 @pytest.mark.parametrize("attr", ["gridSpan", "gridBefore"])
+@pytest.mark.slow  # LibreOffice-built office files
 def test_a_span_past_any_grid_is_refused_in_one_line(office_files: dict[str, dict[str, Path]], tmp_path: Path,
                                                      attr: str) -> None:
     document = docx.Document(str(office_files[CLEAN]["docx"]))

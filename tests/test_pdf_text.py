@@ -306,6 +306,7 @@ def test_registered_page_ocr_fills_scanned_pages(tmp_path: Path) -> None:
     assert result.status == ["text", "text"]
 
 
+@pytest.mark.slow  # OCR on an image / a rendered full page
 def test_image_file_is_read_as_a_scan(tmp_path: Path) -> None:
     scan = tmp_path / "scan.pdf"  # an image, whatever the name says
     Image.new("L", (400, 560), 255).save(scan, format="PNG", dpi=(200, 200))
@@ -317,6 +318,7 @@ def test_image_file_is_read_as_a_scan(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- a full page
 
 
+@pytest.mark.slow  # OCR on an image / a rendered full page
 def test_a_full_form_page_reads_every_cell(tmp_path: Path) -> None:
     """30 rows x 8 columns, 25 merged cells, on four pages. Its speed is measured by `make bench`
     (the text-PDF row), not here: a wall-clock bound fails on a loaded machine, not on a slow reader."""

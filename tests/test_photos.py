@@ -73,6 +73,7 @@ def _truth_corners(entry: dict[str, object]) -> np.ndarray:
     return cv2.perspectiveTransform(np.array([[[0, 0], [w, 0], [w, h], [0, h]]], np.float64), m)[0]
 
 
+@pytest.mark.slow  # renders and flattens photos
 def test_the_sheet_is_found_and_its_scale_measured(photos: dict[str, dict[str, object]]) -> None:
     """The fitted corners are the page's own (to 1% of the page's diagonal in the photo), and the
     resolution comes from the outline, not the 72 dpi tag."""

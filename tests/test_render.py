@@ -13,6 +13,8 @@ from fixtures.values import fmt_date, fmt_number, fmt_rate, plain, split_target
 from fixtures.wrap import wrap
 from jixiao.record import FormRecord, Quantity
 
+pytestmark = pytest.mark.slow  # renders fixture PDFs
+
 QIANNAN = TRUTH_DIR / "qiannan-2024-dept.json"
 LINES = {"vertical_strategy": "lines", "horizontal_strategy": "lines"}
 

@@ -29,6 +29,8 @@ from jixiao.review import views
 from jixiao.review.app import create_app
 from jixiao.score import audit
 
+pytestmark = pytest.mark.slow  # renders and ingests a corpus per module (38 s setup under load)
+
 __all__ = ["desk_db"]
 ASCII_WORDS = re.compile(r"[A-Za-z]{4,}")  # an English word in a message meant for the auditor
 

@@ -18,6 +18,8 @@ from jixiao.errors import UnsupportedFile
 from jixiao.extract import extract_document
 from jixiao.review.app import create_app
 
+pytestmark = pytest.mark.slow  # renders and ingests a corpus (44 s setup under load)
+
 __all__ = ["desk_db"]
 
 

@@ -74,6 +74,7 @@ def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*JIXIAO, *args], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
 
 
+@pytest.mark.slow  # a review server and CLI subprocesses
 def test_other_commands_work_while_review_serves(desk_db: Path, tmp_path: Path) -> None:
     db = tmp_path / "c.duckdb"
     shutil.copy(desk_db, db)

@@ -17,6 +17,8 @@ from jixiao.corpus.store import Corpus
 from jixiao.review import images
 from jixiao.review.app import create_app
 
+pytestmark = pytest.mark.slow  # LibreOffice-built office files, ingest
+
 OFFICE = Path(__file__).resolve().parent.parent / "fixtures" / "out" / "office"
 BUNDLE = "gen-12-guizhou_dept-bundle"  # two forms; LibreOffice prints each on its own page
 ONE = "qiannan-2024-dept"  # one form that prints on two pages

@@ -155,6 +155,7 @@ def test_plans_are_deterministic(truth_docs: list[TruthDoc], text_pdfs: dict[str
     assert plan_document(doc, text_pdfs[doc.name], OUT) == first
 
 
+@pytest.mark.slow  # renders and measures scan pages
 def test_degraded_pixels_are_deterministic(
     manifest: ScanManifest, truth_docs: list[TruthDoc], text_pdfs: dict[str, Path]
 ) -> None:
@@ -177,6 +178,7 @@ def test_degraded_pixels_are_deterministic(
 
 
 @pytest.mark.parametrize("variant", ["clean", "degraded"])
+@pytest.mark.slow  # renders and measures scan pages
 def test_scan_pdfs_are_image_only_with_the_text_pdfs_pages(
     manifest: ScanManifest, text_pdfs: dict[str, Path], variant: str
 ) -> None:
@@ -244,6 +246,7 @@ def test_images_carry_their_dpi_and_size(manifest: ScanManifest) -> None:
             assert img.size == (page.width_px, page.height_px)
 
 
+@pytest.mark.slow  # renders and measures scan pages
 def test_measured_skew_matches_the_manifest(
     manifest: ScanManifest, text_pdfs: dict[str, Path]
 ) -> None:
@@ -263,6 +266,7 @@ def test_measured_skew_matches_the_manifest(
     assert measured >= 30
 
 
+@pytest.mark.slow  # renders and measures scan pages
 def test_seal_is_red_where_the_manifest_says(manifest: ScanManifest) -> None:
     for entry in entries(manifest):
         g = entry.degraded
@@ -279,6 +283,7 @@ def test_seal_is_red_where_the_manifest_says(manifest: ScanManifest) -> None:
             assert red.mean() < 1e-4, (entry.name, page.page)  # no red anywhere else
 
 
+@pytest.mark.slow  # renders and measures scan pages
 def test_seal_shows_in_the_degraded_pdf_too(manifest: ScanManifest) -> None:
     for entry in entries(manifest):
         g = entry.degraded

@@ -154,6 +154,10 @@ def test_second_read_can_be_turned_off() -> None:
         # they differ: doubt, and raw keeps what the second read saw
         (Read("738.26", 0.95), "tie_breaker", Read("738.28", 0.9), Settled(OPTIONS.doubt, "复核读数 738.28")),
         (Read("≥85%", 0.97), "again", Read("≥86%", 0.99), Settled(OPTIONS.doubt, "复核读数 ≥86%")),
+        # a second read that holds no digit could not read the crop: the first stands as it was
+        (Read("6.98", 0.92), "tie_breaker", Read("%", 0.6), Settled(0.92, "复核未能读出数字（%）")),
+        (Read("1", 0.71), "tie_breaker", Read("", 0.0), Settled(0.71, "复核未能读出数字")),
+        (Read("≥85%", 0.90), "again", Read("≥%", 0.9), Settled(0.90, "复核未能读出数字（≥%）")),
         # no second read (not asked, or the tie-breaker is not installed): the first stands
         (Read("738.26", 0.95), "tie_breaker", None, Settled(0.95, "")),
         (Read("738.26", 0.99), "none", None, Settled(0.99, "")),

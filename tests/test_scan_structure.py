@@ -643,6 +643,7 @@ DEGRADATIONS = {
 
 
 @pytest.mark.parametrize("name", list(DEGRADATIONS))
+@pytest.mark.slow  # renders scans and finds their structure
 def test_page_structure_matches_the_text_pdf(name: str, text_pdfs: dict[str, Path]) -> None:
     dpi, degrade = DEGRADATIONS[name]
     scan = check_page(text_pdfs["qiannan-2024-dept"], 1, dpi, degrade)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from fixtures.compare import Score, compare_findings, compare_record
 from fixtures.truth_model import TruthDoc
 from jixiao.extract import read_document
@@ -15,11 +17,13 @@ def _records(path: Path):  # type: ignore[no-untyped-def]
     return normalize(read_document(path))
 
 
+@pytest.mark.slow  # every text PDF against its truth
 def test_forms_found_in_every_document(truth_docs: list[TruthDoc], text_pdfs: dict[str, Path]) -> None:
     found = {d.name: len(_records(text_pdfs[d.name])) for d in truth_docs}
     assert found == {d.name: len(d.forms) for d in truth_docs}
 
 
+@pytest.mark.slow  # every text PDF against its truth
 def test_fields_match_truth(truth_docs: list[TruthDoc], text_pdfs: dict[str, Path]) -> None:
     total = Score()
     for doc in truth_docs:
@@ -31,6 +35,7 @@ def test_fields_match_truth(truth_docs: list[TruthDoc], text_pdfs: dict[str, Pat
     assert total.cer <= 0.005, total.misses[:20]
 
 
+@pytest.mark.slow  # every text PDF against its truth
 def test_findings_match_planted(truth_docs: list[TruthDoc], text_pdfs: dict[str, Path]) -> None:
     problems = []
     for doc in truth_docs:

@@ -63,6 +63,7 @@ def test_seed_provenance_is_line_and_column(seed_record) -> None:  # type: ignor
 
 
 @pytest.mark.parametrize("kind", ["html", "txt"])
+@pytest.mark.slow  # every transcript against its truth
 def test_generated_transcripts_match_truth(kind: str, truth_docs: list[TruthDoc],
                                            transcripts: dict[str, dict[str, Path]]) -> None:
     total, problems = Score(), []

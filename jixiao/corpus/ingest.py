@@ -22,7 +22,7 @@ from jixiao.corpus.store import Corpus, CorpusError
 from jixiao.corpus.work import Found, failed, failure_key, find_sources, read_source, sha256_of
 from jixiao.crashlog import internal_error
 from jixiao.errors import InputError
-from jixiao.score.rules import load_rules
+from jixiao.score.rules import RuleSet, load_rules
 
 # RLIMIT_AS per worker: a worker reading a 6-page scan peaks at 1.9 GB of address space (RSS
 # 1.1 GB); a page at the pixel limit needs ~3 GB more
@@ -157,6 +157,9 @@ def ingest(corpus: Corpus, paths: list[Path], options: IngestOptions,
     start = time.perf_counter()
     summary = IngestSummary()
     total = done = 0
+    # read once for the whole ingest (a form of another template family is audited under the
+    # family's own shipped set, which ``audit`` picks per form)
+    rules = load_rules(options.rules)
     try:
         jobs, unreadable = plan(corpus, find_sources(paths), options, summary)
         total = len(jobs) + len(unreadable)
@@ -165,7 +168,7 @@ def ingest(corpus: Corpus, paths: list[Path], options: IngestOptions,
         try:
             # each result is written as it arrives: a run killed now keeps every file committed
             for result in chain(unreadable, results):
-                _record(corpus, result, options, summary)
+                _record(corpus, result, rules, options, summary)
                 done += 1
                 if tick:
                     try:
@@ -184,12 +187,13 @@ def ingest(corpus: Corpus, paths: list[Path], options: IngestOptions,
     return summary
 
 
-def _record(corpus: Corpus, result: FileResult, options: IngestOptions, summary: IngestSummary) -> None:
+def _record(corpus: Corpus, result: FileResult, rules: RuleSet, options: IngestOptions,
+            summary: IngestSummary) -> None:
     """Store one result. A result the database refuses (a value it cannot hold) is stored as that
     file's failure instead; only a database that takes nothing at all stops the run. Read again
     (--force), a form keeps a person's corrections: its rows are re-derived under them."""
     try:
-        store_reading(corpus, result, load_rules(options.rules), replace=options.force)
+        store_reading(corpus, result, rules, replace=options.force)
     except CorpusError as exc:
         if result.error is not None:
             raise

@@ -13,6 +13,8 @@ is doing (how many pages the file has, then the result), so the parent always kn
 
 Workers are forked from a fork server that has imported jixiao once (a replacement starts in
 well under a second), ignore Ctrl-C (the parent handles it), and end when the ingest does.
+``jixiao extract`` / ``audit`` / ``explain`` read through the same pool (one worker, reused for the
+whole batch), so that their time limit stops a file inside C code too.
 """
 
 from __future__ import annotations
@@ -59,6 +61,11 @@ class WorkerSettings:
     threads: int | None = None
     seconds_per_page: float | None = None  # None: ReadLimits' default; 0: no limit
     memory_bytes: int | None = None  # RLIMIT_AS per worker; None: no limit
+    # load the OCR models when the worker starts (an archive of scans); False: when its first
+    # scan needs them (a command line batch that may hold text PDFs only), still once per worker
+    preload: bool = True
+    # collect the scan path's stage timings per file and send them to the parent (``timings``)
+    timings: bool = False
 
 
 def _watch(parent: int) -> None:
@@ -95,10 +102,12 @@ def serve(conn: Connection, settings: WorkerSettings, parent: int) -> None:
         _, hard = resource.getrlimit(resource.RLIMIT_AS)
         limit = settings.memory_bytes if hard == resource.RLIM_INFINITY else min(settings.memory_bytes, hard)
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    # the OCR models load once, now, and serve every file this worker reads
+    # the OCR models load once, now or at the first scan, and serve every file this worker reads
+    from jixiao.extract.scan.state import collect_timings
     from jixiao.extract.scanned import load_engines
 
-    load_engines(settings.ocr, settings.threads)
+    if settings.preload:
+        load_engines(settings.ocr, settings.threads)
     while True:
         try:
             message = conn.recv()
@@ -111,9 +120,11 @@ def serve(conn: Connection, settings: WorkerSettings, parent: int) -> None:
             conn.send(("pages", key, n))
 
         conn.send(("start", key, 0))  # its clock starts here, not while this process was starting
-        with listening_for_pages(tell):
+        with listening_for_pages(tell), collect_timings() as stages:
             result = read_source(source, sha, size, settings.rules, settings.ocr, settings.threads,
                                  settings.seconds_per_page)
+        if settings.timings:
+            conn.send(("timings", key, stages))
         conn.send(("done", key, result))
 
 
@@ -164,6 +175,7 @@ class WorkerPool:
 
     def __init__(self, workers: int, settings: WorkerSettings) -> None:
         from jixiao.extract.base import ReadLimits
+        from jixiao.extract.scan.state import Timings
 
         self.size = max(1, workers)
         self.settings = settings
@@ -172,6 +184,7 @@ class WorkerPool:
         self.ctx = _context()
         self.workers: list[_Worker] = []
         self.replaced = 0
+        self.timings = Timings()  # the stages of every file read, with ``settings.timings``
 
     def _start(self) -> _Worker:
         parent_end, child_end = self.ctx.Pipe()
@@ -193,6 +206,10 @@ class WorkerPool:
         self.replaced += 1
 
     def run(self, jobs: list[Job]) -> Iterator[FileResult]:
+        return (result for _, result in self.run_keyed(jobs))
+
+    def run_keyed(self, jobs: list[Job]) -> Iterator[tuple[int, FileResult]]:
+        """Each job's result with the job's place in ``jobs``, in the order they finish."""
         pending = deque(enumerate(jobs))
         try:
             while pending or any(w.job is not None for w in self.workers):
@@ -221,7 +238,7 @@ class WorkerPool:
                 idle.job = None
                 self._replace(idle)
 
-    def _collect(self) -> Iterator[FileResult]:
+    def _collect(self) -> Iterator[tuple[int, FileResult]]:
         busy = [w for w in self.workers if w.job is not None]
         if not busy:
             return
@@ -230,12 +247,13 @@ class WorkerPool:
         timeout = max(min(w.deadline(self.seconds_per_page) for w in busy) - now, 0.0) if limited else None
         ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout))
         for w in busy:
+            key = w.key
             if w.conn in ready or w.process.sentinel in ready:
                 result = self._message(w)
                 if result is not None:
-                    yield result
+                    yield key, result
             elif limited and time.monotonic() > w.deadline(self.seconds_per_page):
-                yield self._timed_out(w)
+                yield key, self._timed_out(w)
 
     def _message(self, w: _Worker) -> FileResult | None:
         """What a ready worker has to say; a worker that died holding a job fails that job."""
@@ -251,6 +269,9 @@ class WorkerPool:
                     return None
                 if kind == "pages":
                     w.pages = max(int(payload), 1)
+                    return None
+                if kind == "timings":
+                    self.timings.merge(payload)
                     return None
                 w.job = None
                 if payload.error is not None and payload.error.reason.startswith(OUT_OF_MEMORY_REASON):

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel, Field
 
+from jixiao.errors import input_error
 from jixiao.findings import Finding
+from jixiao.pipeline import FileOutcome
 from jixiao.record import FormRecord
+from jixiao.score import AuditResult
 
 
 class FormResult(BaseModel):
@@ -33,3 +38,17 @@ class FileResult(BaseModel):
     # (page, width, height) in PDF points: where the review draws the boxes
     page_sizes: list[tuple[int, float, float]] = Field(default_factory=list)
     error: FileError | None = None
+
+
+def outcome_of(result: FileResult) -> FileOutcome:
+    """A result come back from a worker as the outcome the reports take (``pipeline.process_file``'s),
+    its failure the InputError of the same kind and reason."""
+    path = Path(result.path)
+    outcome = FileOutcome(path=path, seconds=result.seconds)
+    if result.error is not None:
+        e = result.error
+        outcome.error = input_error(e.kind, path, e.reason, e.error_type)
+        return outcome
+    outcome.results = [AuditResult(f.record, f.findings, f.recomputed_total, f.recomputed_grade)
+                       for f in result.forms]
+    return outcome

@@ -38,6 +38,7 @@ from jixiao.errors import (
 )
 from jixiao.extract import ReadOptions
 from jixiao.extract.base import ReadLimits
+from jixiao.extract.office.archive import check_member
 from jixiao.extract.open import digest_of
 from jixiao.extract.pageset import group_pages
 from jixiao.pipeline import process_file, read_options
@@ -130,15 +131,8 @@ def member_info(zf: zipfile.ZipFile, name: str, shown: str, limits: ZipLimits = 
         info = zf.getinfo(name)
     except KeyError:
         raise CorruptFile(shown, "no such member in the zip archive") from None
-    if info.flag_bits & 0x1:
-        raise EncryptedFile(shown, "a password-protected zip member: not read")
-    if info.file_size > limits.max_member_bytes:
-        raise TooLarge(shown, f"a zip member of {info.file_size / 2**20:.0f} MB when inflated, over the "
-                              f"limit of {limits.max_member_bytes / 2**20:.0f} MB")
-    ratio = info.file_size / max(info.compress_size, 1)
-    if info.file_size > limits.ratio_floor and ratio > limits.max_ratio:
-        raise TooLarge(shown, f"a zip member that inflates {ratio:.0f} times (to {info.file_size / 2**20:.0f} MB): "
-                              f"a zip bomb? (the limit is {limits.max_ratio:g} times)")
+    check_member(info, shown, limits.max_member_bytes, limits.max_ratio, limits.ratio_floor,
+                 ("ZipLimits.max_member_bytes", "ZipLimits.max_ratio"))
     return info
 
 

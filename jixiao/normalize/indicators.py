@@ -18,13 +18,16 @@ from jixiao.normalize.matcher import Match, declared_weight, label_key, match_le
 from jixiao.normalize.provenance import prov_of_cell
 from jixiao.normalize.sections import Block
 from jixiao.normalize.table import Row, role_of
-from jixiao.normalize.values import compose_quantity, parse_number, parse_quantity
+from jixiao.normalize.values import compose_quantity, letters_beside_number, parse_number, parse_quantity
 from jixiao.record import Indicator, Quantity
 from jixiao.text import clean, is_dash
 
 _NUMBERED = re.compile(r"^\s*(?:\d{1,2}\s*[.、．)）]|[(（]\s*\d{1,2}\s*[)）]|[①-⑳]|[一二三四五六七八九十]{1,2}\s*[、.])")
 _SUBTOTAL = re.compile(r"小计|合计")
 UNKNOWN_UNIT = 0.5
+# a 分值 or 得分 read with letters beside its digits ('L13' for 1.13): as sure as an unknown unit,
+# below the rule set's confidence.low, so a finding resting on it asks for a look
+UNCLEAN_NUMBER = 0.5
 # a garbled level label: at most this long; taken for the 二级指标 it reads most like when that
 # scores UNREAD_ACCEPT (fuzzy ratio, plus UNREAD_HINT_WEIGHT when every name under it points
 # there) and leads the next by UNREAD_MARGIN. '戍本' reads 50 like 成本 and 0 like 数量/质量/时效
@@ -205,6 +208,10 @@ def _indicator(idx: int, cells: dict[str, Cell], block: Block, levels: _Levels) 
     for role in ("name", "target", "actual", "weight", "score", "reason", "level1", "level2"):
         if role in cells:
             ind.prov[role] = prov_of_cell(cells[role])
+    for role in ("weight", "score"):
+        if role in ind.prov and letters_beside_number(_text(cells, role)):
+            ind.prov[role].confidence = min(ind.prov[role].confidence, UNCLEAN_NUMBER)
+            ind.prov[role].doubt = f"数字旁有字母（「{_text(cells, role)}」），可能漏读数字或小数点"
     if "target" in ind.prov and block.has("nature"):
         # a target printed over three cells is as sure as the least sure of them, and a unit
         # no form uses ('三' for a '%' the OCR could not see) is no unit at all

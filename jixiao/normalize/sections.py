@@ -26,6 +26,8 @@ from jixiao.normalize.matcher import Match, label_key, match
 from jixiao.normalize.table import Extent, Row, RowStream, extent
 from jixiao.text import clean, compact
 
+_NOT_HAN = re.compile(r"[^\u4e00-\u9fff]")
+
 KEY_ACCEPT = 84.0
 _FUNDS_CORE = {"initial_budget", "annual_budget", "executed", "execution_rate"}
 _INDICATOR_CORE = {"level1", "level2", "name", "target", "actual"}
@@ -255,10 +257,13 @@ def _misread_total(text: str) -> bool:
 
 def _is_total_label(key: str) -> bool:
     # '总分' with a stray character or two (text spilled from the cell above, a seal's edge)
-    # is still the 总分 row; '合计' is not tested this way, since '项目支出合计' is a subtotal
+    # is still the 总分 row; '合计' is not tested this way, since '项目支出合计' is a subtotal.
+    # A red seal stamped across the 总分 row is read as Latin letters and digits beside it
+    # ('总分WORA P1', held-out forms-gen s303 v04): only the Chinese characters count for length
     if len(key) <= 4 and match(key, {"total": BLOCKS["total"]}, 85).ok:
         return True
-    return len(key) <= 6 and ("总分" in key or "总得分" in key)
+    han = _NOT_HAN.sub("", key)
+    return (len(key) <= 6 or len(han) <= 3) and ("总分" in han or "总得分" in han)
 
 
 def _is_goal_line(row: Row) -> bool:

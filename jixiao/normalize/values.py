@@ -50,6 +50,14 @@ def parse_number(text: str | None) -> float | None:
     return float(nums[0])
 
 
+def letters_beside_number(text: str | None) -> bool:
+    """A number read with Latin letters beside it ('L13' for 1.13 on a 150 dpi page image: the
+    1 and the point read as one L): the digits parse, but they may not be all the cell held.
+    Look-alike letters inside a numeric token (O for 0, l for 1) were already repaired."""
+    t = repair_number_text(text or "")
+    return _NUMBER.search(t) is not None and re.search(r"[A-Za-z]", t) is not None
+
+
 _TRAILING_NUMBER = re.compile(r"(?<![\d.])([-+]?\d+(?:\.\d+)?\s*%?)\s*$")
 
 

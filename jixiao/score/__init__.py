@@ -11,7 +11,7 @@ from jixiao.score.confidence import check_confidence
 from jixiao.score.context import Audit
 from jixiao.score.funds import check_funds
 from jixiao.score.indicators import check_indicators
-from jixiao.score.rules import RuleSet, load_rules
+from jixiao.score.rules import RuleSet, load_rules, shipped_rules
 from jixiao.score.totals import check_totals
 
 
@@ -30,10 +30,10 @@ class AuditResult:
 def rules_for(record: FormRecord, rules: RuleSet | None) -> RuleSet:
     """The rule set a form is audited under: the one asked for; else, where the default was left
     in place, the one its recognised template family names (budget-20 for a 20-point budget)."""
-    chosen = rules or load_rules()
+    chosen = rules or shipped_rules("default")
     fam = family(record.template.family) if record.template is not None else None
     if chosen.name == "default" and fam is not None and fam.rules != "default":
-        return load_rules(fam.rules)
+        return shipped_rules(fam.rules)
     return chosen
 
 

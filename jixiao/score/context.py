@@ -118,6 +118,10 @@ class Audit:
         if any(p is not None and p.confidence <= 0.0 and not p.corrected for p in summed):
             reasons.append("所加总的数值中有未能读出的（" + "、".join(
                 dict.fromkeys(p.raw for p in summed if p is not None and p.confidence <= 0.0 and p.raw)) + "）")
+        # a summed value whose reading does not hold together (its own doubt: digits beside
+        # letters, columns that may be shifted) may be what puts the sum off; one merely read
+        # with low confidence is left to its own finding (above)
+        reasons += [f"所加总的数值读取存疑（{p.doubt}）" for p in summed if p is not None and p.doubt and not p.corrected]
         reasons = list(dict.fromkeys(reasons))
         suspected = code if reasons and code != "LOW_CONFIDENCE" else None
         if suspected is not None:

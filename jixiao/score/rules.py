@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -136,6 +137,13 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise RulesError(f"{target}: {where}: {first['msg']}") from exc
+
+
+@cache
+def shipped_rules(name: str) -> RuleSet:
+    """A rule set shipped with jixiao (a template family names one), read once per process: the
+    files are package data, and a RuleSet is frozen, so one instance serves every form."""
+    return load_rules(RULES_DIR / f"{name}.toml")
 
 
 def shipped_rule_sets() -> list[str]:

@@ -90,6 +90,13 @@ def _text_dpi(grey: Image, options: PhotoOptions) -> float | None:
     return float(np.median(bh[glyph])) / (0.9 * options.text_pt / 72.0)
 
 
+def _whole_page(h: int, w: int) -> tuple[float, NDArray[np.float32]]:
+    """The image taken as the whole sheet: its pixels per inch with its long side A4's long side,
+    and its own corners (top left, top right, bottom right, bottom left) as the sheet's."""
+    corners = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float32)
+    return max(h, w) / A4_INCHES[1], corners
+
+
 @dataclass
 class PagePlan:
     """Where the page is in the photo and how large: the quadrilateral to flatten (tl, tr, br,
@@ -117,7 +124,7 @@ def find_page(rgb: Image, tags: ImageTags, options: PhotoOptions) -> PagePlan | 
         return None
     sheet = find_sheet(rgb, options.sheet)
     h, w = rgb.shape[:2]
-    whole = np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float32)
+    page_ppi, whole = _whole_page(h, w)
     if sheet is not None:
         tl, tr, br, bl = sheet.quad
         across = (_side(tl, tr) + _side(bl, br)) / 2
@@ -144,12 +151,12 @@ def find_page(rgb: Image, tags: ImageTags, options: PhotoOptions) -> PagePlan | 
     if not tags.camera and options.page_ratio[0] <= max(h, w) / max(min(h, w), 1) <= options.page_ratio[1]:
         # the image is the page (a scan without a usable tag): its size against A4, no warp
         # where that size is one the scan path reads at
-        ppi = max(h, w) / A4_INCHES[1]
+        ppi, _ = _whole_page(h, w)
         src = None if options.min_dpi <= ppi <= options.max_dpi else whole
         return PagePlan(src, ppi, (w / ppi, h / ppi), 0.0, "page_size", False)
     grey = u8(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
     # no sheet against a background: the image is the page (a scan without a dpi tag)
-    ppi = _text_dpi(grey, options) or max(h, w) / A4_INCHES[1]
+    ppi = _text_dpi(grey, options) or page_ppi
     return PagePlan(whole, ppi, (w / ppi, h / ppi), 0.0, "text_height", False)
 
 
@@ -158,7 +165,7 @@ def warp_page(rgb: Image, plan: PagePlan, tags: ImageTags, options: PhotoOptions
     if plan.src is None:
         h, w = rgb.shape[:2]
         identity = np.eye(3, dtype=np.float64)
-        corners = [[0.0, 0.0], [w - 1.0, 0.0], [w - 1.0, h - 1.0], [0.0, h - 1.0]]
+        corners = [[float(x), float(y)] for x, y in _whole_page(h, w)[1]]
         info = PhotoInfo(camera="", exif_orientation=tags.orientation, tag_dpi=tags.dpi, scale_from=plan.scale_from,
                          px_per_inch=round(plan.ppi, 1), read_dpi=round(plan.ppi, 1), sheet_found=False,
                          corners=corners, homography=[[float(v) for v in row] for row in identity])

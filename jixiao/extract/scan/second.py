@@ -6,7 +6,8 @@ differently); a quantity with an operator or unit (≥85%, 398.68万元, 5个) o
 two-character cell (units, 个, 项) read below ``sure`` is read again by the same engine from the
 cell's whole crop. Reads at or above ``sure``, words and sentences are left alone. ``settle``
 then says how sure the reading is: where the reads agree it stands, at least as sure as the
-agreement makes it; where they differ it stands at ``doubt`` confidence, below the rule set's
+agreement makes it; where the second read holds no digit at all, the second engine could not
+read the crop, and the first stands as sure as it was; where they differ it stands at ``doubt`` confidence, below the rule set's
 ``confidence.low``, so that any finding resting on it asks for a look instead of accusing the
 form, and ``raw`` keeps what the second read saw. The first read's text always stands.
 """
@@ -27,6 +28,7 @@ from jixiao.extract.scan.read import PageReads
 from jixiao.extract.scan.state import ScanState, count, need
 from jixiao.grid import Cell, Grid
 
+_DIGIT = re.compile(r"\d")
 NUMERIC = re.compile(r"^[-+]?\d[\d\s.,，。]*%?$")
 # a number with an operator or a short unit: '≥85%', '398.68万元', '5个'
 QUANTITY = re.compile(r"^[≥≤<>=]?\s*\d[\d\s.,，。]*\s*(%|[\u4e00-\u9fff]{1,4})?$")
@@ -86,6 +88,11 @@ def settle(first: Read, action: Action, second: Read | None, options: SecondRead
     not there)."""
     if action == "none" or second is None:
         return Settled(first.confidence, "")
+    if _DIGIT.search(first.text) and not _DIGIT.search(second.text):
+        # a second read with no digit in it (empty, or '%' for 6.98 from a 150 dpi crop) is the
+        # second engine failing to read, not a reading against the first: the first stands as it
+        # was (held-out forms-gen s302 h24, a true SUBTOTAL_MISMATCH softened to a review item)
+        return Settled(first.confidence, f"复核未能读出数字（{second.text}）" if second.text.strip() else "复核未能读出数字")
     if number_of(second.text) == number_of(first.text):
         if action == "tie_breaker":
             return Settled(max(first.confidence, options.tie_break), "")
