@@ -135,6 +135,10 @@ class PhotoInfo(BaseModel):
     # the sheet's corners in the photo's pixels (tl, tr, br, bl), and the map to the flat page
     corners: list[list[float]] = Field(default_factory=list)
     homography: list[list[float]] = Field(default_factory=list)
+    # the largest bow of a ruling left after the homography, in points (curl, lens), and whether
+    # the page was remapped to straighten them (only past photo.dewarp.min_bow_pt)
+    bow_pt: float = 0.0
+    dewarped: bool = False
 
 
 class Page(BaseModel):

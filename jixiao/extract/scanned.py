@@ -16,6 +16,7 @@ altered.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -25,8 +26,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from jixiao.errors import OcrUnavailable
 from jixiao.extract.base import PageResult, ReadResult
 from jixiao.extract.ocr import OcrEngine, get_engine
-from jixiao.extract.photo.flatten import PhotoOptions, flatten_photo
-from jixiao.extract.photo.source import to_photo
+from jixiao.extract.photo.exif import ImageTags
+from jixiao.extract.photo.flatten import PhotoOptions
+from jixiao.extract.photo.stages import OntoPhoto, PhotoState, photo_stages
 from jixiao.extract.raster import POINTS_PER_INCH, render_pdf_page, tagged_frames
 from jixiao.extract.scan.read import Assign, CellReadOptions, Marks, PageOut, ReadCells
 from jixiao.extract.scan.readable import readability_check
@@ -101,8 +103,9 @@ def tie_breaker(options: ScanReadOptions) -> OcrEngine | None:
 
 
 def scan_stages(options: ScanReadOptions) -> list[Stage]:
-    """The scan path, in order. Photo steps (page finding, perspective, dewarping) go before
-    the first stage, "light and seals"; see ``scan/state.py``."""
+    """The scan path, in order. An image file's photo steps (``photo/stages.py``: page finding,
+    perspective, dewarping) run before its first stage, "light and seals", and the boxes are moved
+    onto the photo after its last (``read_scan_page``)."""
     engine = partial(page_engine, options)  # built once per process, on first use
     return [
         *structure_stages(options.structure),
@@ -114,12 +117,17 @@ def scan_stages(options: ScanReadOptions) -> list[Stage]:
     ]
 
 
-def read_scan_page(image: object, dpi: float, number: int, options: ScanReadOptions) -> Page:
-    """One scanned page into the grid model."""
-    # the engine is loaded when first needed: a page with no text never loads it
-    check = readability_check(lambda crops: page_engine(options).read_lines(crops, "text"), dpi)
-    state = ScanState(image=image, dpi=dpi, number=number, check=check)  # type: ignore[arg-type]
-    return need(run_stages(scan_stages(options), state, page=True).page, "page")
+def read_scan_page(image: object, dpi: float, number: int, options: ScanReadOptions,
+                   tags: ImageTags | None = None) -> Page:
+    """One scanned page into the grid model; ``tags``: an image file's (then the photo steps run)."""
+    state = ScanState(image=image, dpi=dpi, number=number)  # type: ignore[arg-type]
+    if tags is not None:  # a photo is flattened first; each photo step is a no-op for a scan
+        state = run_stages(photo_stages(options.photo), replace(state, photo=PhotoState(tags=tags, image_dpi=dpi)))
+    # the engine is loaded when first needed: a page with no text never loads it. The check is
+    # at the resolution of the page the stages read (a photo's flat page)
+    check = readability_check(lambda crops: page_engine(options).read_lines(crops, "text"), state.dpi)
+    stages = [*scan_stages(options), *([OntoPhoto()] if tags is not None else [])]
+    return need(run_stages(stages, replace(state, check=check), page=True).page, "page")
 
 
 # ---------------------------------------------------------------- files
@@ -129,12 +137,8 @@ def read_image_file(path: Path, options: ScanReadOptions, first: int = 1) -> Rea
     """Every frame of an image file; pages are numbered from ``first`` (a page set's later files)."""
     pages = []
     for n, (rgb, dpi, tags) in enumerate(tagged_frames(path), first):
-        flat = flatten_photo(rgb, tags, options.photo)
-        if flat is None:
-            page = read_scan_page(rgb, dpi, n, options)
-        else:  # read flat, located on the photo
-            page = to_photo(read_scan_page(flat.image, flat.dpi, n, options), flat, (rgb.shape[1], rgb.shape[0]), dpi)
-        pages.append(PageResult(page, "text", "scan"))
+        # a photo is read flat (the photo stages) and located on the photo
+        pages.append(PageResult(read_scan_page(rgb, dpi, n, options, tags), "text", "scan"))
     return ReadResult(kind="image", pages=pages)
 
 

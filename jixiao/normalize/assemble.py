@@ -67,8 +67,9 @@ def _photo_notes(doc: Document, form: FormSlice) -> list[str]:
         how = "纸张轮廓（按A4）" if photo.scale_from == "page_outline" else "正文字高"
         tag = f"文件标注 {photo.tag_dpi:g} dpi，未采用" if photo.tag_dpi else "文件未标注分辨率"
         camera = f"（{photo.camera}）" if photo.camera else ""
+        bent = f"，表格线弯曲约 {photo.bow_pt:.1f} 磅（纸张卷曲或镜头畸变），已拉直" if photo.dewarped else ""
         notes.append(f"第{page.number}页为照片{camera}：按{how}测得约 {photo.px_per_inch:.0f} 像素/英寸，"
-                     f"展平为 {photo.read_dpi:.0f} dpi 后读取；{tag}。")
+                     f"展平为 {photo.read_dpi:.0f} dpi{bent}后读取；{tag}。")
     return notes
 
 

@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
+from jixiao.extract.photo.dewarp import Dewarp, DewarpOptions
 from jixiao.extract.photo.exif import ImageTags
 from jixiao.extract.photo.sheet import SheetOptions, find_frame, find_sheet
 from jixiao.extract.pixels import Image, u8
@@ -52,6 +53,7 @@ class PhotoOptions(BaseModel):
     # on a 150 dpi page) resampled them and lost thin digits (1项 read as 项, 1.13 as 13)
     page_ratio: tuple[float, float] = (1.40, 1.43)
     sheet: SheetOptions = Field(default_factory=SheetOptions)
+    dewarp: DewarpOptions = Field(default_factory=DewarpOptions)
 
 
 @dataclass
@@ -60,6 +62,8 @@ class FlatPhoto:
     dpi: float  # its resolution
     homography: NDArray[np.float64]  # photo pixels -> flat page pixels
     info: PhotoInfo
+    # the remap that straightened bowed rulings after the homography (straight -> flat pixels)
+    dewarp: Dewarp | None = None
 
 
 def is_photo(tags: ImageTags, options: PhotoOptions) -> bool:
@@ -93,13 +97,34 @@ def _whole_page(h: int, w: int) -> tuple[float, NDArray[np.float32]]:
     return max(h, w) / A4_INCHES[1], corners
 
 
+@dataclass
+class PagePlan:
+    """Where the page is in the photo and how large: the quadrilateral to flatten (tl, tr, br,
+    bl), its size in inches, the margin of photo kept round it, and where the scale came from.
+    ``src`` None: the image is the page itself, read as it is at ``ppi``."""
+
+    src: NDArray[np.float32] | None
+    ppi: float
+    size_in: tuple[float, float]
+    margin_in: float
+    scale_from: Literal["page_outline", "text_height", "page_size"]
+    sheet_found: bool
+
+
 def flatten_photo(rgb: Image, tags: ImageTags, options: PhotoOptions | None = None) -> FlatPhoto | None:
     """The flat page of a photo, or None when the image is not one (a scanner's dpi tag)."""
     options = options or PhotoOptions()
+    plan = find_page(rgb, tags, options)
+    return None if plan is None else warp_page(rgb, plan, tags, options)
+
+
+def find_page(rgb: Image, tags: ImageTags, options: PhotoOptions) -> PagePlan | None:
+    """Where the page of a photo is and its resolution; None when the image is not a photo."""
     if not options.enabled or not is_photo(tags, options):
         return None
     sheet = find_sheet(rgb, options.sheet)
     h, w = rgb.shape[:2]
+    page_ppi, whole = _whole_page(h, w)
     if sheet is not None:
         tl, tr, br, bl = sheet.quad
         across = (_side(tl, tr) + _side(bl, br)) / 2
@@ -108,15 +133,13 @@ def flatten_photo(rgb: Image, tags: ImageTags, options: PhotoOptions | None = No
         ratio = long_px / max(short_px, 1.0)
         if options.a4_ratio[0] <= ratio <= options.a4_ratio[1]:
             ppi = float(np.sqrt(long_px / A4_INCHES[1] * short_px / A4_INCHES[0]))
-            scale_from: Literal["page_outline", "text_height"] = "page_outline"
             size_in = (A4_INCHES[1], A4_INCHES[0]) if across > down else A4_INCHES
-        else:  # not A4, or a part hidden: keep the outline's own proportions
-            grey = u8(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
-            ppi = _text_dpi(grey, options) or long_px / A4_INCHES[1]
-            scale_from = "text_height"
-            size_in = (across / ppi, down / ppi)
-        src = sheet.quad
-    elif tags.camera and (frame := find_frame(rgb, options.sheet)) is not None:
+            return PagePlan(sheet.quad, ppi, size_in, 0.0, "page_outline", True)
+        # not A4, or a part hidden: keep the outline's own proportions
+        grey = u8(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
+        ppi = _text_dpi(grey, options) or long_px / A4_INCHES[1]
+        return PagePlan(sheet.quad, ppi, (across / ppi, down / ppi), 0.0, "text_height", True)
+    if tags.camera and (frame := find_frame(rgb, options.sheet)) is not None:
         # a camera's photo with the sheet's edges hidden: the table's frame flattened, with a
         # margin round it for the title and the lines under the table. Not for an untagged
         # scan, which is all page: cropping it to its table would lose what lies further out
@@ -124,27 +147,30 @@ def flatten_photo(rgb: Image, tags: ImageTags, options: PhotoOptions | None = No
         tl, tr, br, bl = frame.quad
         across, down = (_side(tl, tr) + _side(bl, br)) / 2, (_side(tl, bl) + _side(tr, br)) / 2
         ppi = _text_dpi(grey, options) or options.min_dpi
-        scale_from = "text_height"
-        return _warp(rgb, frame.quad, ppi, (across / ppi, down / ppi), options.frame_margin_inch, scale_from, tags, options, False)
-    elif not tags.camera and options.page_ratio[0] <= max(h, w) / max(min(h, w), 1) <= options.page_ratio[1]:
+        return PagePlan(frame.quad, ppi, (across / ppi, down / ppi), options.frame_margin_inch, "text_height", False)
+    if not tags.camera and options.page_ratio[0] <= max(h, w) / max(min(h, w), 1) <= options.page_ratio[1]:
         # the image is the page (a scan without a usable tag): its size against A4, no warp
-        ppi, src = _whole_page(h, w)
-        if options.min_dpi <= ppi <= options.max_dpi:
-            identity = np.eye(3, dtype=np.float64)
-            info = PhotoInfo(camera="", exif_orientation=tags.orientation, tag_dpi=tags.dpi, scale_from="page_size",
-                             px_per_inch=round(ppi, 1), read_dpi=round(ppi, 1), sheet_found=False,
-                             corners=[[float(x), float(y)] for x, y in src],
-                             homography=[[float(v) for v in row] for row in identity])
-            return FlatPhoto(image=rgb, dpi=ppi, homography=identity, info=info)
-        return _warp(rgb, src, ppi, (w / ppi, h / ppi), 0.0, "page_size", tags, options, False)
-    else:
-        grey = u8(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
-        # no sheet against a background: the image is the page (a scan without a dpi tag)
-        page_ppi, src = _whole_page(h, w)
-        ppi = _text_dpi(grey, options) or page_ppi
-        scale_from = "text_height"
-        size_in = (w / ppi, h / ppi)
-    return _warp(rgb, src, ppi, size_in, 0.0, scale_from, tags, options, sheet is not None)
+        # where that size is one the scan path reads at
+        ppi, _ = _whole_page(h, w)
+        src = None if options.min_dpi <= ppi <= options.max_dpi else whole
+        return PagePlan(src, ppi, (w / ppi, h / ppi), 0.0, "page_size", False)
+    grey = u8(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
+    # no sheet against a background: the image is the page (a scan without a dpi tag)
+    ppi = _text_dpi(grey, options) or page_ppi
+    return PagePlan(whole, ppi, (w / ppi, h / ppi), 0.0, "text_height", False)
+
+
+def warp_page(rgb: Image, plan: PagePlan, tags: ImageTags, options: PhotoOptions) -> FlatPhoto:
+    """The page of ``plan`` drawn flat and upright (or the image itself where it is the page)."""
+    if plan.src is None:
+        h, w = rgb.shape[:2]
+        identity = np.eye(3, dtype=np.float64)
+        corners = [[float(x), float(y)] for x, y in _whole_page(h, w)[1]]
+        info = PhotoInfo(camera="", exif_orientation=tags.orientation, tag_dpi=tags.dpi, scale_from=plan.scale_from,
+                         px_per_inch=round(plan.ppi, 1), read_dpi=round(plan.ppi, 1), sheet_found=False,
+                         corners=corners, homography=[[float(v) for v in row] for row in identity])
+        return FlatPhoto(image=rgb, dpi=plan.ppi, homography=identity, info=info)
+    return _warp(rgb, plan.src, plan.ppi, plan.size_in, plan.margin_in, plan.scale_from, tags, options, plan.sheet_found)
 
 
 def _warp(rgb: Image, src: NDArray[np.float32], ppi: float, size_in: tuple[float, float], margin_in: float,

@@ -1,5 +1,6 @@
-"""Boxes read on the flat page, mapped back into the photo the auditor took (through the inverse
-homography), so that evidence crops and the review outline land on the photo itself."""
+"""Boxes read on the flat page, mapped back into the photo the auditor took (through the
+straightening remap where there was one, then the inverse homography), so that evidence crops
+and the review outline land on the photo itself."""
 
 from __future__ import annotations
 
@@ -12,6 +13,10 @@ from jixiao.extract.photo.flatten import FlatPhoto
 from jixiao.extract.raster import POINTS_PER_INCH
 from jixiao.grid import Box, Page
 
+# points taken along each side of a box: a remapped page bends its straight sides in the photo,
+# so the corners alone could miss the side's middle
+_ALONG = np.linspace(0.0, 1.0, 3)
+
 
 def _mapper(flat: FlatPhoto, photo_dpi: float) -> Callable[[Box | None], Box | None]:
     inverse = np.linalg.inv(flat.homography)
@@ -20,8 +25,12 @@ def _mapper(flat: FlatPhoto, photo_dpi: float) -> Callable[[Box | None], Box | N
     def mapped(box: Box | None) -> Box | None:
         if box is None:
             return None
-        corners = np.array([[[box.x0, box.y0], [box.x1, box.y0], [box.x1, box.y1], [box.x0, box.y1]]], np.float64)
-        pts = cv2.perspectiveTransform(corners * to_px, inverse)[0] / from_px
+        xs, ys = box.x0 + (box.x1 - box.x0) * _ALONG, box.y0 + (box.y1 - box.y0) * _ALONG
+        edge = [(x, box.y0) for x in xs] + [(x, box.y1) for x in xs] + [(box.x0, y) for y in ys] + [(box.x1, y) for y in ys]
+        pts = np.array(edge, np.float64) * to_px
+        if flat.dewarp is not None:
+            pts = flat.dewarp.to_flat(pts)
+        pts = cv2.perspectiveTransform(pts[None], inverse)[0] / from_px
         return Box(x0=float(pts[:, 0].min()), y0=float(pts[:, 1].min()), x1=float(pts[:, 0].max()), y1=float(pts[:, 1].max()))
 
     return mapped

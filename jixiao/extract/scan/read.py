@@ -412,7 +412,7 @@ class PageOut:
             for cell in grid.cells:
                 cell.source_box = _to_source(state, cell.box)
         lines: list[TextLine] = [line.model_copy(update={"source_box": _to_source(state, line.box)}) for line in text.lines]
-        h, w = state.image.shape[:2]
+        h, w = state.colour.shape[:2]
         page = Page(number=state.number, width=w / state.scale, height=h / state.scale, grids=text.grids,
                     lines=lines, scale=state.scale, rotation=transform.rotation, skew_degrees=transform.skew_degrees)
         return replace(state, page=page)

@@ -4,9 +4,10 @@ A ``ScanState`` holds everything known about one page so far: the image as the f
 the prepared grey page and its binary, the transform between them, the rulings and tables, the
 reads of each cell, the grid page at the end. A stage takes the state and returns a new one
 (``dataclasses.replace``: arrays are shared, never changed in place), so that a stage can be
-added, dropped or swapped by editing the list (``scanned.scan_stages``): the photo steps (page
-finding, perspective flattening, dewarping) go in front of the light and seal stage and compose
-their map into ``transform``.
+added, dropped or swapped by editing the list (``scanned.scan_stages``). An image file's photo
+steps (``photo/stages.py``: page finding, perspective, dewarp) run in front of the light and seal
+stage: they replace the page by its flat copy (``page_rgb``, at its own ``dpi``) and keep their
+maps back to the photo in ``photo``, which the last step applies to every box.
 
 ``run_stages`` times every stage, in wall and CPU seconds (the process's, so that the OCR
 engine's own threads count), into the state and into every ``collect_timings()`` block open in
@@ -112,6 +113,9 @@ class ScanState:
     number: int = 1
     # an OCR readability score for close orientation calls (orient.py); None: geometry alone
     check: OrientationCheck | None = None
+    # a photo's own steps (``photo/stages.py``'s PhotoState: tags, page found, flat page, maps
+    # back); None for a scan
+    photo: Any = None
     # ---- preparation
     # the page to prepare, when a stage before the light and seal stage replaced the image by a
     # corrected copy of it (a photo's flattened page); None: the image itself
