@@ -289,3 +289,20 @@ def test_a_number_the_second_read_disputes_accuses_no_one(misread_pdf: Path) -> 
     # asked about (since issue 10 the rules may fold the doubtful mismatch into the review item)
     assert ("LOW_CONFIDENCE", "info") in disputed
     assert not [s for _, s in disputed if s == "error"]
+
+
+class _DetectorThatFails(FakeEngine):
+    def read_page(self, image: Image, line_mask: Image | None = None) -> list[object]:
+        from jixiao.errors import OcrFailed
+
+        raise OcrFailed("RapidOCR failed: ResizeImgError")
+
+
+def test_a_region_the_detector_cannot_take_is_left_unread_and_the_page_goes_on() -> None:
+    """Held-out forms-gen s402 h20: RapidOCR raised ResizeImgError on one region given to its
+    detector, and the whole file failed; the region is now ink nothing could read."""
+    from jixiao.extract.scan.read import ReadCells
+
+    read = CellRead(where=(0, 0), box=Box(x0=0, y0=0, x1=10, y1=10), how="detected")
+    ReadCells._detect(_DetectorThatFails({}), [(read, (0, 0, 10, 10))], np.full((20, 20), 255, np.uint8), 1.0, 1.0)
+    assert read.pieces == [] and read.crops == []

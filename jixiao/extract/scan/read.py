@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from jixiao.errors import OcrFailed
 from jixiao.extract.assign import PageText, Piece, assign_text
 from jixiao.extract.lattice import Table
 from jixiao.extract.marks import MARK_OPTIONS, MARKS, classify_mark, is_single_glyph, leading_bar
@@ -281,7 +282,15 @@ class ReadCells:
             area = crop(grey, (x0, y0, x1, y1))
             if area.size == 0:
                 continue
-            for b in engine.read_page(np.ascontiguousarray(area)):
+            try:
+                found = engine.read_page(np.ascontiguousarray(area))
+            except OcrFailed:
+                # a region the detector cannot take (RapidOCR's ResizeImgError on a sliver of ink,
+                # held-out forms-gen s402 h20) is ink nothing could read: the cell is marked unread,
+                # and the rest of the page is still read
+                count("regions the detector could not take")
+                continue
+            for b in found:
                 read.pieces.append(Piece(*_to_points(b.x0 + x0, b.y0 + y0, b.x1 + x0, b.y1 + y0, scale), b.text, b.confidence))
                 bx = (max(0, int(b.x0)), max(0, int(b.y0)), int(np.ceil(b.x1)), int(np.ceil(b.y1)))
                 read.crops.append(crop(area, bx))
