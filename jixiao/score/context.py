@@ -106,31 +106,16 @@ class Audit:
         confidence, a value whose reading does not hold together, or ``doubt``: the check's own
         reason) is a LOW_CONFIDENCE review item saying what it would be, never an accusation.
         ``summed``: the many values a computed figure adds up (a total's rows). A person's
-        correction among them marks the finding corrected; their confidence is left to each row's
-        own findings, so one doubtful row does not soften a total's, but one not read at all does."""
+        correction among them marks the finding corrected; which of them put the sum in doubt is
+        ``_summed_doubts``'s to say."""
         provs = [p for p in (where, *based_on) if p is not None]
         low = self.low(*provs)
         corrected = any(p is not None and p.corrected for p in (*provs, *summed))
         reasons = [p.doubt for p in provs if p.doubt and not p.corrected] + ([doubt] if doubt else [])
         if low:
             reasons.append("数值识别置信度低")
-        # a summed value not read at all (a cell that could not be read: confidence 0) leaves
-        # the sum unknown, and a finding on an unknown sum would accuse the form of a gap in the read
-        if any(p is not None and p.confidence <= 0.0 and not p.corrected for p in summed):
-            reasons.append("所加总的数值中有未能读出的（" + "、".join(
-                dict.fromkeys(p.raw for p in summed if p is not None and p.confidence <= 0.0 and p.raw)) + "）")
-        # a summed value read in doubt (its two reads differed: 3 read as 113 under a seal) that
-        # is as large as the gap could have made the gap alone: the sum is then in doubt too. A
-        # doubtful row smaller than the gap leaves the total's finding standing
-        gap = _gap(reported, expected)
-        shaky = [p for p in summed if p is not None and 0.0 < p.confidence < self.rules.confidence.low
-                 and p.match_score is None and not p.corrected]
-        if gap is not None and shaky and gap <= sum(abs(_number(p.raw)) for p in shaky) + self.rules.tolerance.score:
-            reasons.append("所加总的数值中有识别存疑的（" + "、".join(dict.fromkeys(p.raw.split(" | ")[0] for p in shaky)) + "）")
-        # a summed value whose reading does not hold together (its own doubt: digits beside
-        # letters, columns that may be shifted) may be what puts the sum off; one merely read
-        # with low confidence is left to its own finding unless it could make the gap (above)
-        reasons += [f"所加总的数值读取存疑（{p.doubt}）" for p in summed if p is not None and p.doubt and not p.corrected]
+        reasons += _summed_doubts(summed, _gap(reported, expected), self.rules.confidence.low,
+                                  self.rules.tolerance.score)
         reasons = list(dict.fromkeys(reasons))
         suspected = code if reasons and code != "LOW_CONFIDENCE" else None
         if suspected is not None:
@@ -170,6 +155,27 @@ def _location(p: Prov | None) -> Location:
 def differs(a: float, b: float, tol: float) -> bool:
     return abs(a - b) > tol + 1e-9
 
+
+
+def _summed_doubts(summed: tuple[Prov | None, ...], gap: float | None, low: float, tolerance: float) -> list[str]:
+    """Why the values a computed figure adds up put it in doubt; each is left to its own finding
+    otherwise, so that one row read unsurely does not soften every total it is in."""
+    read = [p for p in summed if p is not None and not p.corrected]
+    reasons = []
+    # a summed value not read at all (a cell that could not be read: confidence 0) leaves
+    # the sum unknown, and a finding on an unknown sum would accuse the form of a gap in the read
+    unread = [p for p in read if p.confidence <= 0.0]
+    if unread:
+        reasons.append("所加总的数值中有未能读出的（" + "、".join(dict.fromkeys(p.raw for p in unread if p.raw)) + "）")
+    # a summed value read in doubt (its two reads differed: 3 read as 113 under a seal) that
+    # is as large as the gap could have made the gap alone: the sum is then in doubt too. A
+    # doubtful row smaller than the gap leaves the total's finding standing
+    shaky = [p for p in read if 0.0 < p.confidence < low and p.match_score is None]
+    if gap is not None and shaky and gap <= sum(abs(_number(p.raw)) for p in shaky) + tolerance:
+        reasons.append("所加总的数值中有识别存疑的（" + "、".join(dict.fromkeys(p.raw.split(" | ")[0] for p in shaky)) + "）")
+    # a summed value whose reading does not hold together (its own doubt: digits beside
+    # letters, columns that may be shifted) may be what puts the sum off, whatever its size
+    return reasons + [f"所加总的数值读取存疑（{p.doubt}）" for p in read if p.doubt]
 
 def _gap(reported: float | str | None, expected: float | str | None) -> float | None:
     if isinstance(reported, int | float) and isinstance(expected, int | float):
