@@ -82,7 +82,8 @@ def readability_check(read_lines: ReadLines, dpi: float, options: OrientOptions 
 def line_crops(grey: Image, text: Image, dpi: float, small_dpi: float, options: OrientOptions,
                across: bool, lines: int) -> list[Image]:
     """Crops of ``grey`` (at ``dpi``) round the ``lines`` longest text lines of ``text`` (the
-    page's non-ruling ink at ``small_dpi``) that run across the page, or down it."""
+    page's non-ruling ink at ``small_dpi``) that run across the page, or down it, each cut to
+    its first ``check_aspect`` line heights."""
     # smeared only across the gaps between characters: pieces of text inside one cell, since
     # lines joined across cells (text, ruling, text) read poorly either way up
     blobs = text_line_blobs(text, small_dpi, options, across, options.smear_pt)
@@ -96,5 +97,9 @@ def line_crops(grey: Image, text: Image, dpi: float, small_dpi: float, options: 
     for x, y, bw, bh, _ in longest:
         x0, y0 = max(int(x * factor) - pad, 0), max(int(y * factor) - pad, 0)
         x1, y1 = min(int((x + bw) * factor) + pad, w), min(int((y + bh) * factor) + pad, h)
+        if across:  # the line's first ``check_aspect`` heights: the recogniser's cost is its width
+            x1 = min(x1, x0 + int(options.check_aspect * (y1 - y0)))
+        else:
+            y1 = min(y1, y0 + int(options.check_aspect * (x1 - x0)))
         crops.append(np.ascontiguousarray(grey[y0:y1, x0:x1]))
     return crops
