@@ -76,11 +76,13 @@ class OrientOptions(BaseModel):
     # the OCR check reads the page's widest text lines under each turn in rounds of
     # ``check_round`` lines (one batched call for every turn), at most ``check_lines`` each, and
     # stops once the best turn's mean confidence beats every other's by ``check_gap``. Measured
-    # on the 89 final (upright) pages: after 3 lines the upright page led the best of its 180 and
-    # 90 degree turns by 0.26 at least (5th percentile 0.32, median 0.52; after 2 lines 0.16,
-    # after 16 0.37), and the wrong turn never led. Recognition costs ~0.035-0.06 s CPU a line at
-    # one onnxruntime thread, batched or not, so the lines read are the check's cost (it read 16
-    # per turn before: 32-80 lines a turned page, 1.0-2.8 s)
+    # on the 90 final (upright) pages of the scan fixtures, crops cut to ``check_aspect``: after
+    # 3 lines the upright page led the best of its 180 degree turn and of its lines down the
+    # page turned by 0.2 or more on 89 (5th percentile 0.25, median 0.50; after 2 lines 3 pages
+    # were under 0.2); the wrong turn never led. The close ones are pages with one line down
+    # them (a vertical label) that reads 0.76-0.98 turned: there the check reads on. Recognition
+    # costs ~0.035-0.06 s CPU a line at one onnxruntime thread, batched or not, so the lines
+    # read are the check's cost (it read 16 a turn before: 32-80 lines a page it ran on)
     check_round: int = 3
     check_lines: int = 16
     check_gap: float = 0.2
