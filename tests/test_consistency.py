@@ -243,3 +243,35 @@ def test_a_grade_in_a_sentence_read_unsurely_stands_where_its_score_agrees_with_
     differing = audit(normalize(_grade_doc("经自评，本年度绩效自评得分87.61分，自评等级为“良”。确保顺利完成o", 0.71))[0])
     assert [(f.code, f.severity) for f in differing.findings if "GRADE" in (f.suspected or f.code)] == [
         ("LOW_CONFIDENCE", "info")]
+
+
+_NATURE_HEAD = ["一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位", "实际完成值", "分值", "得分"]
+
+
+def _nature_doc(unit: str) -> Document:
+    return _grid_doc([
+        [(h, 1) for h in _NATURE_HEAD],
+        [("产出指标", 1), ("数量指标", 1), ("完成档案整理数量", 1), ("≥", 1), ("500", 1), (unit, 1), ("400", 1),
+         ("10", 1), ("10", 1)],
+        [("", 1), ("质量指标", 1), ("档案整理合格率", 1), ("≥", 1), ("95", 1), ("%", 1), ("96", 1), ("90", 1),
+         ("90", 1)],
+        [("总分", 7), ("100", 1), ("100", 1)],
+    ])
+
+
+def test_a_measure_word_in_the_unit_column_is_a_unit_and_a_misread_one_is_in_doubt() -> None:
+    """Held-out forms-gen s405 v02 (Sichuan text PDF): 卷 (档案整理数量 ≥N卷) was no unit the list
+    knew, so the target was held in doubt and a true SCORE_RULE_MISMATCH became a review item.
+    A unit no form uses ('三' for a '%' the OCR could not see) still holds the target in doubt."""
+    known = audit(normalize(_nature_doc("卷"))[0]).findings
+    assert ("SCORE_RULE_MISMATCH", "error") in {(f.code, f.severity) for f in known}
+    misread = audit(normalize(_nature_doc("三"))[0]).findings
+    assert not any(f.code == "SCORE_RULE_MISMATCH" for f in misread)
+    assert "SCORE_RULE_MISMATCH" in {f.suspected for f in misread if f.code == "LOW_CONFIDENCE"}
+
+
+def test_units_compose_from_the_vocabulary() -> None:
+    from jixiao.normalize.units import is_unit
+
+    assert all(is_unit(u) for u in ("卷", "万人次", "元/人", "台（套）", "千瓦时", "个百分点", "％"))
+    assert not any(is_unit(u) for u in ("三", "t", "L", "", "WORA", "档案"))

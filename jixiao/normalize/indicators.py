@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from jixiao.grid import Cell
-from jixiao.normalize.align import align, indicator_fit, is_number, is_unit
+from jixiao.normalize.align import align, indicator_fit, is_number
 from jixiao.normalize.centring import CENTRED_UNDER_HABIT, TOP_ALIGNED, TOP_HABIT, centred_groups
 from jixiao.normalize.confusion import fold
 from jixiao.normalize.decisions import Decisions
@@ -18,6 +18,7 @@ from jixiao.normalize.matcher import Match, declared_weight, label_key, match_le
 from jixiao.normalize.provenance import prov_of_cell
 from jixiao.normalize.sections import Block
 from jixiao.normalize.table import Row, role_of
+from jixiao.normalize.units import is_unit
 from jixiao.normalize.values import (
     compose_quantity,
     letters_beside_number,
