@@ -16,10 +16,11 @@ from fixtures.render import render_pdf
 from fixtures.truth_model import TRUTH_DIR, load_truth
 from jixiao.extract import read_document
 from jixiao.extract.assign import PageText, Piece
+from jixiao.extract.lattice import Table
 from jixiao.extract.ocr import LineKind
 from jixiao.extract.pixels import Image
 from jixiao.extract.scan.cells import LineFindOptions, is_dash, text_blocks, text_lines
-from jixiao.extract.scan.read import CellRead, PageReads
+from jixiao.extract.scan.read import CellRead, PageReads, _inside_a_table, _without_tables
 from jixiao.extract.scan.second import (
     Read,
     SecondRead,
@@ -325,3 +326,22 @@ def test_a_region_the_detector_cannot_take_is_left_unread_and_the_page_goes_on()
     read = CellRead(where=(0, 0), box=Box(x0=0, y0=0, x1=10, y1=10), how="detected")
     ReadCells._detect(_DetectorThatFails({}), [(read, (0, 0, 10, 10))], np.full((20, 20), 255, np.uint8), 1.0, 1.0)
     assert read.pieces == [] and read.crops == []
+
+
+# ---------------------------------------------------------------- loose text beside the tables
+
+
+def test_a_loose_block_spanning_a_table_does_not_read_its_cells_again() -> None:
+    """forms-gen s406 h16 (a landscape scan at 300 dpi): faint ink along the scan's edge made
+    one loose block the size of the page; the detector read every cell inside it again and each
+    cell's text came out doubled ('项目名称项目名称'), so no form was found. The tables inside a
+    loose block are painted as paper before detection, and a piece inside a table is dropped."""
+    table = Table(box=Box(x0=10, y0=10, x1=50, y1=30), col_edges=[10, 50], row_edges=[10, 30], cells=[])
+    area = np.zeros((40, 60), np.uint8)  # a block from (0, 0), 1 pixel a point
+    blanked = _without_tables(area, (0, 0), [table], 1.0)
+    assert (blanked[10:30, 10:50] == 255).all() and (blanked[:10] == 0).all() and (area == 0).all()
+    shifted = _without_tables(area, (20, 0), [table], 1.0)  # the block starts inside the table
+    assert (shifted[10:30, :30] == 255).all() and (shifted[10:30, 30:] == 0).all()
+    assert _without_tables(area, (100, 100), [table], 1.0) is area  # no table in it: untouched
+    assert _inside_a_table(Piece(20, 15, 30, 25, "项目名称"), [table])
+    assert not _inside_a_table(Piece(20, 32, 30, 38, "填报日期"), [table])
