@@ -130,6 +130,9 @@ LEVEL2_HINTS: dict[str, tuple[str, ...]] = {
                    "水土流失"),
     "sustainability": ("持续", "长效", "长期"),
     "economic": ("经济", "增收", "产值"),
+    # what a 社会效益 row measures: people reached, informed, safe, served (forms-gen s406-s407
+    # transcripts put 知晓率, 认可度 rows in the next group: nothing pointed them back)
+    "social": ("社会", "群众", "公众", "知晓", "认可", "安全感", "就业", "受益"),
 }
 # how names end that the words above do not place: a count is a 数量指标 ('…件数', '…单位数',
 # '…台(套)数', '…班次'), a rate of things done right a 质量指标, a kind of spending a 成本指标

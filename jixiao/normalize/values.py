@@ -209,8 +209,18 @@ _PHONE = re.compile(r"1[3-9]\d{9}|(?:\(?0\d{2,3}\)?[-\s]?)?\d{7,8}")
 _PHONE_LEAD = str.maketrans({")": "0", "O": "0", "o": "0", "D": "0"})
 
 
+# a digit or two set apart after a whole number is not part of it: a seal's arc read as ' 1'
+# after 0855-8731748 (forms-gen s406 a02, a scanned archive) made a 12-digit number
+_STRAY_TAIL = re.compile(r"^(?P<number>.*\d)\s+\d{1,2}$")
+_WHOLE_PHONE_DIGITS = 10
+
+
 def parse_phone(text: str | None) -> str | None:
-    t = clean(text).replace(" ", "").replace("-", "").replace("—", "")
+    t = clean(text)
+    tail = _STRAY_TAIL.match(t)
+    if tail and sum(ch.isdigit() for ch in tail["number"]) >= _WHOLE_PHONE_DIGITS:
+        t = tail["number"]
+    t = t.replace(" ", "").replace("-", "").replace("—", "")
     if t[:1] in ")OoD" and t[1:2].isdigit():
         t = t[:1].translate(_PHONE_LEAD) + t[1:]
     m = _PHONE.search(t)
