@@ -19,11 +19,12 @@ from jixiao.normalize.sections import Block, Sections, find_sections
 from jixiao.normalize.segment import FormSlice
 from jixiao.normalize.table import Row, role_of
 from jixiao.normalize.template import one_money_unit, recognise
-from jixiao.normalize.values import parse_date, parse_grade, parse_number, parse_phone, years_in
+from jixiao.normalize.values import parse_date, parse_grade, parse_number, parse_phone, split_contact, years_in
 from jixiao.record import FormRecord, FormSource, FormType
 from jixiao.text import clean
 
-_EXTRA_LABELS = {"problems": "存在问题", "improvements": "改进措施", "deviation": "偏差大或目标未完成原因分析"}
+_EXTRA_LABELS = {"problems": "存在问题", "improvements": "改进措施", "deviation": "偏差大或目标未完成原因分析",
+                 "other_notes": "其他需要说明事项"}
 _FULL_DATE = re.compile(r"20\d{2}\s*年\s*\d{1,2}\s*月(\s*\d{1,2}\s*日)?")
 _NOTE_LINE = re.compile(r"^\s*[-*]?\s*(注|说明|备注|\d{1,2}\s*[.、．])")
 
@@ -107,6 +108,11 @@ def _apply_pairs(rec: FormRecord, pairs: list[KeyValue]) -> None:
             rec.prov["fill_date"] = kv.prov
         elif kv.key == "contact_name" and rec.contact.name is None:
             rec.contact.name, rec.contact.prov["name"] = kv.value, kv.prov
+        elif kv.key == "contact" and rec.contact.name is None:
+            name, phone = split_contact(kv.value)
+            rec.contact.name, rec.contact.prov["name"] = name, kv.prov
+            if phone is not None and rec.contact.phone is None:
+                rec.contact.phone, rec.contact.prov["phone"] = phone, kv.prov
         elif kv.key == "phone" and rec.contact.phone is None:
             rec.contact.phone, rec.contact.prov["phone"] = parse_phone(kv.value), kv.prov
         elif kv.key == "grade" and rec.grade is None:

@@ -217,6 +217,24 @@ def parse_phone(text: str | None) -> str | None:
     return m.group(0).replace("(", "").replace(")", "") if m else (t or None)
 
 
+# what a 项目负责人及电话 cell prints around the phone: '(办公)', '(手机)', separators
+_PHONE_TAGS = re.compile(r"[(（]\s*(?:办公|办|手机|座机|电话)\s*[)）]|(?:办公|手机|电话)\s*[:：]")
+
+
+_CONTACT_PHONE = re.compile(r"[0-9０-９(（][0-9０-９()（）\-—]{6,}")
+
+
+def split_contact(text: str) -> tuple[str | None, str | None]:
+    """A 项目负责人及电话 cell: the name(s) and the phone ('李四 13912345678(办公)' -> 李四,
+    13912345678); two names and no phone ('王五、赵六') keep both names and give no phone."""
+    t = _PHONE_TAGS.sub(" ", clean(text))
+    digits = _CONTACT_PHONE.search(t)
+    if digits is None:
+        return t.strip(" ,，;；") or None, None
+    name = _CONTACT_PHONE.sub(" ", t).strip(" ,，;；:：")  # a second phone is no part of the name
+    return (re.sub(r"\s+", " ", name) or None), parse_phone(digits.group(0))
+
+
 _GRADE = re.compile(
     r"(?:结论|等级|等次|评价|评定|自评)[^。；;，,]{0,6}?(?:为|是|:|：|评定为|达到)\s*[“\"']?\s*"
     r"(?P<g>优秀|优|良好|良|中等|中|合格|较差|差|不合格)"
