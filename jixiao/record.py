@@ -30,7 +30,9 @@ Level2 = Literal[
     "service_satisfaction",
 ]
 FundsItem = Literal[
-    "total", "basic", "project", "other", "fiscal", "carryover", "special_account", "unit_funds"
+    "total", "basic", "project", "other", "fiscal", "carryover", "special_account", "unit_funds",
+    # a block split by the level of government that gave the money (中央财政 / 省级财政, then 合计)
+    "central", "provincial",
 ]
 
 

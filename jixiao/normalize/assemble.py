@@ -238,6 +238,6 @@ def _form_type(rec: FormRecord) -> FormType | None:
     items = {f.item for f in rec.funds}
     if items & {"basic", "project"}:
         return "department_overall"
-    if items & {"fiscal", "carryover", "special_account", "unit_funds"}:
+    if items & {"fiscal", "carryover", "special_account", "unit_funds", "central", "provincial"}:
         return "project"
     return None

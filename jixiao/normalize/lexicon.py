@@ -51,6 +51,8 @@ FUNDS_ROWS: Vocabulary = {
     "carryover": ("上年结转资金", "上年结转", "结转资金"),
     "special_account": ("财政专户管理资金", "财政专户资金"),
     "unit_funds": ("单位资金", "单位自有资金"),
+    "central": ("中央财政", "中央财政资金", "中央资金", "中央补助资金", "其中:中央财政"),
+    "provincial": ("省级财政", "省级财政资金", "省级资金", "省财政资金", "省级补助资金"),
 }
 
 # key: value labels of the header, footer and text lines around the table
