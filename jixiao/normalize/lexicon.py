@@ -53,6 +53,8 @@ FUNDS_ROWS: Vocabulary = {
     "unit_funds": ("单位资金", "单位自有资金"),
     "central": ("中央财政", "中央财政资金", "中央资金", "中央补助资金", "其中:中央财政"),
     "provincial": ("省级财政", "省级财政资金", "省级资金", "省财政资金", "省级补助资金"),
+    "transfers": ("中央、省、市补助县级资金", "其中:中央、省、市补助县级资金", "中央、省、市补助资金",
+                  "上级补助资金", "上级补助县级资金"),
 }
 
 # key: value labels of the header, footer and text lines around the table
