@@ -66,6 +66,8 @@ KEYS: Vocabulary = {
              "部门(单位)", "填报单位", "预算部门"),
     "department": ("主管部门", "主管单位", "主管部门及代码"),
     "project_name": ("项目名称",),
+    # checkboxes: □新增项目 þ延续项目 (the ticked option is kept in the record's extra)
+    "category": ("项目类别", "项目类型", "项目属性"),
     "fill_date": ("填报日期", "填表日期", "日期"),
     "year": ("年度", "预算年度", "评价年度"),
     "conclusion": ("自评结论", "评价结论", "结论", "总体评价结论"),
