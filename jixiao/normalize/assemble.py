@@ -128,8 +128,8 @@ def _apply_pairs(rec: FormRecord, pairs: list[KeyValue]) -> None:
         elif kv.key == "contact_name" and rec.contact.name is None:
             rec.contact.name, rec.contact.prov["name"] = kv.value, kv.prov
         elif kv.key == "contact" and rec.contact.name is None:
-            name, phone = split_contact(kv.value)
-            rec.contact.name, rec.contact.prov["name"] = name, kv.prov
+            who, phone = split_contact(kv.value)
+            rec.contact.name, rec.contact.prov["name"] = who, kv.prov
             if phone is not None and rec.contact.phone is None:
                 rec.contact.phone, rec.contact.prov["phone"] = phone, kv.prov
         elif kv.key == "phone" and rec.contact.phone is None:
