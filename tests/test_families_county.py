@@ -17,7 +17,7 @@ from jixiao.family import family
 from jixiao.normalize import normalize
 from jixiao.normalize.lexicon import FUNDS_ROWS
 from jixiao.normalize.matcher import match
-from jixiao.normalize.values import checked_options, project_code, split_contact
+from jixiao.normalize.values import checked_options, project_code, split_contact, unit_code
 from jixiao.record import FormRecord, FormSource, FundsRow
 from jixiao.score import audit
 
@@ -81,6 +81,8 @@ def test_checkboxes_and_project_code() -> None:
     assert checked_options("□新增项目 □延续项目") == []
     assert project_code("51000021R000000012345 农村饮水安全巩固提升工程") == ("51000021R000000012345", "农村饮水安全巩固提升工程")
     assert project_code("2023年农村饮水安全巩固提升工程") == (None, "2023年农村饮水安全巩固提升工程")
+    assert unit_code("219-池州市贵池区棠溪镇人民政府") == ("219", "池州市贵池区棠溪镇人民政府")
+    assert unit_code("2023年度项目办") == (None, "2023年度项目办")
 
 
 def test_dept_split_needs_both_halves() -> None:
@@ -101,3 +103,5 @@ def test_county_forms_read_whole_from_text_pdfs(prefix: str) -> None:
     assert (fs.missing, fs.unexpected) == ([], [])
     assert not [f for f in findings if f.code in ("SCORE_MISSING", "LOW_CONFIDENCE")]
     assert rec.template is not None and rec.template.family == doc.family
+    if doc.forms[0].record["extra"].get("主管部门编码"):  # printed '219-…' before the name
+        assert rec.department == doc.forms[0].record["department"] and rec.extra["主管部门编码"]

@@ -27,6 +27,7 @@ from jixiao.normalize.values import (
     parse_phone,
     project_code,
     split_contact,
+    unit_code,
     years_in,
 )
 from jixiao.record import FormRecord, FormSource, FormType
@@ -36,6 +37,7 @@ _EXTRA_LABELS = {"problems": "存在问题", "improvements": "改进措施", "de
                  "other_notes": "其他需要说明事项"}
 # where the record keeps a project code printed before the name, and the 项目类别 ticked
 PROJECT_CODE, CATEGORY = "项目编码", "项目类别"
+UNIT_CODES = {"department": "主管部门编码", "unit": "单位编码"}
 _FULL_DATE = re.compile(r"20\d{2}\s*年\s*\d{1,2}\s*月(\s*\d{1,2}\s*日)?")
 _NOTE_LINE = re.compile(r"^\s*[-*]?\s*(注|说明|备注|\d{1,2}\s*[.、．])")
 
@@ -110,6 +112,10 @@ def _apply_pairs(rec: FormRecord, pairs: list[KeyValue]) -> None:
         if not kv.value:
             continue
         if kv.key in ("unit", "department") and getattr(rec, kv.key) is None:
+            code, name = unit_code(kv.value)
+            if code is not None and name:  # '219-池州市贵池区棠溪镇人民政府': the code kept apart
+                rec.extra.setdefault(UNIT_CODES[kv.key], code)
+                kv = KeyValue(kv.key, kv.label, name, kv.prov, kv.spill)
             _set_unit(rec, kv)
         elif kv.key == "project_name" and rec.project_name is None:
             code, name = project_code(kv.value)

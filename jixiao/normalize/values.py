@@ -240,6 +240,15 @@ def split_contact(text: str) -> tuple[str | None, str | None]:
 _PROJECT_CODE = re.compile(r"^\s*([0-9][0-9A-Za-z]{7,}[0-9A-Za-z\-]*)[\s\-_:：]*(?=[\u4e00-\u9fff(（])")
 
 
+_UNIT_CODE = re.compile(r"^\s*(\d{3,9})\s*[-－—_]\s*(?=[\u4e00-\u9fff])")
+
+
+def unit_code(text: str) -> tuple[str | None, str]:
+    """A unit code printed before a unit's name ('219-池州市贵池区棠溪镇人民政府'), and the name."""
+    m = _UNIT_CODE.match(text)
+    return (m.group(1), text[m.end():]) if m else (None, text)
+
+
 def project_code(text: str) -> tuple[str | None, str]:
     """The project code a 项目名称 cell prints before the name, and the name."""
     t = clean(text)
