@@ -12,7 +12,7 @@ from __future__ import annotations
 import io
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
@@ -323,12 +323,13 @@ def test_ocr_check_decides_a_close_call() -> None:
     grey[10, 10] = 0  # the "readable" way up has this pixel at the top-left
     calls: list[int] = []
 
-    def check(page: NDArray[np.uint8]) -> float:
+    def check(page: NDArray[np.uint8], turns: Sequence[int]) -> dict[int, float]:
         calls.append(1)
-        return 1.0 if page[-11, -11] == 0 else 0.0  # readable only when turned
+        # readable only when turned
+        return {t: 1.0 if turn_image(page, t)[-11, -11] == 0 else 0.0 for t in turns}
 
     votes = flip_votes(binary, DPI, OrientOptions(), grey, check)
-    assert len(calls) == 2 and votes.turn
+    assert len(calls) == 1 and votes.turn and votes.by_check
 
 
 def test_sideways_page_is_turned_upright() -> None:

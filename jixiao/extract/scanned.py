@@ -125,7 +125,8 @@ def read_scan_page(image: object, dpi: float, number: int, options: ScanReadOpti
         state = run_stages(photo_stages(options.photo), replace(state, photo=PhotoState(tags=tags, image_dpi=dpi)))
     # the engine is loaded when first needed: a page with no text never loads it. The check is
     # at the resolution of the page the stages read (a photo's flat page)
-    check = readability_check(lambda crops: page_engine(options).read_lines(crops, "text"), state.dpi)
+    check = readability_check(lambda crops: page_engine(options).read_lines(crops, "text"), state.dpi,
+                              options.structure.prepare.orient)
     stages = [*scan_stages(options), *([OntoPhoto()] if tags is not None else [])]
     return need(run_stages(stages, replace(state, check=check), page=True).page, "page")
 

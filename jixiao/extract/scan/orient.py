@@ -19,8 +19,9 @@ settles pages where the votes are close.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import cv2
 import numpy as np
@@ -29,11 +30,13 @@ from pydantic import BaseModel, ConfigDict
 
 from jixiao.extract.pixels import Image, long_runs, odd_px, px, reduce_binary, u8, without
 
-# An OCR-based orientation score: given a grey page (paper 255), how readable it is as it
-# stands (e.g. the mean recognition confidence of a few text lines); higher is more likely
-# upright. On a close call it is asked twice: the page and the page turned by 90 degrees (text
-# across or down?) or by 180 (upside down?). It is not asked when the geometry is clear.
-OrientationCheck = Callable[[Image], float]
+
+# An OCR-based orientation verdict: given a grey page (paper 255) and the quarter turns to
+# compare (degrees clockwise; 0 = as it stands), how readable the page is under each (e.g. the
+# mean recognition confidence of a few of its text lines); higher is more likely upright. It is
+# asked on a close call and on every turn the geometry proposes, never when the geometry is clear.
+class OrientationCheck(Protocol):
+    def __call__(self, grey: Image, turns: Sequence[int]) -> dict[int, float]: ...
 
 
 class OrientOptions(BaseModel):
@@ -64,22 +67,46 @@ class OrientOptions(BaseModel):
     top_heavy_votes: float = 3.0
     # pseudo-votes for neither side in the upside-down test (its votes are counts of lines)
     flip_prior: float = 3.0
-    # below this share, or when a turn is proposed, the page is asked of the OCR check
+    # below this share, or when a turn is proposed, the page is asked of the OCR check. On the
+    # 89 pages of the 50 scan fixtures (clean + degraded, 2026-12-01) it was asked on 9: 3 turned
+    # pages and 6 upright ones whose upside-down margin was 0.0-0.50; its verdict agreed with the
+    # geometry on all 9, so it costs where it runs, and is kept as a guard for layouts the votes
+    # were not made for
     ask_below: float = 0.5
+    # the OCR check reads the page's widest text lines under each turn in rounds of
+    # ``check_round`` lines (one batched call for every turn), at most ``check_lines`` each, and
+    # stops once the best turn's mean confidence beats every other's by ``check_gap``. Measured
+    # on the 90 final (upright) pages of the scan fixtures, crops cut to ``check_aspect``: after
+    # 3 lines the upright page led the best of its 180 degree turn and of its lines down the
+    # page turned by 0.2 or more on 89 (5th percentile 0.25, median 0.50; after 2 lines 3 pages
+    # were under 0.2); the wrong turn never led. The close ones are pages with one line down
+    # them (a vertical label) that reads 0.76-0.98 turned: there the check reads on. Recognition
+    # costs ~0.035-0.06 s CPU a line at one onnxruntime thread, batched or not, so the lines
+    # read are the check's cost (it read 16 a turn before: 32-80 lines a page it ran on)
+    check_round: int = 3
+    check_lines: int = 16
+    check_gap: float = 0.2
+    # each line is read in its first check_aspect line heights (about 6 CJK characters): the
+    # recogniser's time grows with a crop's width (6 crops of a degraded page's widest lines,
+    # 15 heights long: 0.97-1.04 s CPU; cut to 8 heights 0.48, to 6 0.32-0.39), and the
+    # upright lines still read at 1.0 against 0.45-0.61 upside down
+    check_aspect: float = 8.0
 
 
 @dataclass(frozen=True)
 class Votes:
     """The evidence for leaving the page as it is and for turning it, and the decision.
 
-    When an OCR check decided, ``upright`` and ``turned`` are its two scores and ``margin``
-    stays the geometric one (which was too close to call)."""
+    When an OCR check decided, ``upright`` and ``turned`` are its scores for the page as it
+    stands and for its best turn, ``scores`` every turn's it read, and ``margin`` stays the
+    geometric one (which was too close to call)."""
 
     upright: float
     turned: float
     margin: float  # (upright - turned) / (upright + turned + prior), in (-1, 1); 0 = no evidence
     turn: bool
     by_check: bool = False
+    scores: tuple[tuple[int, float], ...] = ()  # (turn clockwise, score) the check gave
 
 
 def _votes(upright: float, turned: float, margin_needed: float, prior: float) -> Votes:
@@ -141,17 +168,18 @@ def _asked(
     options: OrientOptions,
     grey: Image | None,
     check: OrientationCheck | None,
-    turned: Sequence[Callable[[Image], Image]],
+    turns: Sequence[int],
     always: bool = False,
 ) -> Votes:
     """The OCR check's verdict on a close call, and on every turn the geometry proposes: the page
-    as it is against the best of its ``turned`` versions. Most pages come the right way up, and a
-    layout the cues were not made for (cells drawn as separate boxes, text set tight against the
-    right border) can outvote them; turning an upright page costs the whole page."""
+    as it is against the best of its ``turns``. Most pages come the right way up, and a layout
+    the cues were not made for (cells drawn as separate boxes, text set tight against the right
+    border) can outvote them; turning an upright page costs the whole page."""
     if check is None or grey is None or (abs(votes.margin) >= options.ask_below and not votes.turn and not always):
         return votes
-    up, down = check(grey), max(check(turn(grey)) for turn in turned)
-    return Votes(up, down, votes.margin, down > up, by_check=True)
+    scores = check(grey, (0, *turns))
+    up, down = scores.get(0, 0.0), max(scores.get(t, 0.0) for t in turns)
+    return Votes(up, down, votes.margin, down > up, by_check=True, scores=tuple(sorted(scores.items())))
 
 
 def quarter_votes(
@@ -172,10 +200,9 @@ def quarter_votes(
     upright = float(across[:, cv2.CC_STAT_WIDTH].sum())
     turned = float(down[:, cv2.CC_STAT_HEIGHT].sum())
     votes = _votes(upright, turned, options.quarter_margin, 0.0)
-    # a sideways page turned a quarter may still be upside down (the next test's business), so
-    # the check compares it with both quarter turns
-    quarters = (lambda g: np.ascontiguousarray(np.rot90(g, -1)), lambda g: np.ascontiguousarray(np.rot90(g, 1)))
-    return _asked(votes, options, grey, check, quarters)
+    # a sideways page is as likely a quarter turn either way: the check reads both, and the
+    # upside-down test takes its verdict between them (``flip_votes``, ``quarter``)
+    return _asked(votes, options, grey, check, (90, 270))
 
 
 # ---------------------------------------------------------------- upside down
@@ -267,6 +294,17 @@ def top_heavy_votes(binary: Image, weight: float) -> tuple[float, float]:
     return max(lean, 0.0), max(-lean, 0.0)
 
 
+def settled_by_quarter(quarter: Votes | None) -> Votes | None:
+    """The upside-down verdict on a page the quarter-turn test just turned clockwise by 90, when
+    its OCR check read both quarter turns: upside down when 270 read better than 90. The same
+    lines, read once (issue 14); None when the check did not read them."""
+    scores = dict(quarter.scores) if quarter is not None and quarter.by_check and quarter.turn else {}
+    if 90 not in scores or 270 not in scores:
+        return None
+    return Votes(scores[90], scores[270], 0.0, scores[270] > scores[90], by_check=True,
+                 scores=((0, scores[90]), (180, scores[270])))
+
+
 def flip_votes(
     small: Image,
     dpi: float,
@@ -274,14 +312,37 @@ def flip_votes(
     grey: Image | None = None,
     check: OrientationCheck | None = None,
     sideways: bool = False,
+    quarter: Votes | None = None,
 ) -> Votes:
     """Whether the (level, text-across) page is upside down.
 
     ``small`` is the reduced binary page (``reduced``) at ``dpi``. When the vote is close and
     an OCR ``check`` is given, it scores ``grey`` (the full page) both ways up and decides. A page
     that came ``sideways`` (just given a quarter turn) is as likely 90 as 270 degrees off, so the
-    check, when there is one, always decides."""
+    check, when there is one, always decides: by the ``quarter`` test's own reading of both
+    quarter turns when it made one (``settled_by_quarter``), else by reading the page again."""
+    if sideways and check is not None and (known := settled_by_quarter(quarter)) is not None:
+        return known
     left, right = ragged_votes(small, dpi, options)
     top, bottom = top_heavy_votes(small, options.top_heavy_votes)
     votes = _votes(left + top, right + bottom, options.flip_margin, options.flip_prior)
-    return _asked(votes, options, grey, check, (lambda g: np.ascontiguousarray(g[::-1, ::-1]),), sideways)
+    return _asked(votes, options, grey, check, (180,), sideways)
+
+
+def lines_to_read(read: Mapping[int, Sequence[float]], left: Mapping[int, int], options: OrientOptions) -> int:
+    """How many lines of each turn the OCR check should have read after its next round; 0 once
+    it is settled.
+
+    ``read`` holds the confidences read so far for each turn compared, ``left`` how many lines
+    each turn still has unread. Settled when no turn has lines left, when ``check_lines`` were
+    read of each that has, or when the best turn's mean beats every other's by ``check_gap``
+    (a turn with no lines at all scores 0). A turn behind the others (the page as it stands,
+    already read by the quarter-turn test) catches up first."""
+    reading = [len(read[t]) for t, n in left.items() if n > 0]
+    if not reading or min(reading) >= options.check_lines:
+        return 0
+    if min(reading) > 0:
+        means = sorted((sum(v) / len(v) if v else 0.0 for v in read.values()), reverse=True)
+        if len(means) < 2 or means[0] - means[1] >= options.check_gap:
+            return 0
+    return min(options.check_lines, min(reading) + options.check_round)

@@ -509,7 +509,7 @@ class Flip:
             return state
         sideways = need(state.transform, "transform").rotation == 90
         votes = flip_votes(need(state.small, "reduced page"), state.small_dpi, self.options.orient,
-                           state.grey, state.check, sideways=sideways)
+                           state.grey, state.check, sideways=sideways, quarter=state.quarter)
         state = replace(state, flip=votes)
         return _turned(state, 180) if votes.turn else state
 

@@ -111,7 +111,7 @@ class ScanState:
     image: Image  # the page as the file holds it (RGB or grey); never changed
     dpi: float
     number: int = 1
-    # an OCR readability score for close orientation calls (orient.py); None: geometry alone
+    # an OCR readability verdict for close orientation calls (orient.py, readable.py); None: geometry alone
     check: OrientationCheck | None = None
     # a photo's own steps (``photo/stages.py``'s PhotoState: tags, page found, flat page, maps
     # back); None for a scan
