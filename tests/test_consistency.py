@@ -313,3 +313,21 @@ def test_a_social_word_is_the_weakest_hint() -> None:
     assert _hint("群众满意度") == "service_satisfaction"
     assert _hint("处理群众来信来访件数") == "quantity"
     assert _hint("对州经济社会发展的持续促进作用") is None  # 经济 and 持续 both speak
+
+
+def test_stray_strokes_before_a_target_and_before_a_key() -> None:
+    """Held-out forms-gen s407 h18 (scan): a stroke read as 'M' before ≥85% lost the target's op
+    and value; a ruling's end read as '11' before 联系电话 made the key a value, and the name
+    before it came out 郑燕梅11. The target is read without the letter, in doubt; the key is a key."""
+    doc = _grid_doc([
+        [(h, 1) for h in _HEAD],
+        [("满意度指标", 1), ("服务对象满意度", 1), ("服务对象满意度", 1), ("M ≥85%", 1), ("87%", 1), ("10", 1),
+         ("10", 1)],
+        [("总分", 5), ("10", 1), ("10", 1)],
+        [("联系人", 2), ("郑燕梅", 2), ("11 联系电话", 1), ("18523232368", 2)],
+    ])
+    rec = normalize(doc)[0]
+    target = rec.indicators[0].target
+    assert target is not None and (target.op, target.value, target.unit) == (">=", 85.0, "%")
+    assert "指标值前有字母" in (rec.indicators[0].prov["target"].doubt or "")
+    assert (rec.contact.name, rec.contact.phone) == ("郑燕梅", "18523232368")

@@ -197,7 +197,25 @@ def _quantity(cells: dict[str, Cell], role: str, block: Block) -> Quantity | Non
     return q
 
 
+# Latin letters before a target's sign or digits are no part of it: a ruling's end or a seal's
+# stroke read as a letter ('M ≥85%', held-out forms-gen s407 h18 scan). Forms print no Latin there
+_STRAY_LEAD = re.compile(r"^[A-Za-z]{1,2}\s*(?=[≥≤<>=＞＜≧≦]|\d)")
+
+
+def _without_stray_lead(cells: dict[str, Cell]) -> tuple[dict[str, Cell], dict[str, str]]:
+    """The cells with a stray lead taken off the target and actual, and the doubt for each."""
+    doubts: dict[str, str] = {}
+    for role in ("target", "actual"):
+        text = _text(cells, role)
+        m = _STRAY_LEAD.match(text)
+        if m:
+            cells = {**cells, role: cells[role].model_copy(update={"text": text[m.end():]})}
+            doubts[role] = f"指标值前有字母（「{text}」），可能是笔画或印章误读"
+    return cells, doubts
+
+
 def _indicator(idx: int, cells: dict[str, Cell], block: Block, levels: _Levels) -> Indicator:
+    cells, stray = _without_stray_lead(cells)
     ind = Indicator(
         id=f"I{idx:02d}",
         level1=levels.level1[0],  # type: ignore[arg-type]
@@ -214,6 +232,9 @@ def _indicator(idx: int, cells: dict[str, Cell], block: Block, levels: _Levels) 
     for role in ("name", "target", "actual", "weight", "score", "reason", "level1", "level2"):
         if role in cells:
             ind.prov[role] = prov_of_cell(cells[role])
+    for role, doubt in stray.items():
+        ind.prov[role].confidence = min(ind.prov[role].confidence, UNCLEAN_NUMBER)
+        ind.prov[role].doubt = doubt
     for role in ("weight", "score"):
         if role in ind.prov and letters_beside_number(_text(cells, role)):
             ind.prov[role].confidence = min(ind.prov[role].confidence, UNCLEAN_NUMBER)

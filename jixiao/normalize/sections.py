@@ -200,11 +200,18 @@ def _goals_header(row: Row) -> list[HeaderCol] | None:
     return cols if {c.role for c in cols} == {"planned", "actual"} else None
 
 
+# a digit or letter or two set apart before a key: a ruling's end read as '11' ('11 联系电话',
+# held-out forms-gen s407 h18 scan), which made the key a value and gave '11' to the name before it
+_STRAY_BEFORE_KEY = re.compile(r"^[0-9A-Za-z|]{1,2}\s*(?=[\u4e00-\u9fff])")
+
+
 def key_of(cell: Cell) -> str | None:
     """The header/footer key a cell is the label of (联系人, 自评结论, ...), if it is one."""
     if len(label_key(cell.text)) > 14:
         return None
     m = match(cell.text, KEYS, accept=KEY_ACCEPT)
+    if m.canonical is None and _STRAY_BEFORE_KEY.match(clean(cell.text)):
+        m = match(_STRAY_BEFORE_KEY.sub("", clean(cell.text)), KEYS, accept=KEY_ACCEPT)
     return m.canonical
 
 
