@@ -19,7 +19,7 @@ from jixiao.extract.assign import PageText, Piece
 from jixiao.extract.ocr import LineKind
 from jixiao.extract.pixels import Image
 from jixiao.extract.scan.cells import LineFindOptions, is_dash, text_blocks, text_lines
-from jixiao.extract.scan.read import CellRead, PageReads
+from jixiao.extract.scan.read import CellRead, CellReadOptions, PageReads, seal_residue_out
 from jixiao.extract.scan.second import (
     Read,
     SecondRead,
@@ -108,6 +108,27 @@ def test_a_lone_bar_is_a_dash_and_a_line_of_text_is_not() -> None:
         region = ink(40, 200, marks)
         lines = text_lines(region, GLYPH, o)
         assert lines is not None and is_dash(region, lines, GLYPH, o) is dash, name
+
+
+def test_what_a_lifted_seal_leaves_is_no_text_line() -> None:
+    """gen-04's photo: the light strokes a lifted red seal leaves inside a cell (its ring, the
+    star's tip) were taken as text ink and read as the 1 of 190% and the 4 of 42. Inside the
+    seal's disc grey lighter than ``seal_residue`` is paper; the digit's dark strokes and
+    everything outside the disc stay."""
+    grey = np.full((120, 240), 255, np.uint8)
+    grey[30:70, 20:24] = 215  # a seal's ring stroke, lifted to light grey, inside the disc
+    grey[30:70, 60:66] = 50  # a digit's stroke under the seal
+    grey[30:70, 200:204] = 215  # the same light stroke outside the disc
+    seals = [(40.0, 25.0, 40.0)]  # centre x, y and radius in working pixels (factor 2)
+    out = seal_residue_out(grey, seals, 2.0, CellReadOptions().seal_residue)
+    assert (out[30:70, 20:24] == 255).all()
+    assert (out[30:70, 60:66] == 50).all()
+    assert (out[30:70, 200:204] == 215).all()
+    assert seal_residue_out(grey, [], 2.0, 170) is grey  # no seal: the page as it is
+    # as the text ink's threshold sees them (20 grey levels below paper is ink): one piece, the digit
+    for page, want in ((grey, [(20, 66)]), (out, [(60, 66)])):
+        lines = text_lines(((page[:, :100] < 235) * 255).astype(np.uint8), 40.0, LineFindOptions())
+        assert lines is not None and [(p.x0, p.x1) for p in lines] == want
 
 
 def test_text_blocks_apart_side_by_side() -> None:
