@@ -327,3 +327,25 @@ def test_a_region_the_detector_cannot_take_is_left_unread_and_the_page_goes_on()
     read = CellRead(where=(0, 0), box=Box(x0=0, y0=0, x1=10, y1=10), how="detected")
     ReadCells._detect(_DetectorThatFails({}), [(read, (0, 0, 10, 10))], np.full((20, 20), 255, np.uint8), 1.0, 1.0)
     assert read.pieces == [] and read.crops == []
+
+
+def test_cells_of_a_table_that_does_not_close_accuse_no_one(misread_pdf: Path) -> None:
+    """A table whose rulings do not close (photographed, not flattened): the mismatch resting on
+    a half-ruled cell is asked about with the reader's reason, and the sums over the rows are in
+    doubt (read whole, the same form keeps the error: the test above). One half-ruled cell alone
+    marks nothing (``ClosureOptions.min_cells``)."""
+    from jixiao.extract.lattice import Table
+    from jixiao.extract.scan.closure import CELL_DOUBT, TABLE_DOUBT, ClosureOptions, grid_doubts
+
+    doc = read_document(misread_pdf)
+    grid = next(g for p in doc.pages for g in p.grids if any(c.text == "4.85" for c in g.cells))
+    k = next(i for i, c in enumerate(grid.cells) if c.text == "4.85")
+    table = Table(box=Box(x0=0, y0=0, x1=1, y1=1), col_edges=[], row_edges=[], cells=[], half_ruled=frozenset({k}))
+    assert grid_doubts(table, grid, ClosureOptions()) == 0 and grid.cells[k].doubt is None
+    assert grid_doubts(table, grid, ClosureOptions(min_cells=1)) == 1
+    assert grid.cells[k].doubt == CELL_DOUBT and grid.doubt == TABLE_DOUBT
+    (record,) = [r for r in normalize(doc) if r.indicators]
+    assert record.doubts["indicators"] == TABLE_DOUBT
+    found = [f for f in audit(record, load_rules()).findings if f.target == "项目支出小计"]
+    assert found and all(f.severity == "info" for f in found)
+    assert any(f.suspected == "SUBTOTAL_MISMATCH" and CELL_DOUBT in (f.doubt or "") for f in found)
