@@ -125,6 +125,10 @@ def test_what_a_lifted_seal_leaves_is_no_text_line() -> None:
     assert (out[30:70, 60:66] == 50).all()
     assert (out[30:70, 200:204] == 215).all()
     assert seal_residue_out(grey, [], 2.0, 170) is grey  # no seal: the page as it is
+    # text under the seal as light as the residue (a blurred degraded scan): the disc is left alone
+    light = grey.copy()
+    light[30:70, 60:66] = 150
+    assert (seal_residue_out(light, seals, 2.0, 170, CellReadOptions().seal_text_dark) == light).all()
     # as the text ink's threshold sees them (20 grey levels below paper is ink): one piece, the digit
     for page, want in ((grey, [(20, 66)]), (out, [(60, 66)])):
         lines = text_lines(((page[:, :100] < 235) * 255).astype(np.uint8), 40.0, LineFindOptions())

@@ -100,6 +100,11 @@ class CellReadOptions(BaseModel):
     # percentile 177, median 230; the digits under it 53 (1st) and 108 (5th). The strokes left
     # were read as the 4 of 42 (for 2), the 日 of 日2 and a line 1 above 90% (190%)
     seal_residue: int = 170
+    # only where the text under the seal is dark enough to be told from what the lift left: the
+    # disc's 1st percentile of grey below this. Measured: gen-04's photo 82; the degraded scan
+    # of gen-06, whose blurred text under the seal is itself 144-200 grey, 144 (whitened at 170
+    # or 200 it lost its conclusion's end and the total's 分值)
+    seal_text_dark: int = 110
 
 
 @dataclass
@@ -167,7 +172,8 @@ class ReadCells:
     def __call__(self, state: ScanState) -> ScanState:
         lattice, grey = need(state.lattice, "tables"), need(state.grey, "grey page")
         rulings = need(state.table_rulings, "table rulings")
-        grey = seal_residue_out(grey, state.seals, state.dpi / state.work_dpi, self.options.seal_residue)
+        grey = seal_residue_out(grey, state.seals, state.dpi / state.work_dpi, self.options.seal_residue,
+                                self.options.seal_text_dark)
         ink = self._text_ink(state, grey, rulings)
         glyph = glyph_or(glyph_height(ink), state.work_dpi)
         f = state.dpi / state.work_dpi  # full-resolution pixels per working pixel
@@ -303,11 +309,14 @@ class ReadCells:
                 read.crops.append(crop(area, bx))
 
 
-def seal_residue_out(grey: Image, seals: Sequence[tuple[float, float, float]], factor: float, bound: int) -> Image:
+def seal_residue_out(grey: Image, seals: Sequence[tuple[float, float, float]], factor: float, bound: int,
+                     dark: int = 110) -> Image:
     """``grey`` with every pixel lighter than ``bound`` inside a seal's disc (working pixels,
     ``factor`` full-resolution pixels each) made paper: the faint strokes a lifted seal leaves,
     which the text ink would take in and the recogniser read as digits. Darker ink (text,
-    rulings, a seal only found by shape) is kept as it is; a page without seals is not copied."""
+    rulings, a seal only found by shape) is kept as it is, and a disc whose darkest ink (its 1st
+    percentile) is not below ``dark`` is left alone: its text is as light as the residue. A page
+    without seals is not copied."""
     if not seals:
         return grey
     out = grey.copy()
@@ -320,6 +329,8 @@ def seal_residue_out(grey: Image, seals: Sequence[tuple[float, float, float]], f
         yy, xx = np.ogrid[y0:y1, x0:x1]
         disc = (xx - cx * factor) ** 2 + (yy - cy * factor) ** 2 <= (r * factor) ** 2
         region = out[y0:y1, x0:x1]
+        if not disc.any() or float(np.percentile(region[disc], 1)) >= dark:
+            continue
         region[disc & (region > bound)] = 255
     return out
 
