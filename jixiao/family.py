@@ -29,6 +29,8 @@ class FamilyColumns(_Strict):
 class FamilyFunds(_Strict):
     rows: list[str] = Field(default_factory=list)
     money_unit: Literal["万元", "元"] = "万元"
+    # groups of rows of which the form must print one each for its rows to fit the family
+    requires: list[list[str]] = Field(default_factory=list)
 
 
 class FamilyWeights(_Strict):

@@ -30,7 +30,12 @@ Level2 = Literal[
     "service_satisfaction",
 ]
 FundsItem = Literal[
-    "total", "basic", "project", "other", "fiscal", "carryover", "special_account", "unit_funds"
+    "total", "basic", "project", "other", "fiscal", "carryover", "special_account", "unit_funds",
+    # a block split by the level of government that gave the money (中央财政 / 省级财政, then 合计)
+    "central", "provincial",
+    # 其中:中央、省、市补助县级资金: the higher levels' grants within 财政拨款, a part of a part
+    # (no part set sums it with the rows beside it)
+    "transfers",
 ]
 
 

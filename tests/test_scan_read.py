@@ -6,7 +6,7 @@ the rule set's low-confidence bar, through normalize and the rules engine."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -16,10 +16,18 @@ from fixtures.render import render_pdf
 from fixtures.truth_model import TRUTH_DIR, load_truth
 from jixiao.extract import read_document
 from jixiao.extract.assign import PageText, Piece
+from jixiao.extract.lattice import Table
 from jixiao.extract.ocr import LineKind
 from jixiao.extract.pixels import Image
 from jixiao.extract.scan.cells import LineFindOptions, is_dash, text_blocks, text_lines
-from jixiao.extract.scan.read import CellRead, CellReadOptions, PageReads, seal_residue_out
+from jixiao.extract.scan.read import (
+    CellRead,
+    CellReadOptions,
+    PageReads,
+    _inside_a_table,
+    _without_tables,
+    seal_residue_out,
+)
 from jixiao.extract.scan.second import (
     Read,
     SecondRead,
@@ -183,6 +191,13 @@ def test_second_read_can_be_turned_off() -> None:
         (Read("6.98", 0.92), "tie_breaker", Read("%", 0.6), Settled(0.92, "复核未能读出数字（%）")),
         (Read("1", 0.71), "tie_breaker", Read("", 0.0), Settled(0.71, "复核未能读出数字")),
         (Read("≥85%", 0.90), "again", Read("≥%", 0.9), Settled(0.90, "复核未能读出数字（≥%）")),
+        # the same digits with the point lost (a 150 dpi dot): the first stands as it was; a
+        # point that moves, or digits that differ, are still a disagreement
+        (Read("3777.64", 0.93), "tie_breaker", Read("377764", 0.8), Settled(0.93, "复核读数 377764（未见小数点）")),
+        (Read("97.5%", 0.90), "tie_breaker", Read("975%", 0.8), Settled(0.90, "复核读数 975%（未见小数点）")),
+        (Read("3777.64", 0.93), "tie_breaker", Read("377.764", 0.8), Settled(OPTIONS.doubt, "复核读数 377.764")),
+        (Read("3777.64", 0.93), "tie_breaker", Read("377784", 0.8), Settled(OPTIONS.doubt, "复核读数 377784")),
+        (Read("377764", 0.93), "tie_breaker", Read("3777.64", 0.8), Settled(OPTIONS.doubt, "复核读数 3777.64")),
         # no second read (not asked, or the tie-breaker is not installed): the first stands
         (Read("738.26", 0.95), "tie_breaker", None, Settled(0.95, "")),
         (Read("738.26", 0.99), "none", None, Settled(0.99, "")),
@@ -251,6 +266,18 @@ def test_second_read_stage_reads_only_what_is_in_doubt() -> None:
     assert timings.counts == {"second reads: tie_breaker": 1, "second reads: tie_breaker, differed": 1,
                               "second reads: again": 1}
     assert set(timings.stages) == {"second read"} and timings.stages["second read"].calls == 1
+
+
+def test_an_unsure_read_under_a_seal_stays_in_doubt_and_says_why() -> None:
+    """forms-gen s405 h23: a seal stamped over 3777.64; both engines agree on its digits (the
+    second lost the point), yet under a seal both may read its strokes, so it stays in doubt and
+    the raw names the seal beside what the second read saw. A cell clear of the seal stands."""
+    stage = SecondRead(OPTIONS, lambda: FakeEngine({}), lambda: FakeEngine({0: ("377764", 0.8), 1: ("377764", 0.8)}))  # type: ignore[arg-type,return-value]
+    state = replace(_state([("3777.64", 0.93), ("3777.64", 0.93)]), seals=[(5.0, 5.0, 4.0)], work_dpi=72.0)
+    cells = stage(state).reads.text.grids[0].cells
+    assert cells[0].confidence == OPTIONS.doubt
+    assert cells[0].raw == "3777.64 | 印章覆盖，读数存疑；复核读数 377764（未见小数点）"
+    assert (cells[1].confidence, cells[1].raw) == (0.93, "3777.64 | 复核读数 377764（未见小数点）")
 
 
 def test_no_tie_breaker_installed_leaves_the_first_read() -> None:
@@ -353,3 +380,22 @@ def test_cells_of_a_table_that_does_not_close_accuse_no_one(misread_pdf: Path) -
     found = [f for f in audit(record, load_rules()).findings if f.target == "项目支出小计"]
     assert found and all(f.severity == "info" for f in found)
     assert any(f.suspected == "SUBTOTAL_MISMATCH" and CELL_DOUBT in (f.doubt or "") for f in found)
+
+
+# ---------------------------------------------------------------- loose text beside the tables
+
+
+def test_a_loose_block_spanning_a_table_does_not_read_its_cells_again() -> None:
+    """forms-gen s406 h16 (a landscape scan at 300 dpi): faint ink along the scan's edge made
+    one loose block the size of the page; the detector read every cell inside it again and each
+    cell's text came out doubled ('项目名称项目名称'), so no form was found. The tables inside a
+    loose block are painted as paper before detection, and a piece inside a table is dropped."""
+    table = Table(box=Box(x0=10, y0=10, x1=50, y1=30), col_edges=[10, 50], row_edges=[10, 30], cells=[])
+    area = np.zeros((40, 60), np.uint8)  # a block from (0, 0), 1 pixel a point
+    blanked = _without_tables(area, (0, 0), [table], 1.0)
+    assert (blanked[10:30, 10:50] == 255).all() and (blanked[:10] == 0).all() and (area == 0).all()
+    shifted = _without_tables(area, (20, 0), [table], 1.0)  # the block starts inside the table
+    assert (shifted[10:30, :30] == 255).all() and (shifted[10:30, 30:] == 0).all()
+    assert _without_tables(area, (100, 100), [table], 1.0) is area  # no table in it: untouched
+    assert _inside_a_table(Piece(20, 15, 30, 25, "项目名称"), [table])
+    assert not _inside_a_table(Piece(20, 32, 30, 38, "填报日期"), [table])

@@ -722,3 +722,26 @@ def test_a_full_page_of_cells_and_its_stage_timings() -> None:
         assert all(t.calls == 1 and t.wall >= 0 and t.cpu >= 0 for t in timings.stages.values())
     assert outer.pages == 0  # structure alone is no whole page read
     assert scan.seconds == {k: v.wall for k, v in scan.timings.stages.items()}
+
+
+def test_a_bold_titles_strokes_are_no_table() -> None:
+    """Held-out forms-gen scans (seeds 402-406, 300 dpi, a bold title): the strokes of 项目支出
+    绩效自评表 made one-row lattices of cells 8-38 pt wide, read as '支支古', and the title was lost.
+    A lattice none of whose cells could hold a line of text is dropped; the form's table stays."""
+    from jixiao.extract.scan.lines import LineMasks, PageLines
+    from jixiao.extract.scan.state import ScanState
+    from jixiao.extract.scan.structure import ScanOptions, Tables
+
+    def box(x0: float, y0: float, x1: float, y1: float, cols: list[float], rows: list[float]) -> tuple[list[Ruling], list[Ruling]]:
+        return ([Ruling(x0, y, x1, y, 1.0) for y in rows], [Ruling(x, y0, x, y1, 1.0) for x in cols])
+
+    # at 72 dpi a pixel is a point: a title grid of three 11 pt cells, and a 2 x 2 table 400 pt wide
+    th, tv = box(376, 43, 409, 58, [376, 387, 398, 409], [43, 58])
+    fh, fv = box(40, 100, 440, 160, [40, 240, 440], [100, 130, 160])
+    empty = np.zeros((1, 1), np.uint8)
+    lines = PageLines(masks=LineMasks(empty, empty), horizontal=th + fh, vertical=tv + fv, loose=[])
+    state = ScanState(image=empty, dpi=72.0, work_dpi=72.0, lines=lines)
+    tables = Tables(ScanOptions())(state).lattice.tables  # type: ignore[union-attr]
+    assert [(round(t.box.x0), round(t.box.x1), t.n_rows) for t in tables] == [(40, 440, 2)]
+    every = Tables(ScanOptions(min_table_cell_pt=0.0))(state).lattice.tables  # type: ignore[union-attr]
+    assert len(every) == 2

@@ -66,6 +66,9 @@ def test_parse_date(text: str, iso: str | None) -> None:
 def test_phone_and_grade() -> None:
     assert parse_phone(")8548228927") == "08548228927"
     assert parse_phone("13561494208") == "13561494208"
+    # a seal's arc read as a digit set apart after the number (forms-gen s406 a02)
+    assert parse_phone("0855-8731748 1") == "08558731748"
+    assert parse_phone("0855 8731748") == "08558731748"  # an area code set apart stays
     assert parse_grade("自评结论为优。实现服务质量最优的政务服务") == "优"
     assert parse_grade("为企业群众提供服务质量最优的政务服务") is None
     assert parse_grade("综合评定等级为“良”，得分85分") == "良"

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from jixiao.grid import Cell
 from jixiao.normalize.lexicon import FUNDS_ROWS, LEVEL1, LEVEL2
 from jixiao.normalize.matcher import match, match_level
+from jixiao.normalize.units import is_unit
 from jixiao.normalize.values import (
     parse_number,
     parse_op,
@@ -31,15 +32,6 @@ NEVER = -6.0
 
 
 _BARE_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:分|万元|元)?")
-UNITS = ("%", "个", "项", "次", "人", "人次", "户", "元", "万元", "亿元", "天", "日", "个工作日", "月", "年",
-         "起", "份", "台", "套", "所", "家", "km", "公里", "米", "平方米", "亩", "公顷", "吨", "小时", "分钟",
-         "件", "场", "期", "批", "篇", "册", "张", "辆", "座", "处", "条", "名", "位", "间", "本", "万人", "万件")
-
-
-def is_unit(text: str) -> bool:
-    """A unit of measure as forms print them: 个, 人次, 万元, %, 个工作日, 元/人, 台（套）…"""
-    parts = [p for p in re.split(r"[/()（）]", text) if p]
-    return text in UNITS or (bool(parts) and all(part in UNITS for part in parts))
 
 
 def is_number(text: str) -> bool:

@@ -19,11 +19,25 @@ from jixiao.normalize.sections import Block, Sections, find_sections
 from jixiao.normalize.segment import FormSlice
 from jixiao.normalize.table import Row, role_of
 from jixiao.normalize.template import one_money_unit, recognise
-from jixiao.normalize.values import parse_date, parse_grade, parse_number, parse_phone, years_in
+from jixiao.normalize.values import (
+    checked_options,
+    parse_date,
+    parse_grade,
+    parse_number,
+    parse_phone,
+    project_code,
+    split_contact,
+    unit_code,
+    years_in,
+)
 from jixiao.record import FormRecord, FormSource, FormType
 from jixiao.text import clean
 
-_EXTRA_LABELS = {"problems": "存在问题", "improvements": "改进措施", "deviation": "偏差大或目标未完成原因分析"}
+_EXTRA_LABELS = {"problems": "存在问题", "improvements": "改进措施", "deviation": "偏差大或目标未完成原因分析",
+                 "other_notes": "其他需要说明事项"}
+# where the record keeps a project code printed before the name, and the 项目类别 ticked
+PROJECT_CODE, CATEGORY = "项目编码", "项目类别"
+UNIT_CODES = {"department": "主管部门编码", "unit": "单位编码"}
 _FULL_DATE = re.compile(r"20\d{2}\s*年\s*\d{1,2}\s*月(\s*\d{1,2}\s*日)?")
 _NOTE_LINE = re.compile(r"^\s*[-*]?\s*(注|说明|备注|\d{1,2}\s*[.、．])")
 
@@ -103,15 +117,32 @@ def _apply_pairs(rec: FormRecord, pairs: list[KeyValue]) -> None:
         if not kv.value:
             continue
         if kv.key in ("unit", "department") and getattr(rec, kv.key) is None:
+            code, name = unit_code(kv.value)
+            if code is not None and name:  # '219-池州市贵池区棠溪镇人民政府': the code kept apart
+                rec.extra.setdefault(UNIT_CODES[kv.key], code)
+                kv = KeyValue(kv.key, kv.label, name, kv.prov, kv.spill)
             _set_unit(rec, kv)
-        elif kv.key in ("project_name", "conclusion") and getattr(rec, kv.key) is None:
-            setattr(rec, kv.key, kv.value)
-            rec.prov[kv.key] = kv.prov
+        elif kv.key == "project_name" and rec.project_name is None:
+            code, name = project_code(kv.value)
+            rec.project_name, rec.prov["project_name"] = name, kv.prov
+            if code is not None:
+                rec.extra.setdefault(PROJECT_CODE, code)
+                rec.prov.setdefault(f"extra.{PROJECT_CODE}", kv.prov)
+        elif kv.key == "category" and checked_options(kv.value):
+            rec.extra.setdefault(CATEGORY, "、".join(checked_options(kv.value)))
+            rec.prov.setdefault(f"extra.{CATEGORY}", kv.prov)
+        elif kv.key == "conclusion" and rec.conclusion is None:
+            rec.conclusion, rec.prov["conclusion"] = kv.value, kv.prov
         elif kv.key == "fill_date" and rec.fill_date is None:
             rec.fill_date = parse_date(kv.value)
             rec.prov["fill_date"] = kv.prov
         elif kv.key == "contact_name" and rec.contact.name is None:
             rec.contact.name, rec.contact.prov["name"] = kv.value, kv.prov
+        elif kv.key == "contact" and rec.contact.name is None:
+            who, phone = split_contact(kv.value)
+            rec.contact.name, rec.contact.prov["name"] = who, kv.prov
+            if phone is not None and rec.contact.phone is None:
+                rec.contact.phone, rec.contact.prov["phone"] = phone, kv.prov
         elif kv.key == "phone" and rec.contact.phone is None:
             rec.contact.phone, rec.contact.prov["phone"] = parse_phone(kv.value), kv.prov
         elif kv.key == "grade" and rec.grade is None:
@@ -173,6 +204,14 @@ def _total(rec: FormRecord, sections: Sections) -> None:
     for role, cell in found.items():
         setattr(rec.total, role, parse_number(cell.text))
         rec.total.prov[role] = prov_of_cell(cell)
+    bare = [c for c in row.starting if clean(c.text) in _BARE_GRADES]
+    if bare and rec.grade is None:  # the grade as a bare 优 after the total ('合计 | 100 | 95.5 | 优')
+        rec.grade = _BARE_GRADES[clean(bare[-1].text)]  # type: ignore[assignment]
+        rec.prov["grade"] = prov_of_cell(bare[-1])
+
+
+# a grade printed alone in a cell of the 总分 row
+_BARE_GRADES = {"优": "优", "优秀": "优", "良": "良", "良好": "良", "中": "中", "中等": "中", "差": "差", "较差": "差"}
 
 
 def _total_cells(row: Row, block: Block) -> dict[str, Cell]:
@@ -237,6 +276,6 @@ def _form_type(rec: FormRecord) -> FormType | None:
     items = {f.item for f in rec.funds}
     if items & {"basic", "project"}:
         return "department_overall"
-    if items & {"fiscal", "carryover", "special_account", "unit_funds"}:
+    if items & {"fiscal", "carryover", "special_account", "unit_funds", "central", "provincial"}:
         return "project"
     return None

@@ -76,6 +76,9 @@ def _ends(labels: list[int], k: int, above: int, n: int, top_cost: float,
     ends = {label + above + offset: cost + extra for offset, cost in OFFSETS.items() if label + above + offset >= label}
     if above == 0:
         limit = labels[k + 1] if k + 1 < len(labels) else n
+        # a label on its group's first row reads as top-aligned, whatever its offset from the
+        # centre would also cost (a 3-row group headed on its first row is top-aligned, not a
+        # centred label two rows off: forms-gen s407 t02 split 社会效益 2 + 3 for 3 + 2)
         for end in range(label + 2, limit):
-            ends.setdefault(end, top_cost)
+            ends[end] = min(ends.get(end, top_cost), top_cost)
     return sorted(ends.items())

@@ -251,7 +251,10 @@ def canonical_label(text: str, m: Match) -> str:
     """A funds row's label as the form prints it, or, where the reading garbled it past what
     folding repairs ('午度资金总额'), the vocabulary's wording it was matched to (keeping the
     '其中：' the form printed before it)."""
-    printed = fold(text).rstrip(":：")
+    folded = fold(text)
+    if len(folded) == len(text):  # the enumeration comma is the form's own ('中央、省、市补助县级资金')
+        folded = "".join(o if o == "、" else f for o, f in zip(text, folded, strict=True))
+    printed = folded.rstrip(":：")
     if m.variant is None or label_key(printed) == label_key(m.variant):
         return printed
     # the wording the garbled text was printed from: fewest edits, then its length (an OCR engine

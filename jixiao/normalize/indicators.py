@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from jixiao.grid import Cell
-from jixiao.normalize.align import align, indicator_fit, is_number, is_unit
+from jixiao.normalize.align import align, indicator_fit, is_number
 from jixiao.normalize.centring import CENTRED_UNDER_HABIT, TOP_ALIGNED, TOP_HABIT, centred_groups
 from jixiao.normalize.confusion import fold
 from jixiao.normalize.decisions import Decisions
@@ -18,6 +18,7 @@ from jixiao.normalize.matcher import Match, declared_weight, label_key, match_le
 from jixiao.normalize.provenance import prov_of_cell
 from jixiao.normalize.sections import Block
 from jixiao.normalize.table import Row, role_of
+from jixiao.normalize.units import is_unit
 from jixiao.normalize.values import (
     compose_quantity,
     letters_beside_number,
@@ -318,9 +319,13 @@ def _spans_known(row: Row) -> bool:
 
 def _hint(name: str) -> str | None:
     """The 二级指标 an indicator's name points to, when it points to one only."""
-    found = [l2 for l2, words in LEVEL2_HINTS.items() if any(w in name for w in words)]
+    found = [l2 for l2, words in LEVEL2_HINTS.items() if l2 != "social" and any(w in name for w in words)]
     if not found:
         found = [l2 for l2, ends in LEVEL2_ENDINGS.items() if name.endswith(ends)]
+    if not found and any(w in name for w in LEVEL2_HINTS["social"]):
+        # the weakest hint, taken only where nothing else speaks: 群众满意度 is satisfaction,
+        # 处理群众来信来访件数 a count, 经济社会发展 no social row
+        found = ["social"]
     return found[0] if len(found) == 1 else None
 
 

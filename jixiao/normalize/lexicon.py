@@ -34,8 +34,11 @@ INDICATOR_COLUMNS: Vocabulary = {
                "年度指标值(目标值)", "计划指标值"),
     "measure_unit": ("度量单位", "计量单位", "指标单位"),
     "actual": ("实际完成值", "实际完成值(B)", "完成值", "全年实际值", "实际值", "实际完成情况值"),
-    "weight": ("分值", "权重", "指标分值", "权重分值"),
-    "score": ("得分", "自评得分", "评分"),
+    "weight": ("分值", "权重", "指标分值", "权重分值", "权重占比"),
+    # 折算得分 = 单项指标得分 (out of 100) × 权重占比: the score the total adds up
+    "score": ("得分", "自评得分", "评分", "折算得分", "折算后得分"),
+    # the score out of 100 before its weight: read as a column of its own, checked by no rule
+    "item_score": ("单项指标得分", "单项得分"),
     "reason": ("未完成原因分析", "偏差原因分析及改进措施", "偏差原因分析", "原因分析",
                "未完成原因及拟采取的改进措施", "未完成原因和改进措施",
                "未完成原因分析及改进措施", "偏差原因及改进措施", "偏差原因"),
@@ -51,6 +54,10 @@ FUNDS_ROWS: Vocabulary = {
     "carryover": ("上年结转资金", "上年结转", "结转资金"),
     "special_account": ("财政专户管理资金", "财政专户资金"),
     "unit_funds": ("单位资金", "单位自有资金"),
+    "central": ("中央财政", "中央财政资金", "中央资金", "其中:中央财政"),
+    "provincial": ("省级财政", "省级财政资金", "省级资金", "省级补助资金"),
+    "transfers": ("中央、省、市补助县级资金", "其中:中央、省、市补助县级资金", "中央、省、市补助资金",
+                  "上级补助资金", "上级补助县级资金"),
 }
 
 # key: value labels of the header, footer and text lines around the table
@@ -59,11 +66,16 @@ KEYS: Vocabulary = {
              "部门(单位)", "填报单位", "预算部门"),
     "department": ("主管部门", "主管单位", "主管部门及代码"),
     "project_name": ("项目名称",),
+    # checkboxes: □新增项目 þ延续项目 (the ticked option is kept in the record's extra)
+    "category": ("项目类别", "项目类型", "项目属性"),
     "fill_date": ("填报日期", "填表日期", "日期"),
     "year": ("年度", "预算年度", "评价年度"),
     "conclusion": ("自评结论", "评价结论", "结论", "总体评价结论"),
     "contact_name": ("联系人", "填表人", "经办人", "项目负责人"),
     "phone": ("联系电话", "电话", "联系方式"),
+    # one cell holding the name and the phone ('李四 13912345678(办公)'), or two names and no phone
+    "contact": ("项目负责人及电话", "负责人及电话", "联系人及电话", "项目负责人及联系电话", "联系人及联系电话"),
+    "other_notes": ("其他需要说明事项", "其他需要说明的事项", "其他说明事项"),
     "grade": ("评价等级", "自评等级", "等级", "等次", "评价等次"),
     "problems": ("存在问题", "存在的问题", "主要问题"),
     "improvements": ("改进措施", "整改措施", "下一步改进措施", "意见建议", "改进措施及结果应用方案"),
@@ -130,6 +142,9 @@ LEVEL2_HINTS: dict[str, tuple[str, ...]] = {
                    "水土流失"),
     "sustainability": ("持续", "长效", "长期"),
     "economic": ("经济", "增收", "产值"),
+    # what a 社会效益 row measures: people reached, informed, safe, served (forms-gen s406-s407
+    # transcripts put 知晓率, 认可度 rows in the next group: nothing pointed them back)
+    "social": ("社会", "群众", "公众", "知晓", "认可", "安全感", "就业", "受益"),
 }
 # how names end that the words above do not place: a count is a 数量指标 ('…件数', '…单位数',
 # '…台(套)数', '…班次'), a rate of things done right a 质量指标, a kind of spending a 成本指标

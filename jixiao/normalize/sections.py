@@ -31,7 +31,7 @@ _NOT_HAN = re.compile(r"[^\u4e00-\u9fff]")
 KEY_ACCEPT = 84.0
 _FUNDS_CORE = {"initial_budget", "annual_budget", "executed", "execution_rate"}
 _INDICATOR_CORE = {"level1", "level2", "name", "target", "actual"}
-_ENDS_INDICATORS = {"conclusion", "contact_name", "phone", "problems", "improvements", "grade"}
+_ENDS_INDICATORS = {"conclusion", "contact_name", "phone", "contact", "other_notes", "problems", "improvements", "grade"}
 
 
 @dataclass

@@ -79,7 +79,10 @@ def money_unit(sections: Sections) -> Literal["万元", "元"]:
 
 
 def _known_rows(rows: list[str], family: Family) -> float:
-    """The share of the form's funds rows the family may hold (a family lists every row it can)."""
+    """The share of the form's funds rows the family may hold (a family lists every row it can);
+    none where the form lacks a row group the family requires."""
+    if not all(set(group) & set(rows) for group in family.funds.requires):
+        return 0.0
     return sum(r in family.funds.rows for r in rows) / len(rows) if rows else 1.0
 
 

@@ -7,7 +7,7 @@ import re
 
 from jixiao.normalize.confusion import fold_script
 from jixiao.record import Op, Quantity
-from jixiao.text import clean, compact, is_dash
+from jixiao.text import clean, compact, is_dash, nfkc
 
 # OCR look-alikes of digits, applied only inside a token that is otherwise numeric
 _DIGIT_LOOKALIKES = str.maketrans(
@@ -209,12 +209,76 @@ _PHONE = re.compile(r"1[3-9]\d{9}|(?:\(?0\d{2,3}\)?[-\s]?)?\d{7,8}")
 _PHONE_LEAD = str.maketrans({")": "0", "O": "0", "o": "0", "D": "0"})
 
 
+# a digit or two set apart after a whole number is not part of it: a seal's arc read as ' 1'
+# after 0855-8731748 (forms-gen s406 a02, a scanned archive) made a 12-digit number
+_STRAY_TAIL = re.compile(r"^(?P<number>.*\d)\s+\d{1,2}$")
+_WHOLE_PHONE_DIGITS = 10
+
+
 def parse_phone(text: str | None) -> str | None:
-    t = clean(text).replace(" ", "").replace("-", "").replace("—", "")
+    t = clean(text)
+    tail = _STRAY_TAIL.match(t)
+    if tail and sum(ch.isdigit() for ch in tail["number"]) >= _WHOLE_PHONE_DIGITS:
+        t = tail["number"]
+    t = t.replace(" ", "").replace("-", "").replace("—", "")
     if t[:1] in ")OoD" and t[1:2].isdigit():
         t = t[:1].translate(_PHONE_LEAD) + t[1:]
     m = _PHONE.search(t)
     return m.group(0).replace("(", "").replace(")", "") if m else (t or None)
+
+
+# what a 项目负责人及电话 cell prints around the phone: '(办公)', '(手机)', separators
+_PHONE_TAGS = re.compile(r"[(（]\s*(?:办公|办|手机|座机|电话)\s*[)）]|(?:办公|手机|电话)\s*[:：]")
+
+
+_CONTACT_PHONE = re.compile(r"[0-9０-９(（][0-9０-９()（）\-—]{6,}")
+
+
+def split_contact(text: str) -> tuple[str | None, str | None]:
+    """A 项目负责人及电话 cell: the name(s) and the phone ('李四 13912345678(办公)' -> 李四,
+    13912345678); two names and no phone ('王五、赵六') keep both names and give no phone."""
+    t = _PHONE_TAGS.sub(" ", clean(text))
+    digits = _CONTACT_PHONE.search(t)
+    if digits is None:
+        return t.strip(" ,，;；") or None, None
+    name = _CONTACT_PHONE.sub(" ", t).strip(" ,，;；:：")  # a second phone is no part of the name
+    return (re.sub(r"\s+", " ", name) or None), parse_phone(digits.group(0))
+
+
+# a project code printed before the name ('51000021R000000012345 农村饮水…'): letters and digits,
+# at least 8, with a digit among the first two
+_PROJECT_CODE = re.compile(r"^\s*([0-9][0-9A-Za-z]{7,}[0-9A-Za-z\-]*)[\s\-_:：]*(?=[\u4e00-\u9fff(（])")
+
+
+_UNIT_CODE = re.compile(r"^\s*(\d{3,9})\s*[-－—_]\s*(?=[\u4e00-\u9fff])")
+
+
+def unit_code(text: str) -> tuple[str | None, str]:
+    """A unit code printed before a unit's name ('219-池州市贵池区棠溪镇人民政府'), and the name."""
+    m = _UNIT_CODE.match(text)
+    return (m.group(1), text[m.end():]) if m else (None, text)
+
+
+def project_code(text: str) -> tuple[str | None, str]:
+    """The project code a 项目名称 cell prints before the name, and the name."""
+    t = clean(text)
+    m = _PROJECT_CODE.match(t)
+    return (m.group(1), t[m.end():]) if m else (None, t)
+
+
+# 项目类别 checkboxes: a ticked box as the fonts and OCR print it (þ and R are ☑ in Wingdings)
+_TICKED = "☑✓√■þR☒▣"
+_BOXES = _TICKED + "□☐"
+
+
+def checked_options(text: str) -> list[str]:
+    """The options a checkbox cell ticks: '□新增项目 þ延续项目' -> ['延续项目']."""
+    t = nfkc(text)
+    out = []
+    for m in re.finditer(f"([{_BOXES}])\\s*([^{_BOXES}\\s]+)", t):
+        if m.group(1) in _TICKED:
+            out.append(m.group(2).strip(" ,，;；"))
+    return out
 
 
 _GRADE = re.compile(

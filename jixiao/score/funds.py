@@ -20,20 +20,47 @@ def check_funds(a: Audit) -> None:
     _budget_score(a)
 
 
-def _parts(a: Audit) -> list[FundsRow]:
-    present = {f.item for f in a.record.funds if f.item != "total"}
+# a department block split 按收入性质分 (财政拨款, 其他资金 ...) / 按支出性质分 (基本支出, 项目支出):
+# each half adds up to the total on its own, and the two are never summed together
+_SPENDING = frozenset({"basic", "project"})
+_INCOME = frozenset({"fiscal", "carryover", "special_account", "unit_funds", "central", "provincial"})
+
+
+def _parts(a: Audit) -> list[list[FundsRow]]:
+    """The sets of rows that each add up to the total: one (the part set that fits the rows
+    present best), or, on a block split by income and by spending, each half as printed."""
+    rows = [f for f in a.record.funds if f.item != "total"]
+    present = {f.item for f in rows}
+    if present & _SPENDING and present & _INCOME:
+        return [half for half in _runs(a, rows) if half]
     best = max(a.rules.funds.part_sets, key=lambda s: len(present & set(s)), default=[])
-    return [f for f in a.record.funds if f.item in best]
+    return [[f for f in rows if f.item in best]]
+
+
+def _runs(a: Audit, rows: list[FundsRow]) -> list[list[FundsRow]]:
+    """Rows in printed order cut where the next row fits no part set with the run so far."""
+    runs: list[list[FundsRow]] = [[]]
+    for row in rows:
+        items = {f.item for f in runs[-1]} | {row.item}
+        if row.item in {f.item for f in runs[-1]} or not any(items <= set(s) for s in a.rules.funds.part_sets):
+            runs.append([])
+        runs[-1].append(row)
+    return [[f for f in run if any({g.item for g in run} <= set(s) for s in a.rules.funds.part_sets)]
+            for run in runs]
 
 
 def _sums(a: Audit) -> None:
     total = a.record.funds_row("total")
-    parts = _parts(a)
-    if total is None or not parts:
+    if total is None:
         return
-    if len(parts) == 1:
-        _of_which(a, total, parts[0])
-        return
+    for parts in _parts(a):
+        if len(parts) == 1:
+            _of_which(a, total, parts[0])
+        elif parts:
+            _sum_of(a, total, parts)
+
+
+def _sum_of(a: Audit, total: FundsRow, parts: list[FundsRow]) -> None:
     for column in a.rules.funds.columns:
         if not a.supports("funds", column):
             continue

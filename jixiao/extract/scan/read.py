@@ -195,10 +195,11 @@ class ReadCells:
             self._plan(read, ink, block, glyph, f, 1, state, grey, pending, regions)
         engine = self.engine()
         self._recognise(engine, pending)
-        self._detect(engine, regions, grey, f, state.scale)
+        self._detect(engine, regions, grey, f, state.scale, lattice.tables)
         for read in reads:
             kept = [(p, c) for p, c in zip(read.pieces, read.crops, strict=True)
-                    if p.text.strip() and p.confidence >= o.min_loose_read]
+                    if p.text.strip() and p.confidence >= o.min_loose_read
+                    and (read.where is not None or not _inside_a_table(p, lattice.tables))]
             if not kept and read.where is not None:  # a cell's one read, however unsure, is kept
                 kept = [(p, c) for p, c in zip(read.pieces, read.crops, strict=True)
                         if p.text.strip() and p.confidence >= o.min_read][:1]
@@ -289,12 +290,15 @@ class ReadCells:
             p.read.crops.append(p.crop)
 
     @staticmethod
-    def _detect(engine: OcrEngine, regions: list[tuple[CellRead, PixelBox]], grey: Image, f: float, scale: float) -> None:
+    def _detect(engine: OcrEngine, regions: list[tuple[CellRead, PixelBox]], grey: Image, f: float, scale: float,
+                tables: Sequence[Table] = ()) -> None:
         for read, region in regions:
             x0, y0, x1, y1 = (round(v * f) for v in region)
             area = crop(grey, (x0, y0, x1, y1))
             if area.size == 0:
                 continue
+            if read.where is None:
+                area = _without_tables(area, (x0, y0), tables, scale)
             try:
                 found = engine.read_page(np.ascontiguousarray(area))
             except OcrFailed:
@@ -470,3 +474,24 @@ def reads_of(state: ScanState) -> PageReads:
     return need(state.reads, "cell reads")
 
 
+def _inside_a_table(piece: Piece, tables: Sequence[Table]) -> bool:
+    """Whether a loose block's piece is text of a table's cell, which is read on its own. A loose
+    block's box can span a table: faint ink along a scan's edge joined the page's loose text into
+    one block the size of the page (forms-gen s406 h16), and the detector, run on the grey page
+    inside it, read every cell a second time: every cell's text came out doubled."""
+    return any(t.box.x0 <= piece.cx <= t.box.x1 and t.box.y0 <= piece.cy <= t.box.y1 for t in tables)
+
+
+def _without_tables(area: Image, origin: tuple[int, int], tables: Sequence[Table], scale: float) -> Image:
+    """A loose block's grey crop with the tables inside it painted as paper, so the detector is
+    not run over cells read on their own (full-resolution pixels; ``scale`` pixels per point)."""
+    out = area
+    for t in tables:
+        tx0, ty0 = round(t.box.x0 * scale) - origin[0], round(t.box.y0 * scale) - origin[1]
+        tx1, ty1 = round(t.box.x1 * scale) - origin[0], round(t.box.y1 * scale) - origin[1]
+        if tx1 <= 0 or ty1 <= 0 or tx0 >= area.shape[1] or ty0 >= area.shape[0]:
+            continue
+        if out is area:
+            out = area.copy()
+        out[max(0, ty0):max(0, ty1), max(0, tx0):max(0, tx1)] = 255
+    return out

@@ -29,6 +29,8 @@ from jixiao.extract.scan.state import ScanState, count, need
 from jixiao.grid import Box, Cell, Grid
 
 _DIGIT = re.compile(r"\d")
+# a number printed with one or two decimals, as forms print money, rates and scores
+_DECIMALS = re.compile(r"^[-+]?\d+\.\d{1,2}%?$")
 NUMERIC = re.compile(r"^[-+]?\d[\d\s.,，。]*%?$")
 # a number with an operator or a short unit: '≥85%', '398.68万元', '5个'
 QUANTITY = re.compile(r"^[≥≤<>=]?\s*\d[\d\s.,，。]*\s*(%|[\u4e00-\u9fff]{1,4})?$")
@@ -93,11 +95,20 @@ def settle(first: Read, action: Action, second: Read | None, options: SecondRead
         # second engine failing to read, not a reading against the first: the first stands as it
         # was (held-out forms-gen s302 h24, a true SUBTOTAL_MISMATCH softened to a review item)
         return Settled(first.confidence, f"复核未能读出数字（{second.text}）" if second.text.strip() else "复核未能读出数字")
+    if _lost_the_point(number_of(first.text), number_of(second.text)):
+        # the same digits with no point: Tesseract drops the small dot of a 150 dpi crop
+        # (held-out forms-gen s405 h23: 3777.64 read again as 377764 softened a true
+        # FUNDS_SUM_MISMATCH). Its digits agree; the point is the first engine's word alone
+        return Settled(first.confidence, f"复核读数 {second.text}（未见小数点）")
     if number_of(second.text) == number_of(first.text):
         if action == "tie_breaker":
             return Settled(max(first.confidence, options.tie_break), "")
         return Settled(max(first.confidence, min(second.confidence, options.agree)), "")
     return Settled(min(first.confidence, options.doubt), f"复核读数 {second.text}")
+
+
+def _lost_the_point(first: str, second: str) -> bool:
+    return bool(_DECIMALS.match(first)) and "." not in second and second == first.replace(".", "")
 
 
 ReadLines = Callable[[Sequence[Image], LineKind], list[tuple[str, float]]]
@@ -135,7 +146,9 @@ class SecondRead:
             if where in sealed:
                 # under a seal both engines see its strokes (3 read as 113 by both): an unsure
                 # read there stays in doubt whatever the second read says
-                settled = Settled(min(settled.confidence, self.options.doubt), settled.note or "印章覆盖，读数存疑")
+                # (forms-gen s405 h23: a seal over 3777.64; the raw says so, beside what the second read saw)
+                note = "；".join(n for n in ("印章覆盖，读数存疑", settled.note) if n)
+                settled = Settled(min(settled.confidence, self.options.doubt), note)
             old: Cell = grids[where[0]].cells[where[1]]
             raw = f"{old.raw} | {settled.note}".strip(" |") if settled.note else old.raw
             grids[where[0]].cells[where[1]] = old.model_copy(update={"confidence": settled.confidence, "raw": raw})

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from jixiao.extract.lattice import LatticeOptions, find_tables
+from jixiao.extract.lattice import LatticeOptions, Table, find_tables
 from jixiao.extract.pixels import Image
 from jixiao.extract.scan.lines import (
     LineOptions,
@@ -27,7 +27,7 @@ from jixiao.extract.scan.lines import (
 )
 from jixiao.extract.scan.orient import OrientationCheck
 from jixiao.extract.scan.prepare import PrepareOptions, prepare_stages
-from jixiao.extract.scan.state import ScanState, Stage, need, run_stages
+from jixiao.extract.scan.state import ScanState, Stage, count, need, run_stages
 
 
 class ScanOptions(BaseModel):
@@ -36,6 +36,11 @@ class ScanOptions(BaseModel):
     prepare: PrepareOptions = Field(default_factory=PrepareOptions)
     lines: LineOptions = Field(default_factory=LineOptions)
     lattice: LatticeOptions = Field(default_factory=LatticeOptions)
+    # a "table" none of whose cells is this wide is the strokes of a heading, not a table: a bold
+    # title's strokes at 300 dpi make one-row lattices whose widest cell is 8-38 pt (项目支出绩效自评表
+    # read as '支支古', forms-gen seeds 402-406 scans, 19 of 139 lattices), while the narrowest real
+    # table's widest cell is 347 pt; dropped, their ink is read as the title it is
+    min_table_cell_pt: float = 45.0
 
 
 @dataclass(frozen=True)
@@ -60,7 +65,16 @@ class Tables:
     def __call__(self, state: ScanState) -> ScanState:
         lines = need(state.lines, "rulings")
         lattice = find_tables(to_points(lines.horizontal + lines.vertical, state.work_dpi), self.options.lattice)
+        kept = [t for t in lattice.tables if holds_text(t, self.options.min_table_cell_pt)]
+        if len(kept) < len(lattice.tables):
+            count("heading strokes taken for a table", len(lattice.tables) - len(kept))
+            lattice = replace(lattice, tables=kept)
         return replace(state, lattice=lattice)
+
+
+def holds_text(table: Table, min_cell_pt: float) -> bool:
+    """Whether any of a table's cells is wide enough to hold a line of text."""
+    return any(c.box.x1 - c.box.x0 >= min_cell_pt for c in table.cells)
 
 
 @dataclass(frozen=True)
