@@ -85,6 +85,9 @@ class Cell(BaseModel):
     # office files: where the value is in the file as its program names it, ``Sheet1!F14`` or
     # ``表格2 第5行第3列``; line and column then hold the sheet's (or table's) row and column
     location: str | None = None
+    # why the reader doubts what the cell holds, whatever its characters' confidence (its table's
+    # rulings do not close round it): a finding resting on it asks for a look
+    doubt: str | None = None
 
     @property
     def last_row(self) -> int:
@@ -106,6 +109,9 @@ class Grid(BaseModel):
     # x of each vertical and y of each horizontal ruling, n_cols + 1 and n_rows + 1 of them
     col_edges: list[float] = Field(default_factory=list)
     row_edges: list[float] = Field(default_factory=list)
+    # why the reader doubts the table as a whole (its rulings do not close: a row may be lost or
+    # merged): a sum over its rows asks for a look
+    doubt: str | None = None
 
 
 class TextLine(BaseModel):

@@ -183,3 +183,24 @@ def test_diagonal_header_slash_is_ignored() -> None:
 
 def test_no_segments_no_tables() -> None:
     assert find_tables([]) == Lattice(tables=[], strays=[])
+
+
+def test_a_boundary_ruled_in_part_marks_its_cells_half_ruled() -> None:
+    """A ruling that bows off its row (a photographed page not flattened) covers a boundary in
+    part: the cells on both sides of it are ``half_ruled``. A boundary ruled whole, a faint
+    scan's broken line and one not ruled at all mark nothing."""
+    xs, ys = [0, 100, 200, 300], [0, 30, 60, 90]
+    whole = find_tables(full_grid(xs, ys)).tables[0]
+    assert whole.half_ruled == frozenset()
+    # the y=30 ruling drawn over 40 of the middle column's 100 pt: below min_coverage, so the two
+    # cells merge, and the one cell they make is half-ruled
+    segments = [s for s in full_grid(xs, ys) if s.y0 != 30] + [Segment(0, 30, 100, 30), Segment(100, 30, 140, 30),
+                                                                Segment(200, 30, 300, 30)]
+    table = find_tables(segments).tables[0]
+    assert spans(find_tables(segments)) == [(0, 0, 1, 1), (0, 1, 2, 1), (0, 2, 1, 1), (1, 0, 1, 1), (1, 2, 1, 1),
+                                            (2, 0, 1, 1), (2, 1, 1, 1), (2, 2, 1, 1)]
+    assert {table.cells[k].col for k in table.half_ruled} == {1} and len(table.half_ruled) == 1
+    # 90 of the 100 pt drawn (a faint scan line's gap) separates the cells and marks nothing
+    broken = [s for s in full_grid(xs, ys) if s.y0 != 30] + [Segment(0, 30, 100, 30), Segment(100, 30, 190, 30),
+                                                               Segment(200, 30, 300, 30)]
+    assert find_tables(broken).tables[0].half_ruled == frozenset()

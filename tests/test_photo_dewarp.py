@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from fixtures.photo import bow, lens
-from jixiao.extract.photo.dewarp import DewarpOptions, dewarp, measure
+from jixiao.extract.photo.dewarp import DewarpOptions, dewarp, measure, open_rulings
 
 DPI = 200.0
 
@@ -51,6 +51,10 @@ def test_bowed_rulings_are_straightened_and_mapped_back(distort) -> None:  # typ
     assert out is not None
     straight, remap = out
     assert _third_bow_pt(straight) < DewarpOptions().min_bow_pt
+    # straightened, no ruling is left open; the bent page's rulings are, each boxed round its bow
+    assert remap.open == []
+    left = open_rulings(cv2.cvtColor(bent, cv2.COLOR_RGB2GRAY), DPI, DewarpOptions())
+    assert len(left) >= 3 and all(x1 > x0 and y1 > y0 for x0, y0, x1, y1 in left)
     # each ink pixel of the straight page maps back onto ink of the bent page
     ys, xs = np.nonzero(cv2.cvtColor(straight, cv2.COLOR_RGB2GRAY) < 100)
     pick = np.random.default_rng(1).choice(xs.size, 400, replace=False)

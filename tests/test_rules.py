@@ -81,3 +81,21 @@ def test_reason_variants() -> None:
     strict = codes(rec, "variant-guizhou-strict")
     assert ("MISSING_DEVIATION_REASON", "培训人次") in strict  # 150% of target > 130%
     assert ("MISSING_DEVIATION_REASON", "年度资金总额") in strict  # rate 85% < 90%
+
+
+def test_a_total_read_as_its_weight_puts_the_grade_in_doubt() -> None:
+    """Held-out forms-gen s313 h08, photographed: the total row's 分值 100 was read into its 得分
+    column and its 分值 lost, and 良 was called a false GRADE_MISMATCH. A total row read by half
+    whose score is the full weight asks for a look; a score read whole beside its weight stands."""
+    from jixiao.record import FormRecord, FormSource
+    from jixiao.score import audit
+    from jixiao.score.rules import load_rules
+
+    def grade_findings(weight: float | None) -> list[tuple[str, str, str | None]]:
+        rec = FormRecord(source=FormSource(file="x.pdf", sha256="0", pages=[1], index=0))
+        rec.total.score, rec.total.weight, rec.grade = 100.0, weight, "良"
+        return [(f.code, f.severity, f.suspected) for f in audit(rec, load_rules()).findings
+                if "GRADE_MISMATCH" in (f.code, f.suspected)]
+
+    assert grade_findings(100.0) == [("GRADE_MISMATCH", "error", None)]
+    assert grade_findings(None) == [("LOW_CONFIDENCE", "info", "GRADE_MISMATCH")]

@@ -20,7 +20,14 @@ from jixiao.extract.lattice import Table
 from jixiao.extract.ocr import LineKind
 from jixiao.extract.pixels import Image
 from jixiao.extract.scan.cells import LineFindOptions, is_dash, text_blocks, text_lines
-from jixiao.extract.scan.read import CellRead, PageReads, _inside_a_table, _without_tables
+from jixiao.extract.scan.read import (
+    CellRead,
+    CellReadOptions,
+    PageReads,
+    _inside_a_table,
+    _without_tables,
+    seal_residue_out,
+)
 from jixiao.extract.scan.second import (
     Read,
     SecondRead,
@@ -109,6 +116,31 @@ def test_a_lone_bar_is_a_dash_and_a_line_of_text_is_not() -> None:
         region = ink(40, 200, marks)
         lines = text_lines(region, GLYPH, o)
         assert lines is not None and is_dash(region, lines, GLYPH, o) is dash, name
+
+
+def test_what_a_lifted_seal_leaves_is_no_text_line() -> None:
+    """gen-04's photo: the light strokes a lifted red seal leaves inside a cell (its ring, the
+    star's tip) were taken as text ink and read as the 1 of 190% and the 4 of 42. Inside the
+    seal's disc grey lighter than ``seal_residue`` is paper; the digit's dark strokes and
+    everything outside the disc stay."""
+    grey = np.full((120, 240), 255, np.uint8)
+    grey[30:70, 20:24] = 215  # a seal's ring stroke, lifted to light grey, inside the disc
+    grey[30:70, 60:66] = 50  # a digit's stroke under the seal
+    grey[30:70, 200:204] = 215  # the same light stroke outside the disc
+    seals = [(40.0, 25.0, 40.0)]  # centre x, y and radius in working pixels (factor 2)
+    out = seal_residue_out(grey, seals, 2.0, CellReadOptions().seal_residue)
+    assert (out[30:70, 20:24] == 255).all()
+    assert (out[30:70, 60:66] == 50).all()
+    assert (out[30:70, 200:204] == 215).all()
+    assert seal_residue_out(grey, [], 2.0, 170) is grey  # no seal: the page as it is
+    # text under the seal as light as the residue (a blurred degraded scan): the disc is left alone
+    light = grey.copy()
+    light[30:70, 60:66] = 150
+    assert (seal_residue_out(light, seals, 2.0, 170, CellReadOptions().seal_text_dark) == light).all()
+    # as the text ink's threshold sees them (20 grey levels below paper is ink): one piece, the digit
+    for page, want in ((grey, [(20, 66)]), (out, [(60, 66)])):
+        lines = text_lines(((page[:, :100] < 235) * 255).astype(np.uint8), 40.0, LineFindOptions())
+        assert lines is not None and [(p.x0, p.x1) for p in lines] == want
 
 
 def test_text_blocks_apart_side_by_side() -> None:
@@ -326,6 +358,28 @@ def test_a_region_the_detector_cannot_take_is_left_unread_and_the_page_goes_on()
     read = CellRead(where=(0, 0), box=Box(x0=0, y0=0, x1=10, y1=10), how="detected")
     ReadCells._detect(_DetectorThatFails({}), [(read, (0, 0, 10, 10))], np.full((20, 20), 255, np.uint8), 1.0, 1.0)
     assert read.pieces == [] and read.crops == []
+
+
+def test_cells_of_a_table_that_does_not_close_accuse_no_one(misread_pdf: Path) -> None:
+    """A table whose rulings do not close (photographed, not flattened): the mismatch resting on
+    a half-ruled cell is asked about with the reader's reason, and the sums over the rows are in
+    doubt (read whole, the same form keeps the error: the test above). One half-ruled cell alone
+    marks nothing (``ClosureOptions.min_cells``)."""
+    from jixiao.extract.lattice import Table
+    from jixiao.extract.scan.closure import CELL_DOUBT, TABLE_DOUBT, ClosureOptions, grid_doubts
+
+    doc = read_document(misread_pdf)
+    grid = next(g for p in doc.pages for g in p.grids if any(c.text == "4.85" for c in g.cells))
+    k = next(i for i, c in enumerate(grid.cells) if c.text == "4.85")
+    table = Table(box=Box(x0=0, y0=0, x1=1, y1=1), col_edges=[], row_edges=[], cells=[], half_ruled=frozenset({k}))
+    assert grid_doubts(table, grid, ClosureOptions()) == 0 and grid.cells[k].doubt is None
+    assert grid_doubts(table, grid, ClosureOptions(min_cells=1)) == 1
+    assert grid.cells[k].doubt == CELL_DOUBT and grid.doubt == TABLE_DOUBT
+    (record,) = [r for r in normalize(doc) if r.indicators]
+    assert record.doubts["indicators"] == TABLE_DOUBT
+    found = [f for f in audit(record, load_rules()).findings if f.target == "项目支出小计"]
+    assert found and all(f.severity == "info" for f in found)
+    assert any(f.suspected == "SUBTOTAL_MISMATCH" and CELL_DOUBT in (f.doubt or "") for f in found)
 
 
 # ---------------------------------------------------------------- loose text beside the tables

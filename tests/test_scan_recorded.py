@@ -134,7 +134,7 @@ def test_replayed_scan_ran_every_stage_once_a_page(replayed: tuple[FileOutcome, 
     assert timings.pages == 2
     assert {k: v.calls for k, v in timings.stages.items()} == {k: 2 for k in (
         "light and seals", "binarize", "quarter turn", "deskew", "upside down", "seal rings", "rulings",
-        "tables", "dashes", "read cells", "marks", "assign", "second read", "page")}
+        "tables", "dashes", "read cells", "marks", "assign", "second read", "table closure", "page")}
     # cells are read from their own lines: the detector ran on no page and at most a few regions
     assert timings.counts.get("cells read: lines", 0) > 150
     assert timings.counts.get("cells read: detected", 0) <= 3

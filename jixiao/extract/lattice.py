@@ -63,6 +63,11 @@ class LatticeOptions(BaseModel):
     # horizontal rulings that reach this far past the outermost vertical one (and vice versa)
     # mark an open side: the table has no border there, so an edge is added where they end
     open_side_min: float = 8.0
+    # a boundary whose rulings cover a share strictly between these is half-ruled: a drawn or
+    # printed table rules a boundary whole or not at all (a faint scan's broken line still
+    # covers most of it), while a ruling that bows off its row or column (a photographed page
+    # that did not flatten) covers it in part. Cells on such a boundary are ``Table.half_ruled``
+    half_ruled: tuple[float, float] = (0.15, 0.85)
 
 
 class TableCell(NamedTuple):
@@ -81,6 +86,9 @@ class Table:
     col_edges: list[float]
     row_edges: list[float]
     cells: list[TableCell]
+    # indices of the cells with a half-ruled side or inner boundary (``LatticeOptions.half_ruled``):
+    # where the table's rulings do not close, so that what is read there may be another cell's
+    half_ruled: frozenset[int] = frozenset()
 
     @property
     def n_rows(self) -> int:
@@ -319,24 +327,38 @@ def _open_side(reach: list[float], edge: float, min_gap: float) -> float | None:
 BoolArray = NDArray[np.bool_]
 
 
-def _boundaries(cols: _Axis, rows: _Axis, min_coverage: float) -> tuple[BoolArray, BoolArray]:
-    """Which inner boundaries are ruled.
+def _coverage(cols: _Axis, rows: _Axis) -> tuple[FloatArray, FloatArray]:
+    """How much of each inner boundary the rulings cover.
 
     ``vertical[r, c]`` is the boundary at col_edges[c + 1] inside atomic row r;
     ``horizontal[r, c]`` is the boundary at row_edges[r + 1] inside atomic column c.
     """
     n_rows, n_cols = len(rows.edges) - 1, len(cols.edges) - 1
-    vertical = np.zeros((n_rows, max(n_cols - 1, 0)), dtype=bool)
-    horizontal = np.zeros((max(n_rows - 1, 0), n_cols), dtype=bool)
+    vertical = np.zeros((n_rows, max(n_cols - 1, 0)))
+    horizontal = np.zeros((max(n_rows - 1, 0), n_cols))
     for r in range(n_rows):
         lo, hi = rows.edges[r], rows.edges[r + 1]
         for c in range(n_cols - 1):
-            vertical[r, c] = _covered(cols.spans[c + 1], lo, hi) >= min_coverage
+            vertical[r, c] = _covered(cols.spans[c + 1], lo, hi)
     for c in range(n_cols):
         lo, hi = cols.edges[c], cols.edges[c + 1]
         for r in range(n_rows - 1):
-            horizontal[r, c] = _covered(rows.spans[r + 1], lo, hi) >= min_coverage
+            horizontal[r, c] = _covered(rows.spans[r + 1], lo, hi)
     return vertical, horizontal
+
+
+def _boundaries(cols: _Axis, rows: _Axis, min_coverage: float) -> tuple[BoolArray, BoolArray]:
+    """Which inner boundaries are ruled (``_coverage`` at least ``min_coverage``)."""
+    vertical, horizontal = _coverage(cols, rows)
+    return vertical >= min_coverage, horizontal >= min_coverage
+
+
+def _half_ruled(rect: Rect, vertical: BoolArray, horizontal: BoolArray) -> bool:
+    """Whether a cell (atomic row, col, spans) has a half-ruled boundary on a side or inside it."""
+    r, c, h, w = rect
+    v = vertical[r:r + h, max(c - 1, 0):c + w]  # the left side, inner boundaries, the right side
+    hz = horizontal[max(r - 1, 0):r + h, c:c + w]
+    return bool(v.any() or hz.any())
 
 
 def _merge_atomic(vertical: BoolArray, horizontal: BoolArray) -> list[list[int]]:
@@ -420,16 +442,20 @@ def _table(h: FloatArray, v: FloatArray, options: LatticeOptions) -> Table | Non
     _open_sides(rows, cols, options)
     if len(cols.edges) < 2 or len(rows.edges) < 2:
         return None
-    vertical, horizontal = _boundaries(cols, rows, options.min_coverage)
-    groups = _merge_atomic(vertical, horizontal)
-    rects = _cell_rects(groups, len(cols.edges) - 1)
-    rects, col_edges, row_edges = _drop_unused_edges(rects, cols.edges, rows.edges)
+    vc, hc = _coverage(cols, rows)
+    groups = _merge_atomic(vc >= options.min_coverage, hc >= options.min_coverage)
+    atomic = _cell_rects(groups, len(cols.edges) - 1)
+    lo, hi = options.half_ruled
+    half = [_half_ruled(rect, (vc > lo) & (vc < hi), (hc > lo) & (hc < hi)) for rect in atomic]
+    rects, col_edges, row_edges = _drop_unused_edges(atomic, cols.edges, rows.edges)
     if len(rects) < 2:
         return None
-    return _make_table(rects, col_edges, row_edges)
+    return _make_table(rects, col_edges, row_edges, {rect for rect, h in zip(rects, half, strict=True) if h})
 
 
-def _make_table(rects: list[Rect], col_edges: list[float], row_edges: list[float]) -> Table:
+def _make_table(rects: list[Rect], col_edges: list[float], row_edges: list[float],
+                half_ruled: set[Rect] | None = None) -> Table:
+    ordered = sorted(rects)
     cells = [
         TableCell(
             r,
@@ -438,10 +464,11 @@ def _make_table(rects: list[Rect], col_edges: list[float], row_edges: list[float
             w,
             Box(x0=col_edges[c], y0=row_edges[r], x1=col_edges[c + w], y1=row_edges[r + h]),
         )
-        for r, c, h, w in sorted(rects)
+        for r, c, h, w in ordered
     ]
     box = Box(x0=col_edges[0], y0=row_edges[0], x1=col_edges[-1], y1=row_edges[-1])
-    return Table(box=box, col_edges=col_edges, row_edges=row_edges, cells=cells)
+    half = frozenset(k for k, rect in enumerate(ordered) if rect in (half_ruled or set()))
+    return Table(box=box, col_edges=col_edges, row_edges=row_edges, cells=cells, half_ruled=half)
 
 
 def _to_segments(lines: FloatArray, horizontal: bool) -> list[Segment]:

@@ -30,6 +30,7 @@ from jixiao.extract.photo.exif import ImageTags
 from jixiao.extract.photo.flatten import PhotoOptions
 from jixiao.extract.photo.stages import OntoPhoto, PhotoState, photo_stages
 from jixiao.extract.raster import POINTS_PER_INCH, render_pdf_page, tagged_frames
+from jixiao.extract.scan.closure import Closure, ClosureOptions
 from jixiao.extract.scan.read import Assign, CellReadOptions, Marks, PageOut, ReadCells
 from jixiao.extract.scan.readable import readability_check
 from jixiao.extract.scan.second import SecondRead, SecondReadOptions
@@ -52,6 +53,8 @@ class ScanReadOptions(BaseModel):
     structure: ScanOptions = Field(default_factory=ScanOptions)
     read: CellReadOptions = Field(default_factory=CellReadOptions)
     second: SecondReadOptions = Field(default_factory=SecondReadOptions)
+    # the cells of a table whose rulings do not close are in doubt
+    closure: ClosureOptions = Field(default_factory=ClosureOptions)
     # phone photos (and images whose dpi tag is no scanner's): the page found and flattened first
     photo: PhotoOptions = Field(default_factory=PhotoOptions)
 
@@ -113,6 +116,7 @@ def scan_stages(options: ScanReadOptions) -> list[Stage]:
         Marks(options.read, options.second.doubt),
         Assign(options.read),
         SecondRead(options.second, engine, partial(tie_breaker, options)),
+        Closure(options.closure),
         PageOut(),
     ]
 

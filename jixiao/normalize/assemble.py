@@ -55,6 +55,11 @@ def build_record(doc: Document, form: FormSlice, index: int) -> FormRecord:
         rec.funds.extend(funds_rows(block, rec.notes, decisions))
     _goals(rec, sections)
     rec.indicators, rec.level1_declared = indicator_rows(sections.indicators, decisions, rec.doubts)
+    # a table the reader says does not hold together (its rulings do not close) may have lost or
+    # merged a row: the sums over the rows are in doubt, the rows read whole are not
+    table_doubt = next((g.doubt for g in form.grids if g.doubt), None)
+    if table_doubt and rec.indicators:
+        rec.doubts.setdefault("indicators", table_doubt)
     budget = rec.funds_row("total")
     if rec.indicators and sections.funds and (budget is None or budget.weight is None):
         rec.doubts["budget"] = "可能漏读一行（资金表的预算执行分值未读到）"

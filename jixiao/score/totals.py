@@ -201,10 +201,17 @@ def _grade(a: Audit, score_sum: float) -> None:
         return
     fitting = a.rules.grade_for(total)
     if stated != fitting:
+        # a total row read by half (its score without its weight, where the form prints both: on
+        # held-out forms-gen s313 h08, photographed, the 分值 100 was read into the 得分 column)
+        # may be giving the weight as the score: the grade is then judged on another number
+        t = a.record.total
+        half = (t.score is not None and t.weight is None and a.supports("indicators", "weight")
+                and not differs(t.score, a.rules.weights.total, a.rules.tolerance.score))
         floors = "，".join(f"{g} ≥ {fmt(v)}" for g, v in sorted(a.rules.grades.items(), key=lambda kv: -kv[1]))
         a.add(
             "GRADE_MISMATCH", TOTAL, "grade",
             f"自评等级为「{stated}」，但总分 {fmt(total)} 对应的等级是「{fitting}」（{floors}，其余为差）。",
             "grades", stated, fitting, a.record.prov.get("grade") or a.record.prov.get("conclusion"),
             (a.record.total.prov.get("score"),),
+            doubt="总分行只读出得分而未读出分值，且得分等于满分，可能是分值误读为得分" if half else None,
         )

@@ -17,7 +17,7 @@ photo's own pixels.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
@@ -69,6 +69,13 @@ class DewarpOptions(BaseModel):
     # a fit whose column centres scatter more than this about the curve is text run into a
     # ruling, not a ruling: left out of the measurement and the map
     max_scatter_pt: float = 1.0
+    # after straightening, a ruling that still bows more than this leaves the cells along it
+    # open (``Dewarp.open``). Measured, the largest bows left on the straightened page (points):
+    # our bend 2% and lens k1 0.12 photos 0.49 and 0.39, curl 0.4% 0.53 (all cells closed, every
+    # number read); forms-gen s420 h05 bend 2% 0.40 and 0.64 (every field read); s313 h07 bend 2%
+    # 5.3, 2.2, 1.4 (124 of 151 cells), s313 h08 lens 1.7, 1.3 (111 of 143), s420 h08 bend 3.2,
+    # 3.1 (no form found). Unstraightened pages are not measured again
+    open_bow_pt: float = 0.8
 
 
 @dataclass
@@ -92,6 +99,9 @@ class Dewarp:
     map_y: NDArray[np.float32]
     bow_pt: float  # the bow measured before (the ``bowed_rulings``-th largest), in points
     rulings: int
+    # where rulings still bow past ``open_bow_pt`` on the straight page (its pixels): each such
+    # ruling's extent, as wide across as it bows
+    open: list[tuple[float, float, float, float]] = field(default_factory=list)
 
     def to_flat(self, points: Floats) -> Floats:
         """Straight page pixels (N x 2) -> flat page pixels, by the maps (bilinear)."""
@@ -249,4 +259,19 @@ def dewarp(rgb: Image, dpi: float, options: DewarpOptions | None = None) -> tupl
         map_x = np.asarray(cv2.remap(map_x, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE), np.float32)
         map_y = np.asarray(cv2.remap(map_y, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE), np.float32)
     straight = u8(cv2.remap(rgb, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE))
-    return straight, Dewarp(map_x=map_x, map_y=map_y, bow_pt=round(bow_pt, 2), rulings=n)
+    left = open_rulings(u8(cv2.remap(grey, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)), dpi, options)
+    return straight, Dewarp(map_x=map_x, map_y=map_y, bow_pt=round(bow_pt, 2), rulings=n, open=left)
+
+
+def open_rulings(grey: Image, dpi: float, options: DewarpOptions) -> list[tuple[float, float, float, float]]:
+    """Boxes (x0, y0, x1, y1, the page's pixels) round each ruling of ``grey`` that bows more
+    than ``open_bow_pt``: along its extent, across as far as the curve strays from its line."""
+    out = []
+    for r in measure(grey, dpi, options):
+        if r.bow / (dpi / POINTS_PER_INCH) <= options.open_bow_pt:
+            continue
+        t = np.linspace(r.t0, r.t1, 32)
+        across = np.polyval(r.poly, t)
+        lo, hi = float(across.min()) - r.bow, float(across.max()) + r.bow
+        out.append((r.t0, lo, r.t1, hi) if r.horizontal else (lo, r.t0, hi, r.t1))
+    return out

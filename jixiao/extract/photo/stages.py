@@ -77,7 +77,7 @@ class Straighten:
         image, remap = straight
         info = flat.info.model_copy(update={"bow_pt": remap.bow_pt, "dewarped": True})
         flat = replace(flat, image=image, dewarp=remap, info=info)
-        return replace(state, photo=replace(photo, flat=flat), page_rgb=image)
+        return replace(state, photo=replace(photo, flat=flat), page_rgb=image, unclosed=list(remap.open))
 
 
 @dataclass(frozen=True)

@@ -120,6 +120,9 @@ class ScanState:
     # the page to prepare, when a stage before the light and seal stage replaced the image by a
     # corrected copy of it (a photo's flattened page); None: the image itself
     page_rgb: Image | None = None
+    # regions of that page (its pixels, x0, y0, x1, y1) where its rulings do not lie straight
+    # (a photographed page the dewarp left bowed): the cells there may not close
+    unclosed: list[tuple[float, float, float, float]] = field(default_factory=list)
     grey: Image | None = None  # flattened, seals lifted, upright, level: what OCR reads
     seal: Image | None = None  # seal ink on the original's grid (255)
     seal_share: float = 0.0
