@@ -104,7 +104,12 @@ class CellReadOptions(BaseModel):
     # disc's 1st percentile of grey below this. Measured: gen-04's photo 82; the degraded scan
     # of gen-06, whose blurred text under the seal is itself 144-200 grey, 144 (whitened at 170
     # or 200 it lost its conclusion's end and the total's 分值)
-    seal_text_dark: int = 110
+    # 0 (the default) turns the whitening off: the thin strokes of a % or a decimal point under
+    # a seal are as light as what the lift leaves, and whitened they were read as digits. At 110
+    # it gave gen-04's photo 2 numbers (its findings were review items either way) and broke
+    # held-out forms-gen s406 h17 (scan: ≥90% read ≥9026), s406 h23 (page image: 2543.73 read
+    # 254373, the unit garbled, a true FUNDS_SUM_MISMATCH lost) and our gen-20 bundle (≥852)
+    seal_text_dark: int = 0
 
 
 @dataclass
@@ -172,12 +177,8 @@ class ReadCells:
     def __call__(self, state: ScanState) -> ScanState:
         lattice, grey = need(state.lattice, "tables"), need(state.grey, "grey page")
         rulings = need(state.table_rulings, "table rulings")
-        if getattr(state.photo, "flat", None) is not None:
-            # only on a photographed page (flattened by the photo stages): on scans the whitening
-            # ate the thin strokes of a % under a seal and read what was left as digits (held-out
-            # forms-gen s406 h17: ≥90% read ≥9026; our gen-20 bundle: ≥85% read ≥852)
-            grey = seal_residue_out(grey, state.seals, state.dpi / state.work_dpi, self.options.seal_residue,
-                                    self.options.seal_text_dark)
+        grey = seal_residue_out(grey, state.seals, state.dpi / state.work_dpi, self.options.seal_residue,
+                                self.options.seal_text_dark)
         ink = self._text_ink(state, grey, rulings)
         glyph = glyph_or(glyph_height(ink), state.work_dpi)
         f = state.dpi / state.work_dpi  # full-resolution pixels per working pixel
