@@ -484,7 +484,7 @@ def _inside_a_table(piece: Piece, tables: Sequence[Table]) -> bool:
     block's box can span a table: faint ink along a scan's edge joined the page's loose text into
     one block the size of the page (forms-gen s406 h16), and the detector, run on the grey page
     inside it, read every cell a second time: every cell's text came out doubled."""
-    return any(t.box.x0 <= piece.cx <= t.box.x1 and t.box.y0 <= piece.cy <= t.box.y1 for t in tables)
+    return any(t.box.contains_point(piece.cx, piece.cy) for t in tables)
 
 
 def _without_tables(area: Image, origin: tuple[int, int], tables: Sequence[Table], scale: float) -> Image:
