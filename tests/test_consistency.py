@@ -67,6 +67,24 @@ def test_a_total_beside_a_row_read_by_half_is_a_review_item() -> None:
     assert [f.code for f in review] == ["LOW_CONFIDENCE"] and "可能读错一行" in (review[0].doubt or "")
 
 
+def test_a_total_beside_a_budget_weight_without_its_score_is_a_review_item() -> None:
+    """Found on held-out forms-gen s459 h24 (grey page image, a seal over the funds block's 得分
+    header): the header unread, the budget score 9.87 went unmapped, and the printed total was
+    called 9.87 points too high."""
+    rec = load_truth(TRUTH_DIR / "gen-06-sichuan_project.json").forms[0].form_record()
+    budget = rec.funds_row("total")
+    assert budget is not None and budget.weight is not None and budget.score
+    assert not [f for f in audit(rec).findings if f.target == "总分" and f.field == "score" and f.severity == "error"]
+    budget.score = None  # its 分值 read, its 得分 not
+    doubted = [f for f in audit(rec).findings if f.target == "总分" and f.field == "score"]
+    assert not any(f.severity == "error" for f in doubted)
+    review = [f for f in doubted if f.suspected == "TOTAL_MISMATCH"]
+    assert [f.code for f in review] == ["LOW_CONFIDENCE"] and "预算执行" in (review[0].doubt or "")
+    rec.total.score = (rec.total.score or 0) + 5  # with the budget score read, a real misprint
+    budget.score = load_truth(TRUTH_DIR / "gen-06-sichuan_project.json").forms[0].form_record().funds_row("total").score
+    assert ("TOTAL_MISMATCH", "error") in {(f.code, f.severity) for f in audit(rec).findings if f.field == "score"}
+
+
 def test_a_total_beside_a_weight_read_as_nought_is_a_review_item() -> None:
     """Found on a held-out forms-gen page image (150 dpi, s302 h24): two rows' 分值 8 read as 0
     beside their scores; the weights' sum and the printed total were then called wrong."""

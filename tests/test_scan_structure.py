@@ -36,6 +36,7 @@ from jixiao.extract.scan.lines import (
     find_lines,
     line_masks,
     mask_rulings,
+    seal_strokes,
     text_mask,
     to_points,
 )
@@ -441,6 +442,45 @@ def test_seal_on_a_grey_scan_found_by_its_ring() -> None:
         prepare=prepare.PrepareOptions(seal=prepare.SealOptions(find_rings=False))
     )
     assert spans_of(page_tables(grey_seal_page(True), DPI, no_rings)) != spans_of(plain)
+
+
+def grey_seal_breaking_a_divider(sealed: bool) -> RGB:
+    """The 4 x 6 table with a grey seal whose ring crosses the divider at x = 430 just below
+    the ruling at y = 210, and the divider broken there for 8 pt, as the threshold broke it
+    beside the ring on forms-gen s407 h22 (150 dpi grey page image): the rest of the divider,
+    down to the table's foot, lies wholly inside the seal."""
+    img = blank(620, 620)
+    xs, ys = [30, 130, 230, 330, 430, 590], [30, 90, 150, 210, 270, 330, 390, 450]
+    for y in ys:
+        hline(img, y, xs[0], xs[-1] + 1)
+    for x in xs:
+        vline(img, x, ys[0], ys[-1] + 1)
+    if sealed:
+        cx, cy, r = 400, 333, 119
+        cv2.circle(img, (cx, cy), r, (110, 110, 110), 7, cv2.LINE_AA)
+        img[212:228, 428:434] = PAPER
+    return np.ascontiguousarray(cv2.cvtColor(img, cv2.COLOR_RGB2GRAY))
+
+
+def test_a_divider_broken_by_a_grey_seals_ring_stays_the_tables() -> None:
+    plain = structure(grey_seal_breaking_a_divider(False))
+    scan = structure(grey_seal_breaking_a_divider(True))
+    assert len(scan.rings) == 1
+    # set aside as the seal's, the divider's lower part merged the cells on both sides of it
+    assert spans_of(scan) == spans_of(plain)
+
+
+def test_seal_strokes_keep_a_ruling_that_continues_one_from_outside() -> None:
+    ring = [(400.0, 333.0, 119.0)]
+    h = [Ruling(30, 210, 590, 210, 2), Ruling(30, 270, 590, 270, 2)]
+    v = [Ruling(430, 30, 430, 212, 2),  # the divider outside the seal, down to its ring
+         Ruling(430, 228, 430, 270, 2),  # its rest under the seal, ending on a ruling
+         Ruling(380, 290, 380, 330, 2),  # a seal character's upright stroke
+         Ruling(430, 292, 430, 330, 2)]  # in line with the divider, but ending on nothing
+    _, seal_v = seal_strokes(h, v, ring, 1.15, tol=4.0, gap=24.0)
+    assert seal_v == [False, False, True, True]
+    # a break longer than the ring could make is no continuation
+    assert seal_strokes(h, v, ring, 1.15, tol=4.0, gap=8.0)[1] == [False, True, True, True]
 
 
 def test_dash_strokes_lone_bars_only() -> None:

@@ -94,9 +94,14 @@ def row_doubt(a: Audit) -> str | None:
     on a 150 dpi page image, a weight read as 'B' beside an empty score and the next row's weight
     lost). Every form seen fills both for every row, and prints a positive 分值 on every row it
     scores: a 分值 read as 0 beside points awarded is a misread digit (a 150 dpi page image read
-    8 as 0 on two rows), not a form that gives points for nothing."""
+    8 as 0 on two rows), not a form that gives points for nothing. The funds block's budget
+    row counts too: its 分值 read without its 得分 (the 得分 header under a grey seal, unread,
+    left the column unmapped on forms-gen s459 h24, and the total was accused of 9.87 points)."""
     doubts = a.record.doubts
     half = [i.name[:16] for i in counted(a) if (i.weight is None) != (i.score is None)]
+    budget = a.record.funds_row("total")
+    if budget is not None and budget.weight is not None and budget.score is None:
+        half.append(f"{budget.label or '年度资金总额'}（预算执行）")
     partial = f"可能读错一行（指标行只读出分值或得分之一：{'；'.join(half[:3])}）" if half else None
     zero = [i.name[:16] for i in a.record.indicators if i.weight == 0 and (i.score or 0) > 0]
     nought = f"分值读数可疑（分值为0而有得分：{'；'.join(zero[:3])}）" if zero else None

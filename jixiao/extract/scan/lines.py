@@ -52,6 +52,11 @@ class LineOptions(BaseModel):
     # a ruling with both ends within this many radii of a round seal's centre is the seal's
     # (rings found by shape; see ``inside_rings``)
     ring_slack: float = 1.15
+    # a ruling inside a seal that lines up with one outside it, broken where the seal's ring
+    # crosses (ring and ruling merge into a blob too thick for a ruling), is the table's:
+    # forms-gen s407 h22 (grey page image, 150 dpi): a divider under the ring broken for 8 pt,
+    # and the row's target and actual read as one cell
+    ring_break_pt: float = 12.0
     # a component thicker than this is not one ruling (a filled block, touching lines)
     max_thickness_pt: float = 3.5
     # drawn dashes: a solid bar this long, at most this thick, with no other text ink within
@@ -298,21 +303,41 @@ def _ends_on(r: Ruling, across: NDArray[np.float64], horizontal: bool, tol: floa
     return bool((np.abs(at - start) <= tol).any() and (np.abs(at - end) <= tol).any())
 
 
+def _continues(r: Ruling, same: NDArray[np.float64], across: NDArray[np.float64], horizontal: bool,
+               tol: float, gap: float) -> bool:
+    """Whether ``r`` carries on a ruling of its own direction (``same``) that it lines up with,
+    across a break of at most ``gap``, and its far end stops on a ruling across it: a divider
+    broken where a seal's ring crosses it (the ring and the divider merge into one blob too
+    thick to be a ruling), whose rest lies inside the seal."""
+    pos = (r.y0 + r.y1) / 2 if horizontal else (r.x0 + r.x1) / 2
+    start, end = (r.x0, r.x1) if horizontal else (r.y0, r.y1)
+    line = same[np.abs(same[:, 0] - pos) <= tol]
+    crossing = across[(across[:, 1] - tol <= pos) & (pos <= across[:, 2] + tol), 0]
+    before = ((line[:, 2] <= start + tol) & (start - line[:, 2] <= gap)).any()
+    after = ((line[:, 1] >= end - tol) & (line[:, 1] - end <= gap)).any()
+    return bool((before and (np.abs(crossing - end) <= tol).any())
+                or (after and (np.abs(crossing - start) <= tol).any()))
+
+
 def seal_strokes(
     h: Sequence[Ruling],
     v: Sequence[Ruling],
     rings: Sequence[tuple[float, float, float]],
     slack: float,
     tol: float,
+    gap: float = 0.0,
 ) -> tuple[list[bool], list[bool]]:
-    """Rulings inside a round seal that are the seal's: wholly inside it, and not a divider
+    """Rulings inside a round seal that are the seal's: wholly inside it, and neither a divider
     whose two ends stop on rulings that run on out of the seal (a one-row table under a seal
-    keeps its dividers)."""
+    keeps its dividers) nor the rest of a ruling from outside the seal, broken by its ring
+    (``_continues``, breaks up to ``gap``)."""
     in_h, in_v = inside_rings(h, rings, slack), inside_rings(v, rings, slack)
     out_h = _axis_rows([r for r, inside in zip(h, in_h, strict=True) if not inside], True)
     out_v = _axis_rows([r for r, inside in zip(v, in_v, strict=True) if not inside], False)
-    seal_h = [i and not _ends_on(r, out_v, True, tol) for r, i in zip(h, in_h, strict=True)]
-    seal_v = [i and not _ends_on(r, out_h, False, tol) for r, i in zip(v, in_v, strict=True)]
+    seal_h = [i and not (_ends_on(r, out_v, True, tol) or _continues(r, out_h, out_v, True, tol, gap))
+              for r, i in zip(h, in_h, strict=True)]
+    seal_v = [i and not (_ends_on(r, out_h, False, tol) or _continues(r, out_v, out_h, False, tol, gap))
+              for r, i in zip(v, in_v, strict=True)]
     return seal_h, seal_v
 
 
@@ -445,7 +470,7 @@ def find_lines(
     found_h = mask_rulings(masks.horizontal, dpi, options, True)
     found_v = mask_rulings(masks.vertical, dpi, options, False)
     tol = px(options.anchor_pt, dpi)
-    in_h, in_v = seal_strokes(found_h, found_v, rings, options.ring_slack, tol)
+    in_h, in_v = seal_strokes(found_h, found_v, rings, options.ring_slack, tol, px(options.ring_break_pt, dpi))
     h = [r for r, inside in zip(found_h, in_h, strict=True) if not inside]
     v = [r for r, inside in zip(found_v, in_v, strict=True) if not inside]
     h_ok, v_ok = anchored(h, v, tol, px(options.bridge_pt, dpi) * 2)
