@@ -470,6 +470,30 @@ def test_a_divider_broken_by_a_grey_seals_ring_stays_the_tables() -> None:
     assert spans_of(scan) == spans_of(plain)
 
 
+def dividers_off_square(degrees: float) -> RGB:
+    """A 3-row, 5-column table whose inner dividers lean by ``degrees`` while its rows stay
+    level: a photo straightened along its long rulings left a funds block's short dividers so
+    (forms-gen s453 h22, 2.1 degrees)."""
+    img = blank(300, 620)
+    ys = [40, 100, 160, 220]
+    for y in ys:
+        hline(img, y, 30, 591)
+    vline(img, 30, ys[0], ys[-1] + 1)
+    vline(img, 590, ys[0], ys[-1] + 1)
+    lean = math.tan(math.radians(degrees)) * (ys[-1] - ys[0])
+    for x in (140, 250, 360, 470):
+        cv2.line(img, (x, ys[0]), (int(round(x + lean)), ys[-1]), (20, 20, 20), 2, cv2.LINE_AA)
+    return img
+
+
+def test_dividers_left_off_square_still_divide() -> None:
+    upright = spans_of(structure(dividers_off_square(0.0)))
+    assert len(upright) == 15
+    assert spans_of(structure(dividers_off_square(2.1))) == upright
+    # a slash far off square is a 斜线表头's, no divider
+    assert len(spans_of(structure(dividers_off_square(20.0)))) < 15
+
+
 def test_seal_strokes_keep_a_ruling_that_continues_one_from_outside() -> None:
     ring = [(400.0, 333.0, 119.0)]
     h = [Ruling(30, 210, 590, 210, 2), Ruling(30, 270, 590, 270, 2)]

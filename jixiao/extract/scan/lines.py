@@ -57,8 +57,10 @@ class LineOptions(BaseModel):
     # forms-gen s407 h22 (grey page image, 150 dpi): a divider under the ring broken for 8 pt,
     # and the row's target and actual read as one cell
     ring_break_pt: float = 12.0
-    # a component thicker than this is not one ruling (a filled block, touching lines)
+    # a component thicker than this is not one ruling (a filled block, touching lines), unless
+    # it is a thin line at a slant of at most this (rulings left off square after deskewing)
     max_thickness_pt: float = 3.5
+    max_slant_degrees: float = 3.0
     # drawn dashes: a solid bar this long, at most this thick, with no other text ink within
     # ``dash_clearance`` of its length to its sides and ``dash_clearance_vertical`` above and
     # below it
@@ -183,6 +185,24 @@ def _thick_component(
     return out
 
 
+def _slanted(sub: NDArray[np.bool_], left: int, top: int, thickness: int, max_slope: float) -> Ruling | None:
+    """A thin ruling drawn at a slant, whose box is too tall for one ruling though the line is
+    not: ink in nearly every column, no column's ink thicker than a ruling, and every pixel
+    close to one straight line of at most ``max_slope``. On a page whose rulings are not
+    square to each other (a photo straightened along its long rulings, forms-gen s453 h22: the
+    funds block's dividers 0.8 degrees off upright beside level rows) the bands test finds no
+    band in them, and three columns merged into one."""
+    counts = sub.sum(axis=0)
+    if np.count_nonzero(counts) < 0.9 * sub.shape[1] or counts.max() > thickness:
+        return None
+    ys, xs = np.nonzero(sub)
+    slope, at = np.polyfit(xs.astype(np.float64), ys.astype(np.float64), 1)
+    if abs(slope) > max_slope or np.abs(ys - (at + slope * xs)).max() > thickness / 2 + 1:
+        return None
+    band = float(np.median(counts[counts > 0]))
+    return _fit(xs + left + 0.5, ys + top + 0.5, float(left), float(left + sub.shape[1]), band)
+
+
 def mask_rulings(mask: Image, dpi: float, options: LineOptions, horizontal: bool) -> list[Ruling]:
     """Each connected component of a line mask as a straight ruling, in pixels.
 
@@ -199,7 +219,8 @@ def mask_rulings(mask: Image, dpi: float, options: LineOptions, horizontal: bool
             continue
         if h > thickness:
             sub = work[top : top + h, left : left + w] > 0
-            found.extend(_thick_component(sub, left, top, thickness, length))
+            slanted = _slanted(sub, left, top, thickness, np.tan(np.radians(options.max_slant_degrees)))
+            found.extend([slanted] if slanted else _thick_component(sub, left, top, thickness, length))
         else:
             found.append(_outline_fit(np.asarray(contour, dtype=np.int32), left, w, h))
     if horizontal:

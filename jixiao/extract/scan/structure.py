@@ -35,7 +35,10 @@ class ScanOptions(BaseModel):
 
     prepare: PrepareOptions = Field(default_factory=PrepareOptions)
     lines: LineOptions = Field(default_factory=LineOptions)
-    lattice: LatticeOptions = Field(default_factory=LatticeOptions)
+    # a scan's rulings may be left up to 3 degrees off square after deskewing (``LineOptions.
+    # max_slant_degrees``: forms-gen s453 h22, a photo straightened along its long rulings left
+    # the funds block's dividers 2.1 degrees off upright); a 斜线表头 slash is far steeper
+    lattice: LatticeOptions = Field(default_factory=lambda: LatticeOptions(max_slope=0.0525))
     # a "table" none of whose cells is this wide is the strokes of a heading, not a table: a bold
     # title's strokes at 300 dpi make one-row lattices whose widest cell is 8-38 pt (项目支出绩效自评表
     # read as '支支古', forms-gen seeds 402-406 scans, 19 of 139 lattices), while the narrowest real
