@@ -24,6 +24,7 @@ from jixiao.extract.scan.read import (
     CellRead,
     CellReadOptions,
     PageReads,
+    ReadCells,
     _inside_a_table,
     _without_tables,
     seal_residue_out,
@@ -402,3 +403,28 @@ def test_a_loose_block_spanning_a_table_does_not_read_its_cells_again() -> None:
     assert _without_tables(area, (100, 100), [table], 1.0) is area  # no table in it: untouched
     assert _inside_a_table(Piece(20, 15, 30, 25, "项目名称"), [table])
     assert not _inside_a_table(Piece(20, 32, 30, 38, "填报日期"), [table])
+
+
+# ---------------------------------------------------------------- a cell beside a seal
+
+
+def test_a_cell_unread_beside_a_seal_is_read_again_without_the_seal() -> None:
+    """forms-gen s407 h22: a grey seal over the right of the 总分 row's label cell; the detector
+    read nothing of the cell, the label beside the seal was lost and with it the total row. The
+    cell is read again with the seal's disc made paper: the label comes back, capped below the
+    second read's bar (part of the cell's ink was left out). A cell the disc does not touch,
+    or covers whole, is left as it was."""
+    ink = np.zeros((60, 400), np.uint8)
+    ink[20:40, 20:40] = ink[20:40, 44:64] = 255  # the label: two characters
+    ink[5:55, 280:284] = ink[28:32, 260:380] = 255  # the seal's strokes
+    grey = np.where(ink > 0, 40, 255).astype(np.uint8)
+    state = ScanState(image=grey, dpi=144.0, work_dpi=144.0, seals=[(330.0, 30.0, 70.0)])
+    beside = CellRead(where=(0, 0), box=Box(x0=0, y0=0, x1=200, y1=30), how="detected", unread=True)
+    inside = CellRead(where=(0, 1), box=Box(x0=150, y0=10, x1=180, y1=20), how="detected", unread=True)
+    engine = FakeEngine({255: ("总分", 0.99)})
+    stage = ReadCells(CellReadOptions(), lambda: engine)  # type: ignore[arg-type,return-value]
+    stage._outside_seals([beside, inside], ink, grey, 20.0, 1.0, 2, state, engine)  # type: ignore[arg-type]
+    assert engine.calls == [(1, "text")]  # the label's one line, not the seal's strokes
+    assert [(p.text, p.confidence) for p in beside.pieces] == [("总分", CellReadOptions().outside_seal_confidence)]
+    assert not beside.unread and inside.unread and not inside.pieces
+    assert CellReadOptions().outside_seal_confidence < OPTIONS.sure

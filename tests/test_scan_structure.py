@@ -482,7 +482,7 @@ def dividers_off_square(degrees: float) -> RGB:
     vline(img, 590, ys[0], ys[-1] + 1)
     lean = math.tan(math.radians(degrees)) * (ys[-1] - ys[0])
     for x in (140, 250, 360, 470):
-        cv2.line(img, (x, ys[0]), (int(round(x + lean)), ys[-1]), (20, 20, 20), 2, cv2.LINE_AA)
+        cv2.line(img, (x, ys[0]), (round(x + lean), ys[-1]), (20, 20, 20), 2, cv2.LINE_AA)
     return img
 
 

@@ -200,7 +200,8 @@ def _slanted(sub: NDArray[np.bool_], left: int, top: int, thickness: int, max_sl
     if abs(slope) > max_slope or np.abs(ys - (at + slope * xs)).max() > thickness / 2 + 1:
         return None
     band = float(np.median(counts[counts > 0]))
-    return _fit(xs + left + 0.5, ys + top + 0.5, float(left), float(left + sub.shape[1]), band)
+    centres = ((xs + left + 0.5).astype(np.float64), (ys + top + 0.5).astype(np.float64))
+    return _fit(*centres, float(left), float(left + sub.shape[1]), band)
 
 
 def mask_rulings(mask: Image, dpi: float, options: LineOptions, horizontal: bool) -> list[Ruling]:
