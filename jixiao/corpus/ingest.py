@@ -41,6 +41,8 @@ class IngestSummary:
     failures: list[tuple[str, str]] = field(default_factory=list)
     interrupted: bool = False
     not_read: int = 0  # left when the run was interrupted
+    cpu_seconds: float = 0.0  # reading the files whose result came back (a killed worker says nothing)
+    worker_peak_mb: float = 0.0  # the largest peak resident memory of a process that read a file
 
     @property
     def pages_per_second(self) -> float:
@@ -192,6 +194,8 @@ def _record(corpus: Corpus, result: FileResult, rules: RuleSet, options: IngestO
     """Store one result. A result the database refuses (a value it cannot hold) is stored as that
     file's failure instead; only a database that takes nothing at all stops the run. Read again
     (--force), a form keeps a person's corrections: its rows are re-derived under them."""
+    summary.cpu_seconds += result.cpu_seconds
+    summary.worker_peak_mb = max(summary.worker_peak_mb, result.peak_mb)
     try:
         store_reading(corpus, result, rules, replace=options.force)
     except CorpusError as exc:
