@@ -120,7 +120,14 @@ def run_pool(jobs: list[Job], options: IngestOptions) -> Iterator[FileResult]:
     memory = options.memory_mb * 2**20 if options.memory_mb else None
     settings = WorkerSettings(rules=options.rules, ocr=options.ocr, threads=threads,
                               seconds_per_page=options.seconds_per_page, memory_bytes=memory)
-    return WorkerPool(workers, settings).run(jobs)
+    return WorkerPool(workers, settings).run(largest_first(jobs, workers))
+
+
+def largest_first(jobs: list[Job], workers: int) -> list[Job]:
+    """A pool's order: the largest files first (size stands in for pages), so that the batch ends
+    with small files on every worker, not one worker reading a long scan while the others wait.
+    One worker keeps the order found."""
+    return sorted(jobs, key=lambda job: -job[2]) if workers > 1 else list(jobs)
 
 
 def run_dask(jobs: list[Job], options: IngestOptions) -> Iterator[FileResult]:
