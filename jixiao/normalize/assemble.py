@@ -52,7 +52,7 @@ def build_record(doc: Document, form: FormSlice, index: int) -> FormRecord:
     _title(rec, form)
     _apply_pairs(rec, _pairs(sections, form.lines))
     for block in sections.funds:
-        rec.funds.extend(funds_rows(block, rec.notes, decisions))
+        rec.funds.extend(funds_rows(block, rec.notes, decisions, rec.doubts))
     _goals(rec, sections)
     rec.indicators, rec.level1_declared = indicator_rows(sections.indicators, decisions, rec.doubts)
     # a table the reader says does not hold together (its rulings do not close) may have lost or
