@@ -23,7 +23,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from jixiao.errors import OcrFailed
 from jixiao.extract.assign import PageText, Piece, assign_text
 from jixiao.extract.lattice import Table
-from jixiao.extract.marks import MARK_OPTIONS, MARKS, classify_mark, is_single_glyph, is_slash, leading_bar
+from jixiao.extract.marks import (
+    MARK_OPTIONS,
+    MARKS,
+    classify_mark,
+    is_single_glyph,
+    is_slash,
+    leading_bar,
+)
 from jixiao.extract.ocr import OcrEngine
 from jixiao.extract.pixels import (
     Image,
