@@ -188,7 +188,8 @@ class FormRecord(BaseModel):
     # every label the reader mapped to the canonical schema, with its score and runner-up
     labels: list[LabelDecision] = Field(default_factory=list)
     # doubts about the reading as a whole, by what they bear on ("indicators": a row may be
-    # missing, "budget": the budget-execution weight was not read): the checks that rest on it
+    # missing, "budget": the budget-execution weight was not read, "funds": a row of numbers in the
+    # funds block was read as no funds row): the checks that rest on it
     # report a review item instead of an error
     doubts: dict[str, str] = Field(default_factory=dict)
 

@@ -105,3 +105,25 @@ def test_county_forms_read_whole_from_text_pdfs(prefix: str) -> None:
     assert rec.template is not None and rec.template.family == doc.family
     if doc.forms[0].record["extra"].get("主管部门编码"):  # printed '219-…' before the name
         assert rec.department == doc.forms[0].record["department"] and rec.extra["主管部门编码"]
+
+
+def test_a_notice_above_the_form_leaves_the_contact_the_forms_own(tmp_path: Path) -> None:
+    """A county site publishes the form under a notice signed 联系人：郑晓东 联系电话：0871-…;
+    the form's own 负责人及电话 holds two names and no phone. Read as a transcript with the form's
+    title left out, the notice's phone was the form's and its sentence the title."""
+    from fixtures.family_layouts import NOTICE_CONTACT
+    from fixtures.transcribe import write_transcripts
+
+    doc = _doc("fam-37")
+    want = doc.forms[0].record["contact"]
+    assert want["phone"] is None and doc.forms[0].render.notice
+    write_transcripts(doc, tmp_path)
+    txt = next(tmp_path.rglob(f"{doc.name}.txt"))
+    untitled = tmp_path / "untitled.txt"
+    untitled.write_text("\n".join(line for line in txt.read_text(encoding="utf-8").splitlines()
+                                  if line.strip() != doc.forms[0].record["title"]), encoding="utf-8")
+    for path in (build_pdf(doc, OUT), txt, untitled):
+        (rec,) = normalize(read_document(path))
+        assert (rec.contact.name, rec.contact.phone) == (want["name"], None), path.name
+        assert NOTICE_CONTACT[1].replace("-", "") not in rec.model_dump_json(), path.name
+        assert not (rec.title or "").endswith("。"), path.name

@@ -67,3 +67,55 @@ def test_the_slanted_bar_is_found_by_its_ink_not_by_crossings() -> None:
 
     crossings_only = classify_mark(_blurred("⩾"), MarkOptions(bar_mass=99.0))
     assert crossings_only is not None and crossings_only[0] == ">"
+
+
+SLASH_FACES = ["uming", "ukai", "wqy-microhei", "wqy-zenhei", "dejavu"]
+
+
+def _face(face: str, size: int) -> ImageFont.FreeTypeFont:
+    from fixtures.fonts import FONT_FILES
+
+    return ImageFont.truetype(FONT if face == "dejavu" else str(FONT_FILES[face]), size)
+
+
+def _drawn_in(ch: str, face: str, size: int = 32) -> np.ndarray:
+    """One character drawn in ``face``, blurred and thresholded as a degraded scan leaves it."""
+    import cv2
+
+    img = Image.new("L", (size * 2, size * 2), 0)
+    ImageDraw.Draw(img).text((size // 2, size // 4), ch, fill=255, font=_face(face, size))
+    return ((cv2.GaussianBlur(np.asarray(img), (0, 0), 0.8) > 110) * 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("face", SLASH_FACES)
+def test_a_slash_read_as_1_or_7_is_told_by_its_lean(face: str) -> None:
+    """The county forms print / in 权重 / 执行率 / 得分 ("not applicable"); on the degraded
+    scans of fam-25 and fam-32 the recogniser read every one as 1 (or 7), a weight of 1. A /
+    leans 17-27 degrees; 1 l I | stand upright and 7's bar spreads its ink."""
+    from jixiao.extract.marks import is_slash
+
+    assert is_slash(_drawn_in("/", face))
+    assert not [ch for ch in "17lI|02345689%" if is_slash(_drawn_in(ch, face))]
+
+
+def test_a_cell_read_as_1_over_a_slash_becomes_a_slash() -> None:
+    """The scan path's mark step (read.Marks): a cell holding a drawn / and read as 1 at 0.5 is
+    a /; the same cell holding a 1 keeps its read."""
+    from types import SimpleNamespace
+
+    from jixiao.extract.assign import Piece
+    from jixiao.extract.scan.read import CellRead, CellReadOptions, Marks
+    from jixiao.grid import Box
+
+    def settled(ch: str) -> str:
+        grey = np.full((120, 160), 235, np.uint8)  # a 72 dpi page: a pixel a point
+        img = Image.fromarray(grey)
+        ImageDraw.Draw(img).text((70, 45), ch, fill=30, font=_face("wqy-microhei", 22))
+        read = CellRead(where=(0, 0), box=Box(x0=40, y0=30, x1=120, y1=90), how="lines",
+                        pieces=[Piece(60, 45, 90, 70, "1", 0.5)], crops=[np.asarray(img)])
+        state = SimpleNamespace(scale=1.0, dpi=72.0, noise=2.0)
+        out = Marks(CellReadOptions(), doubt=0.5)._settled(read, np.asarray(img), state)  # type: ignore[arg-type]
+        return "".join(p.text for p in out.pieces)
+
+    assert settled("/") == "/"
+    assert settled("1") == "1"

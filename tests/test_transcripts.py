@@ -108,3 +108,29 @@ def test_wrong_encoding_is_one_line(tmp_path: Path) -> None:
     bad.write_bytes(b"\xff\xfe\x00\x00garbage\x81\x82")
     result = CliRunner().invoke(app, ["extract", str(bad), "-o", str(tmp_path / "o.jsonl")])
     assert result.exit_code == 1 and "form.txt" in result.stderr and "Traceback" not in result.stderr
+
+
+_FUNDS = ("项目支出绩效自评表\n（2023年度）\n项目名称\t测试项目\n主管部门\t市财政局\t实施单位\t市财政局\n"
+          "\t\t年初预算数\t全年预算数\t全年执行数\t分值\t执行率\t得分\n"
+          "\t年度资金总额\t300\t300\t{total}\t10\t100%\t10\n"
+          "项目资金（万元）\t其中：当年财政拨款\t200\t200\t200\t—\t100%\t—\n"
+          "\t{label}\t100\t100\t100\t—\t100%\t—\n\t其他资金\t\t\t\t—\t—\t—\n")
+
+
+@pytest.mark.parametrize(("label", "total", "want"), [
+    ("上年结转资金", "300", []),  # the row read: the sums hold
+    ("上年结转资金", "310", [("FUNDS_SUM_MISMATCH", "error")]),  # read, and 310 ≠ 300: an error
+    # a row of numbers under a label read as nothing (forms-gen s446 t04): the parts may be short
+    # by that row, so 200 ≠ 300 is a review item, never an accusation
+    ("▇▇", "300", [("LOW_CONFIDENCE", "info")] * 3),
+])
+def test_a_funds_row_read_as_no_row_puts_the_sums_in_doubt(tmp_path: Path, label: str, total: str,
+                                                           want: list[tuple[str, str]]) -> None:
+    path = tmp_path / "funds.txt"
+    path.write_text(_FUNDS.format(label=label, total=total), encoding="utf-8")
+    rec = normalize(read_document(path))[0]
+    found = [(f.code, f.severity) for f in audit(rec).findings if f.rule == "funds.sum"]
+    assert found == want
+    assert ("funds" in rec.doubts) == (label == "▇▇")
+    if label == "▇▇":
+        assert "可能漏读一行" in rec.doubts["funds"] and "▇▇ 100 100 100" in rec.doubts["funds"]

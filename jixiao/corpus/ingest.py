@@ -41,6 +41,8 @@ class IngestSummary:
     failures: list[tuple[str, str]] = field(default_factory=list)
     interrupted: bool = False
     not_read: int = 0  # left when the run was interrupted
+    cpu_seconds: float = 0.0  # reading the files whose result came back (a killed worker says nothing)
+    worker_peak_mb: float = 0.0  # the largest peak resident memory of a process that read a file
 
     @property
     def pages_per_second(self) -> float:
@@ -118,7 +120,14 @@ def run_pool(jobs: list[Job], options: IngestOptions) -> Iterator[FileResult]:
     memory = options.memory_mb * 2**20 if options.memory_mb else None
     settings = WorkerSettings(rules=options.rules, ocr=options.ocr, threads=threads,
                               seconds_per_page=options.seconds_per_page, memory_bytes=memory)
-    return WorkerPool(workers, settings).run(jobs)
+    return WorkerPool(workers, settings).run(largest_first(jobs, workers))
+
+
+def largest_first(jobs: list[Job], workers: int) -> list[Job]:
+    """A pool's order: the largest files first (size stands in for pages), so that the batch ends
+    with small files on every worker, not one worker reading a long scan while the others wait.
+    One worker keeps the order found."""
+    return sorted(jobs, key=lambda job: -job[2]) if workers > 1 else list(jobs)
 
 
 def run_dask(jobs: list[Job], options: IngestOptions) -> Iterator[FileResult]:
@@ -192,6 +201,8 @@ def _record(corpus: Corpus, result: FileResult, rules: RuleSet, options: IngestO
     """Store one result. A result the database refuses (a value it cannot hold) is stored as that
     file's failure instead; only a database that takes nothing at all stops the run. Read again
     (--force), a form keeps a person's corrections: its rows are re-derived under them."""
+    summary.cpu_seconds += result.cpu_seconds
+    summary.worker_peak_mb = max(summary.worker_peak_mb, result.peak_mb)
     try:
         store_reading(corpus, result, rules, replace=options.force)
     except CorpusError as exc:

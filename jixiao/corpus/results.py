@@ -38,6 +38,10 @@ class FileResult(BaseModel):
     # (page, width, height) in PDF points: where the review draws the boxes
     page_sizes: list[tuple[int, float, float]] = Field(default_factory=list)
     error: FileError | None = None
+    # what reading it cost the process that read it: CPU seconds (every thread), and that
+    # process's peak resident memory in MB (a worker's high-water mark, over all it has read)
+    cpu_seconds: float = 0.0
+    peak_mb: float = 0.0
 
 
 def outcome_of(result: FileResult) -> FileOutcome:

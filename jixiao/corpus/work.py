@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import resource
 import shutil
 import tempfile
 import time
@@ -189,7 +190,23 @@ def _rules(path: str | None) -> RuleSet:
 def read_source(source: Source, sha: str, size: int, rules_path: str | None = None,
                 ocr: str = "rapidocr", threads: int | None = None,
                 seconds_per_page: float | None = None) -> FileResult:
-    """Extract, normalise and audit one file; failures come back as data, never raised."""
+    """Extract, normalise and audit one file; failures come back as data, never raised. The
+    result says what the reading cost the process that ran it (CPU of all its threads, and its
+    peak memory so far): a pool's workers are not the ingest's children, so only they can say."""
+    before = _cpu_seconds()
+    result = _read_source(source, sha, size, rules_path, ocr, threads, seconds_per_page)
+    result.cpu_seconds = _cpu_seconds() - before
+    result.peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    return result
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _read_source(source: Source, sha: str, size: int, rules_path: str | None, ocr: str,
+                 threads: int | None, seconds_per_page: float | None) -> FileResult:
     start = time.perf_counter()
     try:
         options = read_options(ocr, threads, seconds_per_page)

@@ -1,4 +1,5 @@
-"""Lone marks in a cell (≥ ≤ = > < in a 指标性质 column, % in a 度量单位 one) told apart by shape.
+"""Lone marks in a cell (≥ ≤ = > < in a 指标性质 column, % in a 度量单位 one, / for "not
+applicable") told apart by shape.
 
 Text detectors skip a cell holding a single small mark, and recognisers read a lone '≥' as 'V',
 '>' or '之' (Tesseract has no ≥ at all). The set of marks such a cell can hold is small, so the
@@ -53,6 +54,15 @@ class MarkOptions(BaseModel):
     # ink: > and < 0.88-1.08 in the template fonts, ≥ ≤ 1.18-1.54, ⩾ ⩽ 1.27-1.28 (DejaVu), the
     # slanted ≥ of held-out forms-gen Sichuan scans 1.40-1.44 (read as > before this test)
     bar_mass: float = 1.25
+    # a lone / (the county forms' "not applicable" in 权重 / 执行率 / 得分): one straight stroke
+    # leaning right. Drawn at 24 and 40 px in the fixture faces, DejaVu and Noto Sans/Serif and
+    # blurred: / leans 17-27 degrees from the vertical, 1 at most 6.5, 7 (its stem) 9.3, l I |
+    # 0-2.2; the stroke's thinness (minor over major spread) is 0.04-0.13 for /, 0.12-0.19 on
+    # the degraded 200-300 dpi fixture scans where recognisers read it as 1 or 7 (fam-25, fam-32)
+    slash_lean: tuple[float, float] = (13.0, 35.0)
+    slash_thinness: float = 0.25
+    # taller than wide by at least this (a / of 17-39 px stands 1.6-2.5 times its width)
+    slash_aspect: float = 1.3
 
 
 MARK_OPTIONS = MarkOptions()
@@ -183,6 +193,28 @@ def leading_bar(ink: np.ndarray, options: MarkOptions = MARK_OPTIONS) -> bool | 
     # the next character: the strokes that start within about its width (a 5 drawn in two parts)
     near = [k for k in rest if stats[k, cv2.CC_STAT_LEFT] <= start + 0.6 * tall + 1]
     return tall >= BARRED_HEIGHT * max(height(near), 1)
+
+
+def is_slash(ink: np.ndarray, options: MarkOptions = MARK_OPTIONS) -> bool:
+    """Whether a cell's ink (255 = ink) is one straight stroke leaning right: a /, which
+    recognisers read as 1 or 7 on a blurred scan (the lean tells it from 1 l I |, the thinness
+    from 7, whose bar spreads its ink across)."""
+    mask = despeckled(ink, options)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+    parts = [k for k in range(1, n) if stats[k, cv2.CC_STAT_AREA] >= options.min_part]
+    if len(parts) != 1:
+        return False
+    ys, xs = np.nonzero(labels == parts[0])
+    height, width = int(np.ptp(ys)) + 1, int(np.ptp(xs)) + 1
+    if height < options.slash_aspect * width or len(xs) < 8:
+        return False
+    spread, axes = np.linalg.eigh(np.cov(np.stack([xs, ys]).astype(np.float64)))
+    dx, dy = axes[:, 1]  # the major axis
+    lean = float(np.degrees(np.arctan2(abs(dx), abs(dy))))
+    leans_right = dx * dy < 0  # up the page (y falling) is to the right
+    thin = float(np.sqrt(max(spread[0], 0.0) / max(spread[1], 1e-9)))
+    low, high = options.slash_lean
+    return bool(leans_right and low <= lean <= high and thin <= options.slash_thinness)
 
 
 def classify_mark(ink: np.ndarray, options: MarkOptions = MARK_OPTIONS) -> tuple[str, float] | None:

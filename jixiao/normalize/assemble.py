@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from jixiao.grid import Cell, Document, TextLine
+from jixiao.grid import Cell, Document, Grid, TextLine
 from jixiao.normalize.decisions import Decisions
 from jixiao.normalize.funds import funds_rows
 from jixiao.normalize.indicators import indicator_rows
@@ -16,7 +16,7 @@ from jixiao.normalize.names import complete_unit_name, join_split_off
 from jixiao.normalize.pagebreak import row_stream
 from jixiao.normalize.provenance import prov_of_cell, prov_of_line
 from jixiao.normalize.sections import Block, Sections, find_sections
-from jixiao.normalize.segment import FormSlice
+from jixiao.normalize.segment import FormSlice, item_top
 from jixiao.normalize.table import Row, role_of
 from jixiao.normalize.template import one_money_unit, recognise
 from jixiao.normalize.values import (
@@ -50,9 +50,9 @@ def build_record(doc: Document, form: FormSlice, index: int) -> FormRecord:
     decisions = Decisions()
     _headers(sections, decisions)
     _title(rec, form)
-    _apply_pairs(rec, _pairs(sections, form.lines))
+    _apply_pairs(rec, _pairs(sections, form.lines, form.grids))
     for block in sections.funds:
-        rec.funds.extend(funds_rows(block, rec.notes, decisions))
+        rec.funds.extend(funds_rows(block, rec.notes, decisions, rec.doubts))
     _goals(rec, sections)
     rec.indicators, rec.level1_declared = indicator_rows(sections.indicators, decisions, rec.doubts)
     # a table the reader says does not hold together (its rulings do not close) may have lost or
@@ -104,12 +104,30 @@ def _title(rec: FormRecord, form: FormSlice) -> None:
         rec.prov["title"] = prov_of_line(form.title, form.title.text)
 
 
-def _pairs(sections: Sections, lines: list[TextLine]) -> list[KeyValue]:
+# the keys of the form's contact: a contact row in its table is the form's whole contact
+CONTACT_KEYS = frozenset({"contact", "contact_name", "phone"})
+
+
+def _pairs(sections: Sections, lines: list[TextLine], grids: list[Grid]) -> list[KeyValue]:
+    """The table's pairs, then the loose lines' (the first of a key is the one kept). A
+    publication notice above the form is signed with the publishing office's 联系人 / 联系电话
+    (issue 16): where the table has a contact row (even one printing two names and no phone), no
+    contact outside it is the form's; where it has none, a contact on a line above the table
+    comes after those under its start (the Sichuan 填表人 / 联系电话 line under the table)."""
     pairs = [kv for row, limit in sections.kv_rows for kv in row_pairs(row, limit)]
+    own_contact = any(kv.key in CONTACT_KEYS for kv in pairs)
+    start = min(((g.page, item_top(g)) for g in grids), default=None)
+    later: list[KeyValue] = []
     for line in lines:
-        if not _NOTE_LINE.match(clean(line.text)):
-            pairs.extend(line_pairs(line))
-    return pairs
+        if _NOTE_LINE.match(clean(line.text)):
+            continue
+        above = start is not None and (line.page, item_top(line)) < start
+        for kv in line_pairs(line):
+            if kv.key not in CONTACT_KEYS:
+                pairs.append(kv)
+            elif not own_contact:
+                (later if above else pairs).append(kv)
+    return pairs + later
 
 
 def _apply_pairs(rec: FormRecord, pairs: list[KeyValue]) -> None:

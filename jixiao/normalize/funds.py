@@ -284,8 +284,23 @@ def _labels_inside(text: str) -> list[str]:
     return [v for _, v in sorted(found)]
 
 
-def funds_rows(block: Block, notes: list[str], decisions: Decisions) -> list[FundsRow]:
+# a row of the funds block that holds a number but no label it could be read as: a row lost to
+# the record, so a sum over the block's rows may be short by it (forms-gen s446 t04: 上年结转资金's
+# label run into the row above left its numbers unlabelled, and 945.43 + 0 ≠ 1138.99 was an error)
+LOST_ROW_DOUBT = "可能漏读一行（资金表中有一行数字未能对应到资金来源：{}）"
+
+
+def _holds_number(row: Row, label_cell: Cell | None) -> bool:
+    return any(c is not label_cell and number_in(c)[0] is not None for c in row.cells) or (
+        label_cell is not None and parse_number(label_cell.text) is not None)
+
+
+def funds_rows(block: Block, notes: list[str], decisions: Decisions,
+               doubts: dict[str, str] | None = None) -> list[FundsRow]:
+    """The block's rows; ``doubts["funds"]`` says so when a row of numbers could not be read as
+    any funds row (its sums are then in doubt, not its rows)."""
     out: list[FundsRow] = []
+    lost: list[str] = []
     read: list[list[Reading]] = []  # each row's readings, settled together once all are in
     pending: list[str] = []  # labels found in an earlier row's cell, for rows that lack their own
     for row in block.rows:
@@ -294,6 +309,8 @@ def funds_rows(block: Block, notes: list[str], decisions: Decisions) -> list[Fun
                 label_cell is None or not match(label_cell.text, FUNDS_ROWS).ok):
             label_cell = _label_anywhere(row) or label_cell
         if label_cell is None:
+            if _holds_number(row, None):
+                lost.append(" ".join(clean(c.text) for c in row.cells if clean(c.text))[:40])
             continue
         text = clean(label_cell.text)
         m = match(text, FUNDS_ROWS)
@@ -306,6 +323,8 @@ def funds_rows(block: Block, notes: list[str], decisions: Decisions) -> list[Fun
         if not m.ok or any(f.item == m.canonical for f in out):
             if text:
                 notes.append(f"资金行标签未识别：{text!r}（最接近 {m.runner_up}）")
+            if _holds_number(row, label_cell):
+                lost.append(" ".join(clean(c.text) for c in row.cells if clean(c.text))[:40])
             continue
         decisions.add("funds.row", label_cell, m)
         # a label that matched is a label: every look-alike in it is folded back ('頂目支出')
@@ -321,6 +340,8 @@ def funds_rows(block: Block, notes: list[str], decisions: Decisions) -> list[Fun
             _apply(reading, doubt, fr)
     _confirm_by_sums(out, notes)
     _confirm_inferred(out, inferred)
+    if lost and doubts is not None:
+        doubts.setdefault("funds", LOST_ROW_DOUBT.format("；".join(lost[:2])))
     return out
 
 

@@ -173,16 +173,33 @@ def _infer_gaps(row: Row, cols: list[HeaderCol]) -> list[HeaderCol]:
             m = match(cell.text, {missing[0]: FUNDS_COLUMNS[missing[0]]}, accept=0.0)
             out.append(HeaderCol(missing[0], extent(cell), cell, m, inferred=True))
     first = known[0] if known else None
-    if first is not None and first.role in order and order.index(first.role) == 1 and order[0] not in {c.role for c in known}:
-        # the first value column garbled past reading ('午初顸箅数' for 年初预算数): the header cell
-        # right before the first one read, if it is no block or row label
+    lead = order.index(first.role) if first is not None and first.role in order else 0
+    if first is not None and 0 < lead <= 2 and not set(order[:lead]) & {c.role for c in known}:
+        # the first value columns garbled past reading ('午初顸箅数' for 年初预算数, and
+        # '五十100年数(N)' for 全年预算数 before a split 全年执行|数(B): forms-gen s444 t02 and
+        # s446 t04 lost both budgets and the FUNDS_SUM_MISMATCH planted on them): the header
+        # cells right before the first one read, each no block or row label, are the columns the
+        # block's fixed order puts there
         before = [c for c in row.starting if extent(c).b <= first.extent.a and clean(c.text)]
-        head = before[-1] if before else None
-        if head is not None and not match(head.text, BLOCKS).ok and not match(head.text, {"label": FUNDS_COLUMNS["label"]}).ok \
-                and len(label_key(head.text)) >= 3 and not re.search(r"\d", head.text):
-            m = match(head.text, {order[0]: FUNDS_COLUMNS[order[0]]}, accept=0.0)
-            out.append(HeaderCol(order[0], extent(head), head, m, inferred=True))
+        heads = before[-lead:] if len(before) >= lead else []
+        if heads and all(_garbled_value_header(h) for h in heads):
+            for role, head in zip(order[:lead], heads, strict=True):
+                m = match(head.text, {role: FUNDS_COLUMNS[role]}, accept=0.0)
+                out.append(HeaderCol(role, extent(head), head, m, inferred=True))
     return sorted(out, key=lambda c: c.extent.a)
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _garbled_value_header(cell: Cell) -> bool:
+    """A header cell that may be a value column's garbled name: no block or row label, and
+    words more than digits (a garbler leaves digits inside words, '五十100年数(N)'; a value
+    row's cell is digits)."""
+    text = clean(cell.text)
+    words = len(_CJK.findall(text))
+    return (not match(text, BLOCKS).ok and not match(text, {"label": FUNDS_COLUMNS["label"]}).ok
+            and words >= 3 and len(re.findall(r"\d", text)) < words)
 
 
 def _indicator_header(row: Row) -> list[HeaderCol] | None:

@@ -22,11 +22,16 @@ class FormSlice:
 
 
 def is_title(line: TextLine) -> bool:
+    """A line naming the form (…绩效自评表). A sentence that ends in 。 is none, though it names
+    one: a publication notice's '现将2024年度项目支出绩效自评情况公开如下。' (issue 16)."""
+    if line.text.rstrip().endswith(("。", "．")):
+        return False
     key = label_key(line.text)
     return len(key) <= 40 and any(w in key for w in TITLE_WORDS) and not key.startswith("注")
 
 
-def _top(item: Grid | TextLine) -> float:
+def item_top(item: Grid | TextLine) -> float:
+    """Where an item starts on its page: its box's top, or (transcripts) its line in the file."""
     if item.box is not None:
         return item.box.y0
     if isinstance(item, Grid):  # a transcript's table: where its first cell was written
@@ -37,7 +42,7 @@ def _top(item: Grid | TextLine) -> float:
 def _page_items(page: Page) -> list[Grid | TextLine]:
     """Grids and lines in reading order. Without geometry (transcripts) lines keep file order."""
     items: list[Grid | TextLine] = [*page.grids, *page.lines]
-    return sorted(items, key=_top)
+    return sorted(items, key=item_top)
 
 
 def split_forms(doc: Document) -> list[FormSlice]:

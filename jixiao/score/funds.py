@@ -78,6 +78,7 @@ def _sum_of(a: Audit, total: FundsRow, parts: list[FundsRow]) -> None:
                 f"{fmt(expected)}，表中填报 {fmt(reported)}，相差 {fmt(reported - expected)} {_unit(a)}。",
                 "funds.sum", reported, expected, total.prov.get(column),
                 (total.prov.get("label"), *(p.prov.get(column) for p in parts), *(p.prov.get("label") for p in parts)),
+                doubt=a.record.doubts.get("funds"),
             )
 
 

@@ -23,7 +23,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from jixiao.errors import OcrFailed
 from jixiao.extract.assign import PageText, Piece, assign_text
 from jixiao.extract.lattice import Table
-from jixiao.extract.marks import MARK_OPTIONS, MARKS, classify_mark, is_single_glyph, leading_bar
+from jixiao.extract.marks import (
+    MARK_OPTIONS,
+    MARKS,
+    classify_mark,
+    is_single_glyph,
+    is_slash,
+    leading_bar,
+)
 from jixiao.extract.ocr import OcrEngine
 from jixiao.extract.pixels import (
     Image,
@@ -48,6 +55,8 @@ MARK_MISREADS = frozenset("Vv><=二之Zz乏这冬≥≤")
 # a quantity read with a bare > or < before its number, whose first glyph may be a ≥ / ≤
 _LEADING_OP = re.compile(r"^[><]\s*\d")
 _WITH_BAR = {">": "≥", "<": "≤"}
+# what engines print for a lone / (a blurred slash at 200-300 dpi: 1 at 0.39-0.89, 7 at 0.55)
+SLASH_READS = frozenset("/17lI|丿")
 
 
 class CellReadOptions(BaseModel):
@@ -428,7 +437,7 @@ def as_mark(read: CellRead, mark: str, shape: Image, confidence: float) -> CellR
 
 @dataclass(frozen=True)
 class Marks:
-    """Lone ≥ ≤ = > < % told by shape (marks.py). A cell read empty, unread, as one of the
+    """Lone ≥ ≤ = > < % / told by shape (marks.py). A cell read empty, unread, as one of the
     characters recognisers print for a lone mark, or as one or two characters the recogniser was
     unsure of, is settled by its shape when its ink is one glyph and the shape is clear; a mark
     the recogniser read surely is checked against its shape (agreeing, it is as sure as the
@@ -453,6 +462,8 @@ class Marks:
         unsure = len(text) <= 2 and conf < self.options.mark_confidence
         if len(read.pieces) == 1 and _LEADING_OP.match(text):
             return self._leading(read, grey, state, text)
+        if len(read.pieces) == 1 and text in SLASH_READS and (slash := self._slash(read, grey, state)):
+            return slash
         if text and text not in MARKS and text not in MARK_MISREADS and not unsure:
             return read
         # a read of a digit or character the recogniser was unsure of gives way only to a strong
@@ -468,6 +479,15 @@ class Marks:
                                                  else min(p.confidence, self.doubt)) for p in read.pieces])
         count("marks told by shape")
         return as_mark(read, found[0], found[1], conf)
+
+    def _slash(self, read: CellRead, grey: Image, state: ScanState) -> CellRead | None:
+        """A cell read as 1 or 7 (or /) whose ink is one stroke leaning right: a /."""
+        ink = mark_ink(grey, read.box, state.scale, state.dpi, state.noise, self.options.mark_inset_pt)
+        if not ink.size or not is_single_glyph(ink, self.options.glyph_points * state.scale) or not is_slash(ink):
+            return None
+        count("slashes told by shape")
+        shape = crop(grey, _box_px(read.box, state.scale, self.options.mark_inset_pt * state.scale))
+        return as_mark(read, "/", shape, max(self.options.mark_confidence, read.pieces[0].confidence if read.pieces[0].text == "/" else 0.0))
 
     def _leading(self, read: CellRead, grey: Image, state: ScanState, text: str) -> CellRead:
         """A quantity read with a bare > or < in front: the first glyph's bar settles ≥ / ≤."""
