@@ -19,6 +19,7 @@ whole batch), so that their time limit stops a file inside C code too.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import resource
@@ -126,6 +127,17 @@ def serve(conn: Connection, settings: WorkerSettings, parent: int) -> None:
         if settings.timings:
             conn.send(("timings", key, stages))
         conn.send(("done", key, result))
+        _give_back_freed_memory()
+
+
+def _give_back_freed_memory() -> None:
+    """Hand what the last file freed back to the system: glibc keeps freed pages of page images
+    and OCR buffers in its arenas, so a worker's resident memory climbs file by file (a worker of
+    2 that read 17 degraded scans peaked at 1021 MB, one reading the largest of them alone 794)."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to hand back this way
+        pass
 
 
 def _stderr_to_log() -> None:
