@@ -99,3 +99,18 @@ def test_a_total_read_as_its_weight_puts_the_grade_in_doubt() -> None:
 
     assert grade_findings(100.0) == [("GRADE_MISMATCH", "error", None)]
     assert grade_findings(None) == [("LOW_CONFIDENCE", "info", "GRADE_MISMATCH")]
+
+
+def test_a_tier_finding_rests_on_the_target_that_made_the_row_qualitative() -> None:
+    """gen-15's degraded scan: '≥90%' read as '90%22' at confidence 0.5 made a quantitative row
+    qualitative, and 90% scored 10 of 10 was a QUALITATIVE_TIER_MISMATCH; the tier rests on the
+    target as much as on the actual, so a target read in doubt makes it a review item."""
+    from jixiao.record import Prov
+
+    ind = _ind("服务对象满意度", "90%22", "90%", 10, 10)
+    ind.actual = Quantity(text="90%", op="=", value=90.0, unit="%")
+    found = [(f.code, f.suspected) for f in audit(_form([ind])).findings if f.rule == "qualitative"]
+    assert found == [("QUALITATIVE_TIER_MISMATCH", None)]  # a target read surely: the finding stands
+    ind.prov["target"] = Prov(raw="90", confidence=0.5)
+    found = [(f.code, f.suspected) for f in audit(_form([ind])).findings if f.rule == "qualitative"]
+    assert found == [("LOW_CONFIDENCE", "QUALITATIVE_TIER_MISMATCH")]

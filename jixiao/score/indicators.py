@@ -127,7 +127,10 @@ def _tier(a: Audit, ind: Indicator) -> None:
             f"之间（{fmt(lo * ind.weight)}–{fmt(hi * ind.weight)} 分），表中填报 {fmt(ind.score)} 分"
             f"（{fmt(share * 100)}%）。",
             "qualitative", ind.score, f"{fmt(lo * ind.weight)}–{fmt(hi * ind.weight)}",
-            ind.prov.get("score"), (ind.prov.get("actual"),), ind.id,
+            # the target too: the row is qualitative because its target read as words, and a
+            # target misread ('≥90%' as '90%22' at 0.5 on gen-15's degraded scan) made a
+            # quantitative row qualitative and raised this on a reading in doubt
+            ind.prov.get("score"), (ind.prov.get("actual"), ind.prov.get("target")), ind.id,
         )
 
 
