@@ -412,15 +412,21 @@ def test_seal_circle_crossing_a_line_changes_nothing() -> None:
     assert spans_of(structure(sealed)) == spans_of(structure(img))
 
 
-def grey_seal_page(sealed: bool) -> RGB:
-    """A 4 x 6 table on a grey scan with a 42 mm round seal over its lower right, the seal's
-    characters as short strokes, some crossing the rulings: no colour to take it out by."""
+def grey_table() -> RGB:
+    """A 4 x 6 ruled table on a 620 px page, before any seal."""
     img = blank(620, 620)
     xs, ys = [30, 130, 230, 330, 430, 590], [30, 90, 150, 210, 270, 330, 390, 450]
     for y in ys:
         hline(img, y, xs[0], xs[-1] + 1)
     for x in xs:
         vline(img, x, ys[0], ys[-1] + 1)
+    return img
+
+
+def grey_seal_page(sealed: bool) -> RGB:
+    """A 4 x 6 table on a grey scan with a 42 mm round seal over its lower right, the seal's
+    characters as short strokes, some crossing the rulings: no colour to take it out by."""
+    img = grey_table()
     if sealed:
         cx, cy, r = 400, 360, 119  # 42 mm across at 144 dpi
         cv2.circle(img, (cx, cy), r, (110, 110, 110), 7, cv2.LINE_AA)
@@ -449,12 +455,7 @@ def grey_seal_breaking_a_divider(sealed: bool) -> RGB:
     the ruling at y = 210, and the divider broken there for 8 pt, as the threshold broke it
     beside the ring on forms-gen s407 h22 (150 dpi grey page image): the rest of the divider,
     down to the table's foot, lies wholly inside the seal."""
-    img = blank(620, 620)
-    xs, ys = [30, 130, 230, 330, 430, 590], [30, 90, 150, 210, 270, 330, 390, 450]
-    for y in ys:
-        hline(img, y, xs[0], xs[-1] + 1)
-    for x in xs:
-        vline(img, x, ys[0], ys[-1] + 1)
+    img = grey_table()
     if sealed:
         cx, cy, r = 400, 333, 119
         cv2.circle(img, (cx, cy), r, (110, 110, 110), 7, cv2.LINE_AA)

@@ -295,6 +295,11 @@ def _holds_number(row: Row, label_cell: Cell | None) -> bool:
         label_cell is not None and parse_number(label_cell.text) is not None)
 
 
+def _row_text(row: Row) -> str:
+    """What a lost row printed, for the doubt that names it."""
+    return " ".join(clean(c.text) for c in row.cells if clean(c.text))[:40]
+
+
 def funds_rows(block: Block, notes: list[str], decisions: Decisions,
                doubts: dict[str, str] | None = None) -> list[FundsRow]:
     """The block's rows; ``doubts["funds"]`` says so when a row of numbers could not be read as
@@ -310,7 +315,7 @@ def funds_rows(block: Block, notes: list[str], decisions: Decisions,
             label_cell = _label_anywhere(row) or label_cell
         if label_cell is None:
             if _holds_number(row, None):
-                lost.append(" ".join(clean(c.text) for c in row.cells if clean(c.text))[:40])
+                lost.append(_row_text(row))
             continue
         text = clean(label_cell.text)
         m = match(text, FUNDS_ROWS)
@@ -324,7 +329,7 @@ def funds_rows(block: Block, notes: list[str], decisions: Decisions,
             if text:
                 notes.append(f"资金行标签未识别：{text!r}（最接近 {m.runner_up}）")
             if _holds_number(row, label_cell):
-                lost.append(" ".join(clean(c.text) for c in row.cells if clean(c.text))[:40])
+                lost.append(_row_text(row))
             continue
         decisions.add("funds.row", label_cell, m)
         # a label that matched is a label: every look-alike in it is folded back ('頂目支出')

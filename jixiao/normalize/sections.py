@@ -189,15 +189,12 @@ def _infer_gaps(row: Row, cols: list[HeaderCol]) -> list[HeaderCol]:
     return sorted(out, key=lambda c: c.extent.a)
 
 
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
 def _garbled_value_header(cell: Cell) -> bool:
     """A header cell that may be a value column's garbled name: no block or row label, and
     words more than digits (a garbler leaves digits inside words, '五十100年数(N)'; a value
     row's cell is digits)."""
     text = clean(cell.text)
-    words = len(_CJK.findall(text))
+    words = len(_NOT_HAN.sub("", text))
     return (not match(text, BLOCKS).ok and not match(text, {"label": FUNDS_COLUMNS["label"]}).ok
             and words >= 3 and len(re.findall(r"\d", text)) < words)
 

@@ -372,9 +372,9 @@ class ReadCells:
 def _partly_sealed(box: Box, seals: Sequence[tuple[float, float, float]], scale: float) -> bool:
     """Whether a seal's disc (working pixels) covers part of a cell's box (points), not all of it."""
     x0, y0, x1, y1 = box.x0 * scale, box.y0 * scale, box.x1 * scale, box.y1 * scale
+    corners = [(x, y) for x in (x0, x1) for y in (y0, y1)]
     for cx, cy, r in seals:
         dx, dy = max(x0 - cx, 0.0, cx - x1), max(y0 - cy, 0.0, cy - y1)
-        corners = [(x, y) for x in (x0, x1) for y in (y0, y1)]
         if dx * dx + dy * dy < r * r and any((x - cx) ** 2 + (y - cy) ** 2 > r * r for x, y in corners):
             return True
     return False
