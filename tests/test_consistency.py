@@ -349,3 +349,67 @@ def test_stray_strokes_before_a_target_and_before_a_key() -> None:
     assert target is not None and (target.op, target.value, target.unit) == (">=", 85.0, "%")
     assert "指标值前有字母" in (rec.indicators[0].prov["target"].doubt or "")
     assert (rec.contact.name, rec.contact.phone) == ("郑燕梅", "18523232368")
+
+
+def _output_block(cost_label: str, level1_on_top: bool) -> FormRecord:
+    """An 产出指标 block as a transcript flattens it, 产出指标 on its first row (s511 t03) or
+    centred on its 13 rows (s511 t01): 数量指标 on the first of its four rows, the
+    last a count with no word of its name saying so (forms-gen s511 t01), 质量指标 on the first of
+    three rates, 时效 on its one row, and a 成本 label over six cost rows (s511 t03)."""
+    return _one_form("\n".join([
+        "项目支出绩效自评表",
+        HEAD,
+        _tsv("产出指标" if level1_on_top else "", "数量指标", "完成上级安排的其他工作", "按时保质完成", "按时保质完成",
+             "5", "5", ""),
+        _tsv("", "", "发放政策宣传资料份数", "≥50份", "50份", "5", "5", ""),
+        _tsv("", "", "完成档案整理数量", "≥2000卷", "2001卷", "5", "5", ""),
+        _tsv("", "", "新建(改造)便民服务点", "≥50处", "51处", "5", "5", ""),
+        _tsv("", "质量指标", "数据上报准确率", "≥99%", "100%", "5", "5", ""),
+        _tsv("", "", "项目验收合格率", "100%", "100%", "5", "5", ""),
+        _tsv("" if level1_on_top else "产出指标", "", "抽检样品检测合格率", "≥98%", "98%", "5", "5", ""),
+        _tsv("", "时效", "问题整改完成时限", "≤15天", "15天", "5", "5", ""),
+        _tsv("", "", "基本支出小计", "1872.43万元", "100%", "2", "2", ""),
+        _tsv("", "", "1. 人员类项目支出", "1215.01万元", "100%", "1", "1", ""),
+        _tsv("", cost_label, "2. 运转类公用项目支出", "657.42万元", "100%", "1", "1", ""),
+        _tsv("", "", "项目支出小计", "1389.83万元", "100%", "2", "2", ""),
+        _tsv("", "", "1. 运转类其他项目支出", "418.23万元", "100%", "1", "1", ""),
+        _tsv("", "", "2. 特定目标类-事业发展支出", "971.6万元", "100%", "1", "1", ""),
+        _tsv("效益指标", "社会效益", "保障政务大厅办事工作顺利进行", "长效", "长效", "30", "30", ""),
+        _tsv("满意度指标", "服务对象满意度", "服务对象满意度", "≥90%", "92%", "10", "10", ""),
+        _tsv("总分", "", "", "", "", "100", "100", ""),
+    ]))
+
+
+def test_a_count_keeps_the_last_row_under_its_first_row_label() -> None:
+    """Held-out forms-gen s510-s515 transcripts (4 of 24): the last 数量 row, whose name says
+    nothing of counting (新建(改造)便民服务点 ≥50处), went to the 质量指标 label under it, as if
+    that label were centred over four rows. Its unit is a count: a 数量指标's."""
+    rec = _output_block("成本", level1_on_top=False)
+    assert [i.level2 for i in rec.indicators[:7]] == ["quantity"] * 4 + ["quality"] * 3
+
+
+def test_a_garbled_label_does_not_weigh_against_its_own_rows() -> None:
+    """Held-out forms-gen s511 t03: 成本 read 戍本, a label told only after the rows are grouped,
+    counted as disagreeing with the cost rows' names as much as 时效 did, and the two cost rows
+    above it went to 时效 (as did a third, the subtotal's component, with them)."""
+    for label in ("成本", "戍本"):
+        rec = _output_block(label, level1_on_top=True)
+        assert [i.level2 for i in rec.indicators[7:14]] == ["timeliness"] + ["cost"] * 6, label
+
+
+def test_a_garbled_label_left_of_a_name_is_a_label() -> None:
+    """Held-out forms-gen s513 t01: after a page break a transcript's rows sit left of their
+    headers, and their roles are found from the values (``align``); 戍本 fitted no role, was
+    skipped, and its one-row 成本 group joined the 时效 group above it."""
+    from jixiao.grid import Cell
+    from jixiao.normalize.align import align, indicator_fit
+
+    texts = ["", "戍本", "年度运行成本", "≤4870.1万元", "4869.1万元", "5", "5"]
+    cells = [Cell(page=1, row=0, col=k, text=t) for k, t in enumerate(texts)]
+    roles = ["level1", "level2", "name", "target", "actual", "weight", "score", "reason"]
+    got = {role: c.text for role, c in align(cells, roles, indicator_fit).items()}
+    assert got == {"level2": "戍本", "name": "年度运行成本", "target": "≤4870.1万元", "actual": "4869.1万元",
+                   "weight": "5", "score": "5"}
+    # a short name with no label before it stays the name
+    plain = [Cell(page=1, row=0, col=k, text=t) for k, t in enumerate(["", "完成时间", "2024年12月31日前", "按时", "4", "4"])]
+    assert align(plain, roles, indicator_fit)["name"].text == "完成时间"

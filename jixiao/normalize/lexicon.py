@@ -153,3 +153,14 @@ LEVEL2_ENDINGS: dict[str, tuple[str, ...]] = {
     "quality": ("办结率", "合格率", "达标率", "完成率", "正确率", "通过率"),
     "cost": ("费", "费用"),
 }
+# the units of a target that say which 二级指标 a row belongs under, where its name says nothing:
+# a count of things done (1项, ≥50处) is a 数量指标, a duration (≤15天, 3个工作日) a 时效指标.
+# Weaker than a name (``indicators.UNIT_HINT_WEIGHT``), and only for the 二级指标: a count is
+# also what a 社会效益 row reports (培训500人次), and money an 经济效益 one, so neither places the
+# 一级指标 and money places nothing. Measured: held-out forms-gen s510-s515 transcripts, where the
+# last 数量 row of a group labelled on its first row went to the 质量 label under it (4 of 24)
+LEVEL2_UNITS: dict[str, tuple[str, ...]] = {
+    "quantity": ("个", "项", "次", "件", "处", "台", "套", "台（套）", "台(套)", "份", "卷", "场", "期", "家", "户",
+                 "所", "篇", "条", "座", "批", "册", "名", "人", "人次", "批次", "场次", "班次"),
+    "timeliness": ("天", "日", "个工作日", "工作日", "小时", "个月", "月"),
+}

@@ -64,8 +64,14 @@ class RapidOptions(BaseModel):
     # sequential graphs
     intra_op_threads: int = Field(default=2, ge=1)
     inter_op_threads: int = Field(default=1, ge=1)
-    # crops per recognition batch (rapidocr sorts them by width first)
-    rec_batch: int = Field(default=6, ge=1)
+    # crops per recognition batch. rapidocr sorts crops by width and pads each batch to its
+    # widest (grey padding, which the model reads too), and PP-OCRv6's recogniser, on one
+    # onnxruntime thread, ran no faster per pixel in batches even of crops of one width.
+    # Measured on 978 cell crops of six degraded fixture scans (issue 14): one at a time 10.2-11.9
+    # s CPU, batches of 6 12.9-14.1 s, 12 20.3 s, 24 35.7 s; crops bucketed by width (8-32 px)
+    # 13.0-17.9 s. The reads differed on 11 crops (punctuation, specks; one 472.22 read 472,22
+    # at 0.96, which the second read then checks)
+    rec_batch: int = Field(default=1, ge=1)
     # rapidocr pads every line to at least 48 × 320 px before recognition (PaddleOCR's shape);
     # short lines (numbers, 分值) then cost as much as a long sentence. 96 read the Qiannan page
     # (clean and scanned, 200/300 dpi) and 100 numeric crops identically and cut recognition

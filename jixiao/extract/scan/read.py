@@ -1,8 +1,9 @@
 """Reading a prepared page whose tables are known: cells, not pages.
 
 ``ReadCells`` finds the text lines of every cell in the cell's own ink (``cells.text_lines``)
-and hands their crops, all of the page's at once, to the recogniser (``read_lines``: batched,
-width-sorted); whole-page text detection never runs. Only a region whose ink is not plain lines
+and hands their crops, all of the page's at once, to the recogniser (``read_lines``: one call,
+each crop recognised on its own, which measured faster than batches: ``RapidOptions.rec_batch``);
+whole-page text detection never runs. Only a region whose ink is not plain lines
 (``text_lines`` answers None) is given to the engine's detector, and only that region. Text
 outside the tables (title, unit and date lines, notes) is read the same way, block by block.
 ``Marks`` tells lone ≥ ≤ = > < % by their shape, which recognisers read poorly. ``Assign``
@@ -47,6 +48,7 @@ from jixiao.extract.pixels import (
     without,
 )
 from jixiao.extract.scan.cells import LineFindOptions, glyph_or, is_dash, text_blocks, text_lines
+from jixiao.extract.scan.notes import LooseLine, NotesOptions, note_lines
 from jixiao.extract.scan.state import ScanState, count, need
 from jixiao.grid import Box, Page, TextLine
 
@@ -122,6 +124,8 @@ class CellReadOptions(BaseModel):
     # a cell read again without the seal's disc (``ReadCells._outside_seals``) is at most this
     # sure: below the second read's ``sure`` (0.98), so that under a seal it stays in doubt
     outside_seal_confidence: float = 0.9
+    # the printed notes under a form, read by the head of each line (``notes.py``)
+    notes: NotesOptions = Field(default_factory=NotesOptions)
 
 
 @dataclass
@@ -176,6 +180,7 @@ class _Pending:
     read: CellRead
     crop: Image
     points: tuple[float, float, float, float]
+    text: str | None = None  # what the recogniser read
 
 
 @dataclass(frozen=True)
@@ -211,14 +216,43 @@ class ReadCells:
             reads.append(read)
             self._plan(read, ink, block, glyph, f, 1, state, grey, pending, regions)
         engine = self.engine()
-        self._recognise(engine, pending)
+        loose = [p for p in pending if p.read.where is None]
+        self._recognise(engine, [p for p in pending if p.read.where is not None])
         self._detect(engine, regions, grey, f, state.scale, lattice.tables)
+        self._read_loose(engine, loose, glyph / state.work_scale, glyph * f)
+        for read in reads:
+            if read.where is None and len(read.pieces) > 1:  # in reading order again
+                pairs = sorted(zip(read.pieces, read.crops, strict=True), key=lambda pc: (pc[0].y0, pc[0].x0))
+                read.pieces, read.crops = [p for p, _ in pairs], [c for _, c in pairs]
         for read in reads:
             self._keep(read, lattice.tables)
         self._outside_seals(reads, ink, grey, glyph, f, min_ink, state, engine)
         for read in reads:
             count(f"cells read: {read.how}" if read.where is not None else f"loose blocks: {read.how}")
         return replace(state, reads=PageReads(cells=reads, glyph_px=glyph))
+
+    def _read_loose(self, engine: OcrEngine, loose: list[_Pending], glyph_pt: float, glyph_full: float) -> None:
+        """The lines outside the tables: each wider than a head read by its head first; those of
+        a notes paragraph (``notes.note_lines``) kept so, the others read in full."""
+        o = self.options.notes
+        head = max(1, round(o.head_chars * glyph_full))
+        wide = [p for p in loose if o.enabled and p.crop.shape[1] > head]
+        cut = [p.crop[:, :head] for p in wide]
+        heads = engine.read_lines(cut, "text", trim=False) if wide else []
+        short = [p for p in loose if not (o.enabled and p.crop.shape[1] > head)]
+        self._recognise(engine, short)
+        lines = [LooseLine(p.points[1], p.points[3], p.text or "") for p in short]
+        lines += [LooseLine(p.points[1], p.points[3], text) for p, (text, _) in zip(wide, heads, strict=True)]
+        notes = note_lines(lines, glyph_pt, o)
+        full = []
+        for k, (p, c, (text, conf)) in enumerate(zip(wide, cut, heads, strict=True), len(short)):
+            if k not in notes:
+                full.append(p)
+                continue
+            count("notes lines read by their head")
+            p.read.pieces.append(Piece(*p.points, f"{text.strip()}…" if text.strip() else "", conf))
+            p.read.crops.append(c)
+        self._recognise(engine, full)
 
     def _keep(self, read: CellRead, tables: Sequence[Table]) -> None:
         """The pieces of a read worth keeping; a cell with ink and none of them is unread."""
@@ -342,7 +376,8 @@ class ReadCells:
             return
         results = engine.read_lines([p.crop for p in pending], "text", trim=False)
         for p, (text, conf) in zip(pending, results, strict=True):
-            p.read.pieces.append(Piece(*p.points, text.strip(), conf))
+            p.text = text.strip()
+            p.read.pieces.append(Piece(*p.points, p.text, conf))
             p.read.crops.append(p.crop)
 
     @staticmethod
