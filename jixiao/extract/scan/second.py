@@ -66,6 +66,9 @@ class Read(NamedTuple):
 class Settled(NamedTuple):
     confidence: float
     note: str  # what the second read saw, where it differed (added to the cell's raw)
+    # the second read's text where it saw other characters than the first: a rival reading that
+    # the form's own arithmetic may choose (normalize), never one this stage puts in its place
+    reread: str | None = None
 
 
 def number_of(text: str) -> str:
@@ -104,7 +107,7 @@ def settle(first: Read, action: Action, second: Read | None, options: SecondRead
         if action == "tie_breaker":
             return Settled(max(first.confidence, options.tie_break), "")
         return Settled(max(first.confidence, min(second.confidence, options.agree)), "")
-    return Settled(min(first.confidence, options.doubt), f"复核读数 {second.text}")
+    return Settled(min(first.confidence, options.doubt), f"复核读数 {second.text}", second.text.strip() or None)
 
 
 def _lost_the_point(first: str, second: str) -> bool:
@@ -148,10 +151,11 @@ class SecondRead:
                 # read there stays in doubt whatever the second read says
                 # (forms-gen s405 h23: a seal over 3777.64; the raw says so, beside what the second read saw)
                 note = "；".join(n for n in ("印章覆盖，读数存疑", settled.note) if n)
-                settled = Settled(min(settled.confidence, self.options.doubt), note)
+                settled = Settled(min(settled.confidence, self.options.doubt), note, settled.reread)
             old: Cell = grids[where[0]].cells[where[1]]
             raw = f"{old.raw} | {settled.note}".strip(" |") if settled.note else old.raw
-            grids[where[0]].cells[where[1]] = old.model_copy(update={"confidence": settled.confidence, "raw": raw})
+            grids[where[0]].cells[where[1]] = old.model_copy(
+                update={"confidence": settled.confidence, "raw": raw, "reread": settled.reread})
             count(f"second reads: {action}{', differed' if settled.note else ''}")
         return replace(state, reads=replace(reads, text=replace(text, grids=grids)))
 

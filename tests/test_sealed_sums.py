@@ -1,0 +1,88 @@
+"""A money value read in doubt under a seal, settled by its column's sum (forms-gen s490 h23).
+
+A grey seal's ring crossed the 全年预算数 of 年度资金总额 (2223.59) and of 基本支出: the first read
+gave 223.59, the tie-breaker 2223.59, and under a seal both stay in doubt, so the form's true
+EXECUTION_RATE_MISMATCH (94% printed, 2223.59 / 2223.59 = 100%) became a review item. The parts
+add up to 2223.59 to the cent: that reading holds together, and the finding is an error again.
+Where no reading of the column adds up, or two do, nothing is settled and no error is raised."""
+
+from __future__ import annotations
+
+from jixiao.grid import Box, Cell, Document, Grid, Page, SourceInfo
+from jixiao.normalize import normalize
+from jixiao.normalize.funds import SUM_CHOICE, settle_by_sums
+from jixiao.record import FundsRow, Prov
+from jixiao.score import audit
+
+_HEAD = ["资金来源", "年初预算数", "全年预算数（A）", "全年执行数（B）", "分值", "执行率", "得分"]
+# (text, confidence, second read) per cell
+Read = tuple[str, float, str | None]
+
+
+def _sure(text: str) -> Read:
+    return (text, 1.0, None)
+
+
+def _funds_doc(total_annual: Read, basic_annual: Read, rate: str = "94%") -> Document:
+    rows: list[list[Read]] = [
+        [_sure(h) for h in _HEAD],
+        [_sure("年度资金总额"), _sure("2221.31"), total_annual, _sure("2223.59"), _sure("10"), _sure(rate), _sure("10")],
+        [_sure("基本支出"), _sure("2110.27"), basic_annual, _sure("2110.27"), _sure("—"), _sure("—"), _sure("—")],
+        [_sure("项目支出"), _sure("100.51"), _sure("101.51"), _sure("101.51"), _sure("—"), _sure("—"), _sure("—")],
+        [_sure("其他资金"), _sure("10.53"), _sure("11.81"), _sure("11.81"), _sure("—"), _sure("—"), _sure("—")],
+    ]
+    cells = [
+        Cell(row=r, col=c, page=1, text=text, raw=text, confidence=conf, reread=reread,
+             box=Box(x0=c * 60.0, y0=r * 20.0, x1=(c + 1) * 60.0, y1=(r + 1) * 20.0))
+        for r, row in enumerate(rows) for c, (text, conf, reread) in enumerate(row)
+    ]
+    grid = Grid(page=1, n_rows=len(rows), n_cols=len(_HEAD), cells=cells)
+    return Document(source=SourceInfo(file="s.png", sha256="", kind="image", n_pages=1),
+                    pages=[Page(number=1, width=800, height=800, grids=[grid])])
+
+
+def _rate_findings(doc: Document) -> list[tuple[str, str, str | None]]:
+    return [(f.code, f.severity, f.suspected) for f in audit(normalize(doc)[0]).findings
+            if f.target == "年度资金总额" and f.field == "execution_rate"]
+
+
+def test_a_sealed_total_whose_second_read_the_parts_add_up_to_is_settled() -> None:
+    rec = normalize(_funds_doc(("223.59", 0.5, "2223.59"), ("2110.27", 0.5, None)))[0]
+    total, basic = rec.funds_row("total"), rec.funds_row("basic")
+    assert total is not None and basic is not None
+    assert total.annual_budget == 2223.59 and basic.annual_budget == 2110.27
+    assert total.prov["annual_budget"].confidence >= 0.8 and basic.prov["annual_budget"].confidence >= 0.8
+    assert _rate_findings(_funds_doc(("223.59", 0.5, "2223.59"), ("2110.27", 0.5, None))) == [
+        ("EXECUTION_RATE_MISMATCH", "error", None)]
+
+
+def test_a_sealed_total_no_reading_of_which_adds_up_stays_in_doubt() -> None:
+    """A second read that fits no sum (2233.59) settles nothing: the first read stands in doubt
+    and the rate finding is a review item, never an error."""
+    doc = _funds_doc(("223.59", 0.5, "2233.59"), ("2110.27", 0.5, None))
+    total = normalize(doc)[0].funds_row("total")
+    assert total is not None and total.annual_budget == 223.59
+    assert total.prov["annual_budget"].confidence < 0.8
+    assert _rate_findings(doc) == [("LOW_CONFIDENCE", "info", "EXECUTION_RATE_MISMATCH")]
+
+
+def test_two_readings_that_both_add_up_settle_nothing() -> None:
+    def row(item: str, value: float, conf: float) -> FundsRow:
+        r = FundsRow(item=item, label=item, annual_budget=value)  # type: ignore[arg-type]
+        r.prov["annual_budget"] = Prov(raw=f"{value:g}", confidence=conf)
+        return r
+
+    rows = [row("total", 300.0, 0.5), row("basic", 200.0, 0.5), row("project", 100.0, 1.0)]
+    settle_by_sums(rows, {(0, "annual_budget"): 310.0, (1, "annual_budget"): 210.0}, [])
+    assert [r.annual_budget for r in rows] == [300.0, 200.0, 100.0]
+    assert [r.prov["annual_budget"].confidence for r in rows] == [0.5, 0.5, 1.0]
+    assert SUM_CHOICE.confidence >= SUM_CHOICE.doubtful_below
+
+
+def test_a_row_whose_columns_may_be_shifted_is_not_settled_by_a_sum() -> None:
+    rows = [FundsRow(item="total", label="年度资金总额", annual_budget=223.59),  # type: ignore[arg-type]
+            FundsRow(item="basic", label="基本支出", annual_budget=2223.59)]  # type: ignore[arg-type]
+    rows[0].prov["annual_budget"] = Prov(raw="223.59", confidence=0.5, doubt="列对齐可疑")
+    rows[1].prov["annual_budget"] = Prov(raw="2223.59", confidence=1.0)
+    settle_by_sums(rows, {(0, "annual_budget"): 2223.59}, [])
+    assert rows[0].annual_budget == 223.59 and rows[0].prov["annual_budget"].confidence == 0.5
