@@ -66,6 +66,22 @@ class SumChoiceOptions(BaseModel):
 SUM_CHOICE = SumChoiceOptions()
 
 
+class StrayOptions(BaseModel):
+    """When a funds label read in doubt is found inside characters a seal added to it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    # only a label read below this: its characters were in doubt (a seal over it, 0.5)
+    read_below: float = 0.8
+    # at most this many characters beside the label are taken for the seal's. Probed on dev page
+    # images with a grey seal stamped over the funds block: 年度资金总额 read 年度公金总额中旨 (the
+    # ring's 中 and a stroke as 旨), the total row lost and a true FUNDS_SUM_MISMATCH with it
+    max_stray: int = 2
+
+
+STRAY = StrayOptions()
+
+
 def _label_cell(row: Row, block: Block) -> Cell | None:
     """The row's own label: under the 资金来源 header if there is one, else the rightmost cell left
     of the first value column that is not the block's row-spanning label."""
@@ -310,6 +326,23 @@ def _labels_inside(text: str) -> list[str]:
     return [v for _, v in sorted(found)]
 
 
+def _label_among_strays(text: str, m: Match) -> tuple[Match, str]:
+    """A label read in doubt with a few characters beside it that are none of the form's (a
+    seal's ring text read into the cell): the run of the text that surely matches a funds label,
+    where the rest is at most ``max_stray`` characters; else the match as it was."""
+    key = label_key(text)
+    sure: list[tuple[Match, str]] = []
+    for size in range(max(2, len(key) - STRAY.max_stray), len(key)):
+        for start in range(len(key) - size + 1):
+            found = match(key[start:start + size], FUNDS_ROWS)
+            if found.sure:
+                sure.append((found, key[start:start + size]))
+    # runs that read as two different rows say the cell is no one row's label
+    if not sure or len({f.canonical for f, _ in sure}) > 1:
+        return m, text
+    return max(sure, key=lambda found: found[0].score)
+
+
 # a row of the funds block that holds a number but no label it could be read as: a row lost to
 # the record, so a sum over the block's rows may be short by it (forms-gen s446 t04: 上年结转资金's
 # label run into the row above left its numbers unlabelled, and 945.43 + 0 ≠ 1138.99 was an error)
@@ -345,6 +378,8 @@ def funds_rows(block: Block, notes: list[str], decisions: Decisions,
             continue
         text = clean(label_cell.text)
         m = match(text, FUNDS_ROWS)
+        if not m.ok and label_cell is not None and label_cell.confidence < STRAY.read_below:
+            m, text = _label_among_strays(text, m)
         if not m.ok:
             inside = _labels_inside(text) if text else []
             label = inside[0] if inside else (pending.pop(0) if pending and not text else None)

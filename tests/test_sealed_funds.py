@@ -1,4 +1,5 @@
-"""A money value read in doubt under a seal, settled by its column's sum (forms-gen s490 h23).
+"""The funds block under a seal: a money value read in doubt, settled by its column's sum
+(forms-gen s490 h23), and a row label read with the seal's characters beside it.
 
 A grey seal's ring crossed the 全年预算数 of 年度资金总额 (2223.59) and of 基本支出: the first read
 gave 223.59, the tie-breaker 2223.59, and under a seal both stay in doubt, so the form's true
@@ -23,10 +24,11 @@ def _sure(text: str) -> Read:
     return (text, 1.0, None)
 
 
-def _funds_doc(total_annual: Read, basic_annual: Read, rate: str = "94%") -> Document:
+def _funds_doc(total_annual: Read, basic_annual: Read, rate: str = "94%",
+               label: Read = ("年度资金总额", 1.0, None)) -> Document:
     rows: list[list[Read]] = [
         [_sure(h) for h in _HEAD],
-        [_sure("年度资金总额"), _sure("2221.31"), total_annual, _sure("2223.59"), _sure("10"), _sure(rate), _sure("10")],
+        [label, _sure("2222.31"), total_annual, _sure("2223.59"), _sure("10"), _sure(rate), _sure("10")],
         [_sure("基本支出"), _sure("2110.27"), basic_annual, _sure("2110.27"), _sure("—"), _sure("—"), _sure("—")],
         [_sure("项目支出"), _sure("100.51"), _sure("101.51"), _sure("101.51"), _sure("—"), _sure("—"), _sure("—")],
         [_sure("其他资金"), _sure("10.53"), _sure("11.81"), _sure("11.81"), _sure("—"), _sure("—"), _sure("—")],
@@ -86,3 +88,23 @@ def test_a_row_whose_columns_may_be_shifted_is_not_settled_by_a_sum() -> None:
     rows[1].prov["annual_budget"] = Prov(raw="2223.59", confidence=1.0)
     settle_by_sums(rows, {(0, "annual_budget"): 2223.59}, [])
     assert rows[0].annual_budget == 223.59 and rows[0].prov["annual_budget"].confidence == 0.5
+
+
+def test_a_total_label_read_with_a_seals_characters_beside_it_is_the_total() -> None:
+    """Probed on a dev page image (s492 h24) with a grey seal stamped over the funds labels:
+    年度资金总额 read 年度公金总额中旨 at 0.5 (the ring's text run into it), the total row was lost
+    and the form's true FUNDS_SUM_MISMATCH (年初预算数 2222.31 beside parts of 2221.31) with it."""
+    doc = _funds_doc(_sure("2223.59"), _sure("2110.27"), label=("年度公金总额中旨", 0.5, None))
+    rec = normalize(doc)[0]
+    total = rec.funds_row("total")
+    assert total is not None and total.label == "年度资金总额" and total.prov["label"].doubt is None
+    sums = [(f.code, f.severity) for f in audit(rec).findings if f.field == "initial_budget"]
+    assert sums == [("FUNDS_SUM_MISMATCH", "error")]
+
+
+def test_extra_characters_beside_a_label_read_surely_are_not_taken_for_a_seals() -> None:
+    """Read clearly, the cell says something else than a funds label: the row is not the total,
+    and nothing is accused on it."""
+    rec = normalize(_funds_doc(_sure("2223.59"), _sure("2110.27"), label=("年度公金总额中旨", 0.99, None)))[0]
+    assert rec.funds_row("total") is None
+    assert not any(f.severity == "error" and f.target == "年度资金总额" for f in audit(rec).findings)
