@@ -442,3 +442,18 @@ def test_a_second_read_under_a_seal_that_saw_other_digits_is_kept_as_the_cells_r
     assert [c.text for c in cells] == ["223.59", "3777.64", "2110.27"]
     assert [c.confidence for c in cells] == [OPTIONS.doubt] * 3
     assert [c.reread for c in cells] == ["2223.59", None, None]
+
+
+def test_a_number_read_as_several_lines_under_a_seal_stays_in_doubt() -> None:
+    """Probed with a grey seal over a dev page image's funds block (s492 h22): a stroke of the
+    ring's text read as a '4' line above 996.26 gave 4996.26 at 0.91, which was never read again
+    (no one crop) and raised a false FUNDS_SUM_MISMATCH. Under a seal such a reading is in doubt;
+    the same cell clear of the seal, or read surely, stands."""
+    state = _state([("4996.26", 0.91), ("4996.26", 0.91), ("4996.26", 0.99)])
+    for read in state.reads.cells:
+        read.pieces.append(Piece(read.box.x0, read.box.y0, read.box.x1, read.box.y1, "4", 0.9))
+    state = replace(state, seals=[(5.0, 5.0, 4.0), (25.0, 5.0, 4.0)], work_dpi=72.0)
+    tie = FakeEngine({})
+    cells = SecondRead(OPTIONS, lambda: FakeEngine({}), lambda: tie)(state).reads.text.grids[0].cells  # type: ignore[arg-type,return-value]
+    assert [c.confidence for c in cells] == [OPTIONS.doubt, 0.91, 0.99]
+    assert "印章覆盖" in cells[0].raw and tie.calls == []

@@ -108,3 +108,18 @@ def test_extra_characters_beside_a_label_read_surely_are_not_taken_for_a_seals()
     rec = normalize(_funds_doc(_sure("2223.59"), _sure("2110.27"), label=("年度公金总额中旨", 0.99, None)))[0]
     assert rec.funds_row("total") is None
     assert not any(f.severity == "error" and f.target == "年度资金总额" for f in audit(rec).findings)
+
+
+def test_a_total_row_whose_label_a_seal_left_unread_is_placed_by_where_it_is() -> None:
+    """Probed on a dev page image (s494 h22) with a grey seal over the funds labels: 年度资金总额
+    under the ring's text read as nothing (0.3), the row was lost with the budget's 分值 and 得分,
+    and a true WEIGHT_TOTAL_NOT_100 became a review item. The first row, which alone fills 分值 and
+    得分, is the total; what rests on its label is a review item, what rests on its weight is not."""
+    rec = normalize(_funds_doc(_sure("2223.59"), _sure("2110.27"), label=("", 0.3, None)))[0]
+    total = rec.funds_row("total")
+    assert total is not None and total.label == "年度资金总额" and total.weight == 10
+    assert "按位置推定" in (total.prov["label"].doubt or "")
+    assert _rate_findings(_funds_doc(_sure("2223.59"), _sure("2110.27"), label=("", 0.3, None))) == [
+        ("LOW_CONFIDENCE", "info", "EXECUTION_RATE_MISMATCH")]
+    # an empty label cell read clearly is no label unread: nothing is placed
+    assert normalize(_funds_doc(_sure("2223.59"), _sure("2110.27"), label=("", 1.0, None)))[0].funds_row("total") is None

@@ -343,6 +343,22 @@ def _label_among_strays(text: str, m: Match) -> tuple[Match, str]:
     return max(sure, key=lambda found: found[0].score)
 
 
+# the total row told by where it is, its label unread: what rests on the label is a review item
+PLACED_DOUBT = "行标签未能读出，按位置推定为年度资金总额（首行且填有分值或得分）"
+
+
+def _first_row_scored(row: Row, block: Block, label_cell: Cell | None) -> bool:
+    """Whether a funds row whose label was read in doubt and matches nothing is the block's total
+    all the same: the first row under the header, and one that fills the 分值 or 得分 column,
+    which only 年度资金总额 fills. Probed on dev page images with a grey seal stamped over the
+    funds labels: 年度资金总额 under the seal's ring text read as nothing (0.3), the row was lost
+    with the budget's weight and score, and a true WEIGHT_TOTAL_NOT_100 became a review item."""
+    if label_cell is None or label_cell.confidence >= STRAY.read_below:
+        return False
+    cells = _by_header(row, block)
+    return any(role in cells and number_in(cells[role])[0] is not None for role in ("weight", "score"))
+
+
 # a row of the funds block that holds a number but no label it could be read as: a row lost to
 # the record, so a sum over the block's rows may be short by it (forms-gen s446 t04: 上年结转资金's
 # label run into the row above left its numbers unlabelled, and 945.43 + 0 ≠ 1138.99 was an error)
@@ -380,6 +396,9 @@ def funds_rows(block: Block, notes: list[str], decisions: Decisions,
         m = match(text, FUNDS_ROWS)
         if not m.ok and label_cell is not None and label_cell.confidence < STRAY.read_below:
             m, text = _label_among_strays(text, m)
+        placed = not m.ok and not out and not lost and _first_row_scored(row, block, label_cell)
+        if placed:
+            m, text = Match("total", 0.0, FUNDS_ROWS["total"][0]), FUNDS_ROWS["total"][0]
         if not m.ok:
             inside = _labels_inside(text) if text else []
             label = inside[0] if inside else (pending.pop(0) if pending and not text else None)
@@ -396,7 +415,9 @@ def funds_rows(block: Block, notes: list[str], decisions: Decisions,
         # a label that matched is a label: every look-alike in it is folded back ('頂目支出')
         fr = FundsRow(item=m.canonical, label=canonical_label(text, m))  # type: ignore[arg-type]
         fr.prov["label"] = prov_of_cell(label_cell, m=m)
-        if not m.sure:
+        if placed:
+            fr.prov["label"].doubt = PLACED_DOUBT
+        elif not m.sure:
             fr.prov["label"].doubt = f"行标签识别不确定（「{text}」读作「{m.variant}」，{m.score:.0f} 分）"
         out.append(fr)
         read.append(readings(row, block))
