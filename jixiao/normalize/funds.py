@@ -17,7 +17,14 @@ from jixiao.normalize.matcher import Match, label_key, match
 from jixiao.normalize.provenance import prov_of_cell
 from jixiao.normalize.sections import Block
 from jixiao.normalize.table import Extent, Row, extent, role_of
-from jixiao.normalize.values import parse_number, parse_percent, rate_decimals, trailing_number
+from jixiao.normalize.values import (
+    POINT_FIRST_DOUBT,
+    parse_number,
+    parse_percent,
+    point_first,
+    rate_decimals,
+    trailing_number,
+)
 from jixiao.record import FundsRow
 from jixiao.text import clean, is_dash, nfkc
 
@@ -283,6 +290,8 @@ def _apply(reading: Reading, doubt: str | None, fr: FundsRow) -> dict[str, float
         fr.prov[role].doubt = doubt
         if repaired:
             fr.prov[role].confidence = min(fr.prov[role].confidence, REPAIRED_CONFIDENCE)
+        if value is not None and point_first(cell.text):
+            fr.prov[role].doubt = fr.prov[role].doubt or POINT_FIRST_DOUBT.format(clean(cell.text))
         rival = parse_number(cell.reread) if cell.reread and role != "execution_rate" else None
         if rival is not None and rival != value:
             rivals[role] = rival
