@@ -88,6 +88,9 @@ class Cell(BaseModel):
     # why the reader doubts what the cell holds, whatever its characters' confidence (its table's
     # rulings do not close round it): a finding resting on it asks for a look
     doubt: str | None = None
+    # scans: what a second read of the cell saw where it differed from ``text`` (under a seal,
+    # 223.59 then 2223.59). ``text`` stands; only the form's own arithmetic may choose this instead
+    reread: str | None = None
 
     @property
     def last_row(self) -> int:

@@ -189,8 +189,8 @@ def test_second_read_can_be_turned_off() -> None:
         (Read("5个", 0.90), "again", Read("5个", 0.99), Settled(OPTIONS.agree, "")),
         (Read("5个", 0.90), "again", Read("5个", 0.80), Settled(0.90, "")),
         # they differ: doubt, and raw keeps what the second read saw
-        (Read("738.26", 0.95), "tie_breaker", Read("738.28", 0.9), Settled(OPTIONS.doubt, "复核读数 738.28")),
-        (Read("≥85%", 0.97), "again", Read("≥86%", 0.99), Settled(OPTIONS.doubt, "复核读数 ≥86%")),
+        (Read("738.26", 0.95), "tie_breaker", Read("738.28", 0.9), Settled(OPTIONS.doubt, "复核读数 738.28", "738.28")),
+        (Read("≥85%", 0.97), "again", Read("≥86%", 0.99), Settled(OPTIONS.doubt, "复核读数 ≥86%", "≥86%")),
         # a second read that holds no digit could not read the crop: the first stands as it was
         (Read("6.98", 0.92), "tie_breaker", Read("%", 0.6), Settled(0.92, "复核未能读出数字（%）")),
         (Read("1", 0.71), "tie_breaker", Read("", 0.0), Settled(0.71, "复核未能读出数字")),
@@ -199,9 +199,9 @@ def test_second_read_can_be_turned_off() -> None:
         # point that moves, or digits that differ, are still a disagreement
         (Read("3777.64", 0.93), "tie_breaker", Read("377764", 0.8), Settled(0.93, "复核读数 377764（未见小数点）")),
         (Read("97.5%", 0.90), "tie_breaker", Read("975%", 0.8), Settled(0.90, "复核读数 975%（未见小数点）")),
-        (Read("3777.64", 0.93), "tie_breaker", Read("377.764", 0.8), Settled(OPTIONS.doubt, "复核读数 377.764")),
-        (Read("3777.64", 0.93), "tie_breaker", Read("377784", 0.8), Settled(OPTIONS.doubt, "复核读数 377784")),
-        (Read("377764", 0.93), "tie_breaker", Read("3777.64", 0.8), Settled(OPTIONS.doubt, "复核读数 3777.64")),
+        (Read("3777.64", 0.93), "tie_breaker", Read("377.764", 0.8), Settled(OPTIONS.doubt, "复核读数 377.764", "377.764")),
+        (Read("3777.64", 0.93), "tie_breaker", Read("377784", 0.8), Settled(OPTIONS.doubt, "复核读数 377784", "377784")),
+        (Read("377764", 0.93), "tie_breaker", Read("3777.64", 0.8), Settled(OPTIONS.doubt, "复核读数 3777.64", "3777.64")),
         # no second read (not asked, or the tie-breaker is not installed): the first stands
         (Read("738.26", 0.95), "tie_breaker", None, Settled(0.95, "")),
         (Read("738.26", 0.99), "none", None, Settled(0.99, "")),
@@ -428,3 +428,32 @@ def test_a_cell_unread_beside_a_seal_is_read_again_without_the_seal() -> None:
     assert [(p.text, p.confidence) for p in beside.pieces] == [("总分", CellReadOptions().outside_seal_confidence)]
     assert not beside.unread and inside.unread and not inside.pieces
     assert CellReadOptions().outside_seal_confidence < OPTIONS.sure
+
+
+def test_a_second_read_under_a_seal_that_saw_other_digits_is_kept_as_the_cells_rival() -> None:
+    """forms-gen s490 h23: a grey seal's ring over 2223.59, read 223.59 and then 2223.59. The
+    first read stands in doubt; what the second saw is kept (``Cell.reread``) for the form's own
+    sums to choose between. A second read that lost the point or read nothing is no rival."""
+    tie = FakeEngine({0: ("2223.59", 0.9), 1: ("377764", 0.8), 2: ("", 0.0)})
+    stage = SecondRead(OPTIONS, lambda: FakeEngine({}), lambda: tie)  # type: ignore[arg-type,return-value]
+    state = replace(_state([("223.59", 0.95), ("3777.64", 0.93), ("2110.27", 0.94)]),
+                    seals=[(15.0, 5.0, 20.0)], work_dpi=72.0)
+    cells = stage(state).reads.text.grids[0].cells
+    assert [c.text for c in cells] == ["223.59", "3777.64", "2110.27"]
+    assert [c.confidence for c in cells] == [OPTIONS.doubt] * 3
+    assert [c.reread for c in cells] == ["2223.59", None, None]
+
+
+def test_a_number_read_as_several_lines_under_a_seal_stays_in_doubt() -> None:
+    """Probed with a grey seal over a dev page image's funds block (s492 h22): a stroke of the
+    ring's text read as a '4' line above 996.26 gave 4996.26 at 0.91, which was never read again
+    (no one crop) and raised a false FUNDS_SUM_MISMATCH. Under a seal such a reading is in doubt;
+    the same cell clear of the seal, or read surely, stands."""
+    state = _state([("4996.26", 0.91), ("4996.26", 0.91), ("4996.26", 0.99)])
+    for read in state.reads.cells:
+        read.pieces.append(Piece(read.box.x0, read.box.y0, read.box.x1, read.box.y1, "4", 0.9))
+    state = replace(state, seals=[(5.0, 5.0, 4.0), (25.0, 5.0, 4.0)], work_dpi=72.0)
+    tie = FakeEngine({})
+    cells = SecondRead(OPTIONS, lambda: FakeEngine({}), lambda: tie)(state).reads.text.grids[0].cells  # type: ignore[arg-type,return-value]
+    assert [c.confidence for c in cells] == [OPTIONS.doubt, 0.91, 0.99]
+    assert "印章覆盖" in cells[0].raw and tie.calls == []

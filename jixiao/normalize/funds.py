@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import product
 
 from pydantic import BaseModel, ConfigDict
 from rapidfuzz.distance import Levenshtein
@@ -16,7 +17,14 @@ from jixiao.normalize.matcher import Match, label_key, match
 from jixiao.normalize.provenance import prov_of_cell
 from jixiao.normalize.sections import Block
 from jixiao.normalize.table import Extent, Row, extent, role_of
-from jixiao.normalize.values import parse_number, parse_percent, rate_decimals, trailing_number
+from jixiao.normalize.values import (
+    POINT_FIRST_DOUBT,
+    parse_number,
+    parse_percent,
+    point_first,
+    rate_decimals,
+    trailing_number,
+)
 from jixiao.record import FundsRow
 from jixiao.text import clean, is_dash, nfkc
 
@@ -44,6 +52,41 @@ class AlignmentOptions(BaseModel):
 
 
 ALIGNMENT = AlignmentOptions()
+
+
+class SumChoiceOptions(BaseModel):
+    """When a money column's own sum settles values read in doubt (a seal over them)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    # a value read below this is in doubt (the rule set's ``confidence.low``, 0.8 by default)
+    doubtful_below: float = 0.8
+    # at most this many values in doubt in one column are settled together: each may be its
+    # first or its second read, so 2**n readings of the column are tried and only one may add up
+    max_doubtful: int = 3
+    # how sure a value the sum settled is: above ``doubtful_below``, a reading that holds together
+    # (forms-gen s490 h23: a grey seal's ring over 2223.59, read 223.59 then 2223.59; the parts,
+    # one of them under the seal too, add up to 2223.59 to the cent) and below a clear read's
+    confidence: float = 0.9
+
+
+SUM_CHOICE = SumChoiceOptions()
+
+
+class StrayOptions(BaseModel):
+    """When a funds label read in doubt is found inside characters a seal added to it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    # only a label read below this: its characters were in doubt (a seal over it, 0.5)
+    read_below: float = 0.8
+    # at most this many characters beside the label are taken for the seal's. Probed on dev page
+    # images with a grey seal stamped over the funds block: 年度资金总额 read 年度公金总额中旨 (the
+    # ring's 中 and a stroke as 旨), the total row lost and a true FUNDS_SUM_MISMATCH with it
+    max_stray: int = 2
+
+
+STRAY = StrayOptions()
 
 
 def _label_cell(row: Row, block: Block) -> Cell | None:
@@ -235,7 +278,9 @@ def settle(rows: list[list[Reading]], inferred: set[str]) -> list[tuple[Reading 
     return out
 
 
-def _apply(reading: Reading, doubt: str | None, fr: FundsRow) -> None:
+def _apply(reading: Reading, doubt: str | None, fr: FundsRow) -> dict[str, float]:
+    """The reading's values on ``fr``; returns the rival values a second read saw, by role."""
+    rivals: dict[str, float] = {}
     for role, cell in reading.cells.items():
         value, repaired = number_in(cell, percent=role == "execution_rate")
         if value is None and not clean(cell.text):
@@ -245,6 +290,12 @@ def _apply(reading: Reading, doubt: str | None, fr: FundsRow) -> None:
         fr.prov[role].doubt = doubt
         if repaired:
             fr.prov[role].confidence = min(fr.prov[role].confidence, REPAIRED_CONFIDENCE)
+        if value is not None and point_first(cell.text):
+            fr.prov[role].doubt = fr.prov[role].doubt or POINT_FIRST_DOUBT.format(clean(cell.text))
+        rival = parse_number(cell.reread) if cell.reread and role != "execution_rate" else None
+        if rival is not None and rival != value:
+            rivals[role] = rival
+    return rivals
 
 
 def canonical_label(text: str, m: Match) -> str:
@@ -284,6 +335,39 @@ def _labels_inside(text: str) -> list[str]:
     return [v for _, v in sorted(found)]
 
 
+def _label_among_strays(text: str, m: Match) -> tuple[Match, str]:
+    """A label read in doubt with a few characters beside it that are none of the form's (a
+    seal's ring text read into the cell): the run of the text that surely matches a funds label,
+    where the rest is at most ``max_stray`` characters; else the match as it was."""
+    key = label_key(text)
+    sure: list[tuple[Match, str]] = []
+    for size in range(max(2, len(key) - STRAY.max_stray), len(key)):
+        for start in range(len(key) - size + 1):
+            found = match(key[start:start + size], FUNDS_ROWS)
+            if found.sure:
+                sure.append((found, key[start:start + size]))
+    # runs that read as two different rows say the cell is no one row's label
+    if not sure or len({f.canonical for f, _ in sure}) > 1:
+        return m, text
+    return max(sure, key=lambda found: found[0].score)
+
+
+# the total row told by where it is, its label unread: what rests on the label is a review item
+PLACED_DOUBT = "行标签未能读出，按位置推定为年度资金总额（首行且填有分值或得分）"
+
+
+def _first_row_scored(row: Row, block: Block, label_cell: Cell | None) -> bool:
+    """Whether a funds row whose label was read in doubt and matches nothing is the block's total
+    all the same: the first row under the header, and one that fills the 分值 or 得分 column,
+    which only 年度资金总额 fills. Probed on dev page images with a grey seal stamped over the
+    funds labels: 年度资金总额 under the seal's ring text read as nothing (0.3), the row was lost
+    with the budget's weight and score, and a true WEIGHT_TOTAL_NOT_100 became a review item."""
+    if label_cell is None or label_cell.confidence >= STRAY.read_below:
+        return False
+    cells = _by_header(row, block)
+    return any(role in cells and number_in(cells[role])[0] is not None for role in ("weight", "score"))
+
+
 # a row of the funds block that holds a number but no label it could be read as: a row lost to
 # the record, so a sum over the block's rows may be short by it (forms-gen s446 t04: 上年结转资金's
 # label run into the row above left its numbers unlabelled, and 945.43 + 0 ≠ 1138.99 was an error)
@@ -319,6 +403,11 @@ def funds_rows(block: Block, notes: list[str], decisions: Decisions,
             continue
         text = clean(label_cell.text)
         m = match(text, FUNDS_ROWS)
+        if not m.ok and label_cell is not None and label_cell.confidence < STRAY.read_below:
+            m, text = _label_among_strays(text, m)
+        placed = not m.ok and not out and not lost and _first_row_scored(row, block, label_cell)
+        if placed:
+            m, text = Match("total", 0.0, FUNDS_ROWS["total"][0]), FUNDS_ROWS["total"][0]
         if not m.ok:
             inside = _labels_inside(text) if text else []
             label = inside[0] if inside else (pending.pop(0) if pending and not text else None)
@@ -335,14 +424,18 @@ def funds_rows(block: Block, notes: list[str], decisions: Decisions,
         # a label that matched is a label: every look-alike in it is folded back ('頂目支出')
         fr = FundsRow(item=m.canonical, label=canonical_label(text, m))  # type: ignore[arg-type]
         fr.prov["label"] = prov_of_cell(label_cell, m=m)
-        if not m.sure:
+        if placed:
+            fr.prov["label"].doubt = PLACED_DOUBT
+        elif not m.sure:
             fr.prov["label"].doubt = f"行标签识别不确定（「{text}」读作「{m.variant}」，{m.score:.0f} 分）"
         out.append(fr)
         read.append(readings(row, block))
     inferred = {h.role for h in block.header if h.inferred}
-    for fr, (reading, doubt) in zip(out, settle(read, inferred)):
+    rivals: dict[tuple[int, str], float] = {}
+    for n, (fr, (reading, doubt)) in enumerate(zip(out, settle(read, inferred))):
         if reading is not None:
-            _apply(reading, doubt, fr)
+            rivals.update({(n, role): v for role, v in _apply(reading, doubt, fr).items()})
+    settle_by_sums(out, rivals, notes)
     _confirm_by_sums(out, notes)
     _confirm_inferred(out, inferred)
     if lost and doubts is not None:
@@ -381,3 +474,63 @@ def _confirm_by_sums(rows: list[FundsRow], notes: list[str]) -> None:
         if abs(sum(values) - value) <= SUM_CONFIRMS:
             prov.confidence = 1.0
             notes.append(f"「{total.label}」{column} {value:g} 从夹带标签的单元格「{prov.raw}」读出，与各分项之和相符。")
+
+
+# a department block split 按收入性质分 / 按支出性质分: each half adds up to the total on its own
+# (the same split score.funds checks the sums by)
+_SPENDING = frozenset({"basic", "project"})
+_INCOME = frozenset({"fiscal", "carryover", "special_account", "unit_funds", "central", "provincial"})
+
+
+def _sum_groups(rows: list[FundsRow]) -> list[list[int]]:
+    """The rows (by index) that add up to the total: all the parts, or, on a block split by
+    spending (基本支出, 项目支出) and by income (财政拨款 ...), each half on its own."""
+    parts = [n for n, r in enumerate(rows) if r.item != "total"]
+    items = {rows[n].item for n in parts}
+    if items & _SPENDING and items & _INCOME:
+        spending = [n for n in parts if rows[n].item in _SPENDING]
+        return [spending, [n for n in parts if n not in spending]]
+    return [parts]
+
+
+def settle_by_sums(rows: list[FundsRow], rivals: dict[tuple[int, str], float], notes: list[str],
+                   options: SumChoiceOptions = SUM_CHOICE) -> None:
+    """Money values read in doubt, settled by their column's sum where exactly one reading of the
+    column adds up: each value in doubt read as its first read or, where a second read saw other
+    digits, as that. The reading that adds up to the cent holds together (two misreads that
+    cancel to the cent are not a risk worth a review item), so its values in doubt are no longer
+    in doubt; where none or several add up, nothing changes and the findings stay review items.
+    A value whose row's reading is itself in doubt (its columns may be shifted) is left alone."""
+    total = next((n for n, r in enumerate(rows) if r.item == "total"), None)
+    if total is None:
+        return
+    for column in ("initial_budget", "annual_budget", "executed"):
+        for group in _sum_groups(rows):
+            _settle_column(rows, total, group, column, rivals, notes, options)
+
+
+def _settle_column(rows: list[FundsRow], total: int, group: list[int], column: str,
+                   rivals: dict[tuple[int, str], float], notes: list[str], options: SumChoiceOptions) -> None:
+    members = [total, *group]
+    found = {n: rows[n].prov.get(column) for n in members}
+    provs = {n: p for n, p in found.items() if p is not None}
+    if not group or len(provs) < len(members) or any(getattr(rows[n], column) is None for n in members):
+        return
+    doubtful = [n for n in members if provs[n].confidence < options.doubtful_below and not provs[n].corrected]
+    if not doubtful or len(doubtful) > options.max_doubtful or any(p.doubt for p in provs.values()):
+        return
+    choices = [[getattr(rows[n], column), *([rivals[(n, column)]] if (n, column) in rivals else [])] for n in doubtful]
+    fits: set[tuple[float, ...]] = set()
+    for picked in product(*choices):
+        value = {**{n: getattr(rows[n], column) for n in members}, **dict(zip(doubtful, picked, strict=True))}
+        if abs(sum(value[n] for n in group) - value[total]) <= SUM_CONFIRMS:
+            fits.add(tuple(picked))
+    if len(fits) != 1:
+        return
+    for n, v in zip(doubtful, next(iter(fits)), strict=True):
+        prov = provs[n]
+        if v != getattr(rows[n], column):
+            notes.append(f"「{rows[n].label}」{column} 首读 {getattr(rows[n], column):g}、复核 {v:g}，"
+                         f"按各分项之和取 {v:g}。")
+            setattr(rows[n], column, v)
+        prov.confidence = max(prov.confidence, options.confidence)

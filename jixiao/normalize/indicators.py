@@ -27,10 +27,12 @@ from jixiao.normalize.sections import Block
 from jixiao.normalize.table import Row, role_of
 from jixiao.normalize.units import is_unit
 from jixiao.normalize.values import (
+    POINT_FIRST_DOUBT,
     compose_quantity,
     letters_beside_number,
     parse_number,
     parse_quantity,
+    point_first,
 )
 from jixiao.record import Indicator, Quantity
 from jixiao.text import clean, is_dash
@@ -253,6 +255,8 @@ def _indicator(idx: int, cells: dict[str, Cell], block: Block, levels: _Levels) 
         if role in ind.prov and letters_beside_number(_text(cells, role)):
             ind.prov[role].confidence = min(ind.prov[role].confidence, UNCLEAN_NUMBER)
             ind.prov[role].doubt = f"数字旁有字母（「{_text(cells, role)}」），可能漏读数字或小数点"
+        elif role in ind.prov and point_first(_text(cells, role)):
+            ind.prov[role].doubt = POINT_FIRST_DOUBT.format(_text(cells, role))
     if "target" in ind.prov and block.has("nature"):
         # a target printed over three cells is as sure as the least sure of them, and a unit
         # no form uses ('三' for a '%' the OCR could not see) is no unit at all

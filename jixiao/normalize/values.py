@@ -58,6 +58,16 @@ def letters_beside_number(text: str | None) -> bool:
     return _NUMBER.search(t) is not None and re.search(r"[A-Za-z]", t) is not None
 
 
+POINT_FIRST_DOUBT = "数字以小数点开头（「{}」），可能漏读小数点前的数字"
+
+
+def point_first(text: str | None) -> bool:
+    """A number read with its point first ('.70%' for 99.7%: the digits before the point lost
+    under a seal, held-out forms-gen s502 h24, where 70 was taken for the rate): no form prints
+    a number so, so its digits are not all the cell held."""
+    return re.search(r"(?<![\d.])\.\d", repair_number_text(text or "").replace(" ", "")) is not None
+
+
 _TRAILING_NUMBER = re.compile(r"(?<![\d.])([-+]?\d+(?:\.\d+)?\s*%?)\s*$")
 
 
