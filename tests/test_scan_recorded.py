@@ -138,6 +138,18 @@ def test_replayed_scan_ran_every_stage_once_a_page(replayed: tuple[FileOutcome, 
     # cells are read from their own lines: the detector ran on no page and at most a few regions
     assert timings.counts.get("cells read: lines", 0) > 150
     assert timings.counts.get("cells read: detected", 0) <= 3
+    # the notes under the table (注：1. … 4. …, eight lines on the Qiannan form) are read by their
+    # heads, and nothing the record needs was among them (the test above)
+    assert timings.counts.get("notes lines read by their head", 0) >= 5
+
+
+def test_replayed_notes_keep_their_heads(replayed: tuple[FileOutcome, Any]) -> None:
+    outcome, _ = replayed
+    assert outcome.document is not None
+    lines = [line.text for page in outcome.document.pages for line in page.lines]
+    notes = [t for t in lines if t.endswith("…")]
+    assert notes and all(len(t) <= 12 for t in notes), notes
+    assert any(t.startswith("注") for t in lines), lines
 
 
 def test_record_flag_is_off() -> None:
