@@ -413,3 +413,8 @@ def test_a_garbled_label_left_of_a_name_is_a_label() -> None:
     # a short name with no label before it stays the name
     plain = [Cell(page=1, row=0, col=k, text=t) for k, t in enumerate(["", "完成时间", "2024年12月31日前", "按时", "4", "4"])]
     assert align(plain, roles, indicator_fit)["name"].text == "完成时间"
+    # nor a short name before a long qualitative target (the label's fit is for what reads like one)
+    texts = ["政策宣传", "群众对惠民政策知晓程度显著提升", "达到预期", "10", "10"]
+    row = {r: c.text for r, c in align([Cell(page=1, row=0, col=k, text=t) for k, t in enumerate(texts)], roles,
+                                       indicator_fit).items()}
+    assert row["name"] == "政策宣传" and "level2" not in row

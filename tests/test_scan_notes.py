@@ -25,6 +25,9 @@ def test_a_line_that_carries_something_is_read_and_ends_the_notes() -> None:
     lines = _lines((700, "注：1.绩"), (714, "分最高不"), (728, "联系人："), (742, "若定量指"))
     assert note_lines(lines, GLYPH, NotesOptions()) == {0, 1}
     assert carries("填报日期") and carries("联系电话") and carries("2024年度") and not carries("3.定量指")
+    assert carries("主管部门：") and carries("经办人：张") and carries("填 报 日 期") and carries("综合评定等")
+    assert not carries("2.未完成原") and not carries("分最高不能超") and not carries("若定量指标为")
+    assert not carries("分、预算资金") and not carries("项指标得分加") and not carries("1.绩效自评")
 
 
 def test_a_wide_gap_or_a_taller_line_ends_the_notes() -> None:

@@ -168,3 +168,11 @@ def test_a_score_in_doubt_whose_weight_could_close_the_gap_puts_the_total_in_dou
 
     assert total(("1", 0.48, None)) == [("LOW_CONFIDENCE", "info")]
     assert total(("1", 1.0, None)) == [("TOTAL_MISMATCH", "error")]
+
+
+def test_a_score_in_doubt_only_moves_the_way_that_could_close_the_gap() -> None:
+    """The same row (1 read at 0.48 under a 分值 of 11) beside a total reported 10 below the
+    sum: to close that gap the score would have to be below 0, so the accusation stands."""
+    findings = audit(normalize(_scores_doc(("1", 0.48, None), "67.21"))[0]).findings
+    assert [(f.code, f.severity) for f in findings if f.target == "总分" and f.field == "score"] == [
+        ("TOTAL_MISMATCH", "error")]

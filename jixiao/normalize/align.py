@@ -37,7 +37,11 @@ NEVER = -6.0
 # label of a one-row 成本 group after a page break was lost and its row went to the 时效 group
 # above (held-out forms-gen s513 t01). indicators.py then tells the label (``_resolve_unread``)
 GARBLED_LABEL = 0.5
-_GARBLED_LABEL = re.compile(r"[\u4e00-\u9fff]{1,6}")
+# ... and only text a label could have been: at most four Han characters that read at least this
+# much like one (戍本 50 like 成本, 质晕 like 质量). A short name (政策宣传 0, 完成时间 33) before a long
+# qualitative target otherwise took the label's role and its target the name's
+GARBLED_LIKENESS = 45.0
+_GARBLED_LABEL = re.compile(r"[\u4e00-\u9fff]{1,4}")
 _BARE_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?(?:分|万元|元)?")
 
 
@@ -60,7 +64,8 @@ def indicator_fit(role: str, text: str) -> float:
     if role == "level2":
         m2 = match_level(text, LEVEL2)
         if not m2.ok:
-            return GARBLED_LABEL if _GARBLED_LABEL.fullmatch(text) else NEVER
+            garbled = _GARBLED_LABEL.fullmatch(text) and m2.score >= GARBLED_LIKENESS
+            return GARBLED_LABEL if garbled else NEVER
         return 3.0 if m2.score >= match_level(text, LEVEL1).score else NEVER
     if role == "nature":
         return 3.0 if parse_op(text) or text in ("定性", "定量") else NEVER

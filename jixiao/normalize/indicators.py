@@ -413,7 +413,9 @@ def _regroup_level(out: list[Indicator], seen: list[_Seen], level: str, top: boo
         if placed1 is not None and label and placed1[row] and LEVEL2_PARENT.get(label) not in (None, placed1[row]):
             return 1.0
         hint = _hint(out[row].name)
-        if hint is None and level == "level2" and label is not None:
+        if hint is None and level == "level2":
+            # a garbled label cannot vouch for a count or a duration either: it weighs as a read
+            # label does, so that it draws no such row from the labels round it
             unit = _unit_hint(out[row])
             return UNIT_HINT_WEIGHT if unit is not None and unit != label else 0.0
         if hint is None or label is None:

@@ -137,7 +137,7 @@ def _printed_total(a: Audit, field_name: str, computed: float, word: str) -> Non
         f"总分栏{word}填报 {fmt(reported)}，而计入总分的各项{word}合计为 {fmt(computed)}"
         f"（各三级指标及小计 + 预算执行），相差 {fmt(reported - computed)}。",
         "total", reported, round(computed, 4), a.record.total.prov.get(field_name),
-        doubt=row_doubt(a) or (_score_reach(a, abs(reported - computed)) if field_name == "score" else None),
+        doubt=row_doubt(a) or (_score_reach(a, reported - computed) if field_name == "score" else None),
         summed=_summed(a, field_name),
     )
 
@@ -147,10 +147,16 @@ def _score_reach(a: Audit, gap: float) -> str | None:
     read: a digit lost ('1' for 11) leaves a gap larger than the value read (held-out forms-gen
     s501 h22, found after the held-out measurement: 11 read '1' at 0.48 beside a 分值 of 11, and
     a false TOTAL_MISMATCH of 10). Where such a row's weight could close the gap, the total is in
-    doubt."""
-    low = a.rules.confidence.low
+    doubt: a score can close a total reported above the sum only by being higher than read (up
+    to its 分值), one reported below it only by being lower (down to 0)."""
+    low, tol = a.rules.confidence.low, a.rules.tolerance.score
+
+    def reach(i: Indicator) -> float:  # how far the row's score could move towards the total
+        score = i.score or 0.0
+        return (i.weight or 0.0) - score if gap > 0 else score
+
     shaky = [i for i in counted(a) if (p := i.prov.get("score")) is not None and not p.corrected
-             and 0.0 < p.confidence < low and i.weight is not None and gap <= i.weight + a.rules.tolerance.score]
+             and 0.0 < p.confidence < low and i.weight is not None and abs(gap) <= reach(i) + tol]
     if not shaky:
         return None
     return "所加总的得分中有识别存疑的，其分值足以造成差额（" + "、".join(i.name[:16] for i in shaky[:3]) + "）"

@@ -7,7 +7,7 @@ it looks for pairs), yet read in full they were a quarter of all the recognition
 fixture scan paid for (38.5k of 143k scaled pixels over three forms: a 60-character line is as
 costly as 25 number cells). So once a loose line opens the notes, the lines that follow it
 closely are read only as far as their first few characters: every loose line wider than that is
-read by its head first, which tells the opener, a line that carries something (联系人, 填报日期, a
+read by its head first (six characters), which tells the opener, a line that carries something (联系人, 填报日期, a
 form's title: read in full) and the rest of the paragraph (kept as its head and an ellipsis).
 Pure decisions here; ``read.ReadCells`` does the reading.
 """
@@ -23,17 +23,24 @@ from pydantic import BaseModel, ConfigDict
 # a line that opens a form's notes: 注 / 注： / 说明： / 备注： / 填表说明
 NOTE_OPENER = re.compile(r"^\s*[-*]?\s*(注\s*[:：]?|说明\s*[:：]|备注\s*[:：]|填表说明)")
 # what a line that is no note continuation starts with: a key of the form's own (contact, date,
-# unit, sign-off, conclusion) or a title (a form bound after this one on the same page)
-CARRIES = re.compile(r"联系|填[报表]|电话|负责|日期|单位|审核|签|盖章|结论|等级|自评|绩效|评价表|年度|部门|项目")
+# unit, department, sign-off, conclusion, grade) or a title (a form bound after this one on the
+# same page), or a colon within its head (a key: 经办人：). Anchored at the head's start: the notes'
+# prose runs on mid-sentence and speaks of 预算, 年度指标值, 部门(单位), 绩效 (a 预算 anywhere in a
+# head read the Qiannan form's third notes line in full and ended the notes there)
+CARRIES = re.compile(r"^(?:联系|填[报表]|电话|负责|经办|财务|主管|实施|预算[单部]|日期|单位|部门|审[核批]|签[字章名]|盖章"
+                     r"|自评|评[定价]|综合评|结论|等[级次]|\d{4}\s*年|[（(]\s*\d{4}|项目(?:名称|支出)|部门整体)"
+                     r"|^.{1,5}[:：]")
+_SPACE = re.compile(r"\s+")
 
 
 class NotesOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     enabled: bool = True
-    # a line is read this many characters (glyph heights) from its start: 4 takes in a key
-    # (联系电话：, 填报日期) and a numbered item's opening (2.偏差原因)
-    head_chars: float = 4.0
+    # a line is read this many characters (glyph heights) from its start, its margin included:
+    # 6 takes in a key and its colon (主管部门：, 财务负责人) and a numbered item's opening
+    # (2.偏差原因); each such head costs about what a number cell does
+    head_chars: float = 6.0
     # a line belongs to the notes paragraph when its top is at most this many glyph heights
     # below the bottom of the notes line above it (body lines are ~0.3-0.6 apart; the gap to
     # whatever comes after the notes, a date line or the next form, is wider)
@@ -74,4 +81,4 @@ def note_lines(lines: Sequence[LooseLine], glyph_pt: float, options: NotesOption
 
 def carries(head: str) -> bool:
     """Whether a line's head says the line is more than the notes' prose."""
-    return bool(CARRIES.search(head))
+    return bool(CARRIES.search(_SPACE.sub("", head)))  # letter-spaced keys too: 填 报 日 期
