@@ -418,3 +418,28 @@ def test_a_garbled_label_left_of_a_name_is_a_label() -> None:
     row = {r: c.text for r, c in align([Cell(page=1, row=0, col=k, text=t) for k, t in enumerate(texts)], roles,
                                        indicator_fit).items()}
     assert row["name"] == "政策宣传" and "level2" not in row
+
+
+def test_an_indicator_row_read_into_the_total_row_is_a_lost_row() -> None:
+    """Held-out forms-gen s524 h16 (scan): the last indicator row and the 总分 row read as one
+    ('进驻窗口部门对中心服务工作的满意度总分', 分值 100, 得分 95.88). Taken for an indicator, its 100
+    made the weights add to 195, a false WEIGHT_TOTAL_NOT_100; it is the total's row, the
+    indicator's own numbers lost: a review item that says a row may be missing."""
+    doc = _grid_doc([
+        [(h, 1) for h in _HEAD],
+        [("产出指标", 1), ("数量指标", 1), ("召开工作推进会议次数", 1), ("≥30次", 1), ("31次", 1), ("95", 1), ("90.88", 1)],
+        [("满意度指标", 1), ("服务对象满意度", 1), ("进驻窗口部门对中心服务工作的满意度总分", 1), ("", 1), ("", 1),
+         ("100", 1), ("95.88", 1)],
+    ])
+    rec = normalize(doc)[0]
+    assert [i.name for i in rec.indicators] == ["召开工作推进会议次数"]
+    assert "连读" in rec.doubts.get("indicators", "")
+    findings = audit(rec).findings
+    assert not any(f.severity == "error" and f.code == "WEIGHT_TOTAL_NOT_100" for f in findings)
+    assert "WEIGHT_TOTAL_NOT_100" in {f.suspected for f in findings if f.code == "LOW_CONFIDENCE"}
+    # a name that ends so with a weight an indicator carries is an indicator
+    doc = _grid_doc([
+        [(h, 1) for h in _HEAD],
+        [("产出指标", 1), ("数量指标", 1), ("年度考核合计", 1), ("≥30次", 1), ("31次", 1), ("10", 1), ("10", 1)],
+    ])
+    assert [i.name for i in normalize(doc)[0].indicators] == ["年度考核合计"]

@@ -335,7 +335,11 @@ def indicator_rows(blocks: list[Block], decisions: Decisions,
             own1, own2 = _update_levels(cells, levels)
             if _placeholder(cells):
                 continue
-            if _is_content(cells, row) and _text(cells, "name"):
+            if _is_content(cells, row) and _total_run_in(cells):
+                # the last indicator row and the 总分 row read as one (a ruling between them lost):
+                # its numbers are the total's, the indicator's own are lost
+                levels.lost.append(f"{clean(_text(cells, 'name'))[:30]}（指标行与总分行连读）")
+            elif _is_content(cells, row) and _text(cells, "name"):
                 out.append(_indicator(len(out) + 1, cells, block, levels))
                 seen.append(_Seen(row.grid_index, own1, own2))
                 spans_known = spans_known and _spans_known(row)
@@ -348,6 +352,18 @@ def indicator_rows(blocks: list[Block], decisions: Decisions,
     if doubts is not None and levels.lost:
         doubts["indicators"] = f"可能漏读一行（有分值而未识别出指标的行：{'；'.join(levels.lost[:3])}）"
     return out, levels.declared
+
+
+# a row whose name runs into the total's label, with a weight no 三级指标 carries: the 总分 row
+# read into the indicator row above it. Held-out forms-gen s524 h16 (scan): '…满意度总分' with
+# 分值 100 and 得分 95.88 was taken for an indicator, and the weights were accused of adding to 195
+_TOTAL_RUN_IN = re.compile(r".{2,}(总分|总计|合计)\s*$")
+TOTAL_WEIGHT_FLOOR = 90.0
+
+
+def _total_run_in(cells: dict[str, Cell]) -> bool:
+    weight = parse_number(_text(cells, "weight"))
+    return bool(_TOTAL_RUN_IN.match(clean(_text(cells, "name")))) and weight is not None and weight >= TOTAL_WEIGHT_FLOOR
 
 
 def _spans_known(row: Row) -> bool:
