@@ -107,6 +107,13 @@ def serve(conn: Connection, settings: WorkerSettings, parent: int) -> None:
     from jixiao.extract.scan.state import collect_timings
     from jixiao.extract.scanned import load_engines
 
+    if settings.threads:
+        # OpenCV's own thread pool takes every core by default: a worker keeps to its share, as
+        # its onnxruntime does, so that N workers do not run N times the cores' threads (and one
+        # worker of one thread is one thread, the unit the pool scales)
+        import cv2
+
+        cv2.setNumThreads(settings.threads)
     if settings.preload:
         load_engines(settings.ocr, settings.threads)
     while True:
