@@ -26,6 +26,18 @@ def _sure(text: str) -> Read:
     return (text, 1.0, None)
 
 
+def _page_image(rows: list[list[Read]]) -> Document:
+    """A one-page image document of one ruled grid of reads (text, confidence, second read)."""
+    cells = [
+        Cell(row=r, col=c, page=1, text=text, raw=text, confidence=conf, reread=reread,
+             box=Box(x0=c * 60.0, y0=r * 20.0, x1=(c + 1) * 60.0, y1=(r + 1) * 20.0))
+        for r, row in enumerate(rows) for c, (text, conf, reread) in enumerate(row)
+    ]
+    grid = Grid(page=1, n_rows=len(rows), n_cols=len(rows[0]), cells=cells)
+    return Document(source=SourceInfo(file="s.png", sha256="", kind="image", n_pages=1),
+                    pages=[Page(number=1, width=800, height=800, grids=[grid])])
+
+
 def _funds_doc(total_annual: Read, basic_annual: Read, rate: str = "94%",
                label: Read = ("年度资金总额", 1.0, None)) -> Document:
     rows: list[list[Read]] = [
@@ -35,14 +47,7 @@ def _funds_doc(total_annual: Read, basic_annual: Read, rate: str = "94%",
         [_sure("项目支出"), _sure("100.51"), _sure("101.51"), _sure("101.51"), _sure("—"), _sure("—"), _sure("—")],
         [_sure("其他资金"), _sure("10.53"), _sure("11.81"), _sure("11.81"), _sure("—"), _sure("—"), _sure("—")],
     ]
-    cells = [
-        Cell(row=r, col=c, page=1, text=text, raw=text, confidence=conf, reread=reread,
-             box=Box(x0=c * 60.0, y0=r * 20.0, x1=(c + 1) * 60.0, y1=(r + 1) * 20.0))
-        for r, row in enumerate(rows) for c, (text, conf, reread) in enumerate(row)
-    ]
-    grid = Grid(page=1, n_rows=len(rows), n_cols=len(_HEAD), cells=cells)
-    return Document(source=SourceInfo(file="s.png", sha256="", kind="image", n_pages=1),
-                    pages=[Page(number=1, width=800, height=800, grids=[grid])])
+    return _page_image(rows)
 
 
 def _rate_findings(doc: Document) -> list[tuple[str, str, str | None]]:
@@ -148,14 +153,7 @@ def _scores_doc(score: Read, total: str) -> Document:
         [_sure(""), _sure("质量指标"), _sure("合格率"), _sure("100%"), _sure("100%"), _sure("89"), _sure("76.21")],
         [_sure("总分"), _sure(""), _sure(""), _sure(""), _sure(""), _sure("100"), _sure(total)],
     ]
-    cells = [
-        Cell(row=r, col=c, page=1, text=text, raw=text, confidence=conf, reread=reread,
-             box=Box(x0=c * 60.0, y0=r * 20.0, x1=(c + 1) * 60.0, y1=(r + 1) * 20.0))
-        for r, row in enumerate(rows) for c, (text, conf, reread) in enumerate(row)
-    ]
-    grid = Grid(page=1, n_rows=len(rows), n_cols=len(head), cells=cells)
-    return Document(source=SourceInfo(file="s.png", sha256="", kind="image", n_pages=1),
-                    pages=[Page(number=1, width=800, height=800, grids=[grid])])
+    return _page_image(rows)
 
 
 def test_a_score_in_doubt_whose_weight_could_close_the_gap_puts_the_total_in_doubt() -> None:

@@ -12,7 +12,7 @@ from jixiao.grid import Cell
 from jixiao.normalize.align import align, funds_fit
 from jixiao.normalize.confusion import fold
 from jixiao.normalize.decisions import Decisions
-from jixiao.normalize.lexicon import BLOCKS, FUNDS_ROWS
+from jixiao.normalize.lexicon import BLOCKS, FUNDS_INCOME, FUNDS_ROWS, FUNDS_SPENDING
 from jixiao.normalize.matcher import Match, label_key, match
 from jixiao.normalize.provenance import prov_of_cell
 from jixiao.normalize.sections import Block
@@ -476,19 +476,13 @@ def _confirm_by_sums(rows: list[FundsRow], notes: list[str]) -> None:
             notes.append(f"「{total.label}」{column} {value:g} 从夹带标签的单元格「{prov.raw}」读出，与各分项之和相符。")
 
 
-# a department block split 按收入性质分 / 按支出性质分: each half adds up to the total on its own
-# (the same split score.funds checks the sums by)
-_SPENDING = frozenset({"basic", "project"})
-_INCOME = frozenset({"fiscal", "carryover", "special_account", "unit_funds", "central", "provincial"})
-
-
 def _sum_groups(rows: list[FundsRow]) -> list[list[int]]:
     """The rows (by index) that add up to the total: all the parts, or, on a block split by
     spending (基本支出, 项目支出) and by income (财政拨款 ...), each half on its own."""
     parts = [n for n, r in enumerate(rows) if r.item != "total"]
     items = {rows[n].item for n in parts}
-    if items & _SPENDING and items & _INCOME:
-        spending = [n for n in parts if rows[n].item in _SPENDING]
+    if items & FUNDS_SPENDING and items & FUNDS_INCOME:
+        spending = [n for n in parts if rows[n].item in FUNDS_SPENDING]
         return [spending, [n for n in parts if n not in spending]]
     return [parts]
 

@@ -45,6 +45,12 @@ INDICATOR_COLUMNS: Vocabulary = {
 }
 
 # rows of the funds block
+# a department block split 按收入性质分 (财政拨款, 其他资金 ...) / 按支出性质分 (基本支出, 项目支出):
+# each half adds up to the total on its own, and the two are never summed together (normalize
+# settles values in doubt by these sums, score checks them)
+FUNDS_SPENDING = frozenset({"basic", "project"})
+FUNDS_INCOME = frozenset({"fiscal", "carryover", "special_account", "unit_funds", "central", "provincial"})
+
 FUNDS_ROWS: Vocabulary = {
     "total": ("年度资金总额", "资金总额", "总额", "年度预算资金总额", "年度资金合计", "合计"),
     "basic": ("基本支出", "其中:基本支出"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 from jixiao.family import family
+from jixiao.normalize.lexicon import FUNDS_INCOME, FUNDS_SPENDING
 from jixiao.normalize.values import parse_number, rate_decimals
 from jixiao.record import FundsRow
 from jixiao.score.context import Audit, differs, fmt, pct
@@ -20,18 +21,12 @@ def check_funds(a: Audit) -> None:
     _budget_score(a)
 
 
-# a department block split 按收入性质分 (财政拨款, 其他资金 ...) / 按支出性质分 (基本支出, 项目支出):
-# each half adds up to the total on its own, and the two are never summed together
-_SPENDING = frozenset({"basic", "project"})
-_INCOME = frozenset({"fiscal", "carryover", "special_account", "unit_funds", "central", "provincial"})
-
-
 def _parts(a: Audit) -> list[list[FundsRow]]:
     """The sets of rows that each add up to the total: one (the part set that fits the rows
     present best), or, on a block split by income and by spending, each half as printed."""
     rows = [f for f in a.record.funds if f.item != "total"]
     present = {f.item for f in rows}
-    if present & _SPENDING and present & _INCOME:
+    if present & FUNDS_SPENDING and present & FUNDS_INCOME:
         return [half for half in _runs(a, rows) if half]
     best = max(a.rules.funds.part_sets, key=lambda s: len(present & set(s)), default=[])
     return [[f for f in rows if f.item in best]]

@@ -236,13 +236,15 @@ class ReadCells:
         a notes paragraph (``notes.note_lines``) kept so, the others read in full."""
         o = self.options.notes
         head = max(1, round(o.head_chars * glyph_full))
-        wide = [p for p in loose if o.enabled and p.crop.shape[1] > head]
+        short: list[_Pending] = []
+        wide: list[_Pending] = []
+        for p in loose:
+            (wide if o.enabled and p.crop.shape[1] > head else short).append(p)
         cut = [p.crop[:, :head] for p in wide]
         heads = engine.read_lines(cut, "text", trim=False) if wide else []
-        short = [p for p in loose if not (o.enabled and p.crop.shape[1] > head)]
         self._recognise(engine, short)
-        lines = [LooseLine(p.points[1], p.points[3], p.text or "") for p in short]
-        lines += [LooseLine(p.points[1], p.points[3], text) for p, (text, _) in zip(wide, heads, strict=True)]
+        lines = [LooseLine(p.points[1], p.points[3], t) for p, t in
+                 [*((p, p.text or "") for p in short), *((p, t) for p, (t, _) in zip(wide, heads, strict=True))]]
         notes = note_lines(lines, glyph_pt, o)
         full = []
         for k, (p, c, (text, conf)) in enumerate(zip(wide, cut, heads, strict=True), len(short)):
