@@ -198,3 +198,11 @@ class FormRecord(BaseModel):
 
     def funds_row(self, item: str) -> FundsRow | None:
         return next((f for f in self.funds if f.item == item), None)
+
+    def counted(self) -> list[Indicator]:
+        """The indicator rows that add up to the total: not subtotal components, and not a
+        budget-execution row when the funds block already carries that weight."""
+        budget = self.funds_row("total")
+        funds_has_budget = budget is not None and budget.weight is not None
+        return [i for i in self.indicators
+                if i.parent is None and not (funds_has_budget and i.level1 == "budget_execution")]

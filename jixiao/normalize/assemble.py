@@ -6,6 +6,7 @@ import re
 from collections import Counter
 
 from jixiao.grid import Cell, Document, Grid, TextLine
+from jixiao.normalize.by_total import check_placed, settle_by_total
 from jixiao.normalize.decisions import Decisions
 from jixiao.normalize.funds import funds_rows
 from jixiao.normalize.indicators import indicator_rows
@@ -64,6 +65,8 @@ def build_record(doc: Document, form: FormSlice, index: int) -> FormRecord:
     if rec.indicators and sections.funds and (budget is None or budget.weight is None):
         rec.doubts["budget"] = "可能漏读一行（资金表的预算执行分值未读到）"
     _total(rec, sections)
+    check_placed(rec, sections.total_placed)
+    settle_by_total(rec)
     _infer(rec, form)
     rec.template = recognise(rec, sections)
     one_money_unit(rec, rec.template.money_unit, rec.notes)

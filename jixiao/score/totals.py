@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from jixiao.record import Indicator, Prov
-from jixiao.score.context import Audit, differs, fmt
+from jixiao.score.context import Audit, differs, fmt, score_reach
 from jixiao.score.funds import budget_weight
 
 LEVEL1_NAMES = {"output": "产出指标", "outcome": "效益指标", "satisfaction": "满意度指标",
@@ -14,13 +14,8 @@ TOTAL = "总分"
 
 
 def counted(a: Audit) -> list[Indicator]:
-    """Rows that add up to the total: not subtotal components, and not a budget-execution row
-    when the funds block already carries that weight."""
-    funds_has_budget = budget_weight(a) is not None
-    return [
-        i for i in a.record.indicators
-        if i.parent is None and not (funds_has_budget and i.level1 == "budget_execution")
-    ]
+    """Rows that add up to the total (``FormRecord.counted``)."""
+    return a.record.counted()
 
 
 def _sum(values: list[float | None]) -> float:
@@ -150,13 +145,8 @@ def _score_reach(a: Audit, gap: float) -> str | None:
     doubt: a score can close a total reported above the sum only by being higher than read (up
     to its 分值), one reported below it only by being lower (down to 0)."""
     low, tol = a.rules.confidence.low, a.rules.tolerance.score
-
-    def reach(i: Indicator) -> float:  # how far the row's score could move towards the total
-        score = i.score or 0.0
-        return (i.weight or 0.0) - score if gap > 0 else score
-
     shaky = [i for i in counted(a) if (p := i.prov.get("score")) is not None and not p.corrected
-             and 0.0 < p.confidence < low and i.weight is not None and abs(gap) <= reach(i) + tol]
+             and 0.0 < p.confidence < low and i.weight is not None and abs(gap) <= score_reach(i, gap) + tol]
     if not shaky:
         return None
     return "所加总的得分中有识别存疑的，其分值足以造成差额（" + "、".join(i.name[:16] for i in shaky[:3]) + "）"

@@ -1,0 +1,92 @@
+"""The 总分 row's own figures as a check on the rows read.
+
+A 总分 row told only by its shape and place (``sections.unread_total``: its label unread under a
+seal) is the total where its 分值 is what the counted rows' weights add up to; elsewhere what rests
+on it is a review item, and a row may have been lost. And a weight or score read in doubt (a seal's
+characters read beside its digits: '排4樓' for 4) holds together where, as read, its column adds up
+to the figure the 总分 row prints, read surely: a misread that the printed total happens to match
+to the cent would take a second error of the same size on the form.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from jixiao.record import FormRecord, Prov
+
+PLACED_TOTAL_DOUBT = "总分行标签未能读出，按位置推定为总分行，而其分值与各项分值合计不符或未读出"
+PLACED_LOST = "可能漏读一行（按位置推定为总分行的一行，分值与各项分值合计不符）"
+
+
+class ByTotalOptions(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    # a value read below this is in doubt (the rule set's ``confidence.low``, 0.8 by default)
+    doubtful_below: float = 0.8
+    # at most this many values in doubt in one column are settled by its sum: weights are small
+    # whole numbers, and two misreads that cancel (4 for 5 beside 6 for 5) are a real risk where
+    # for money to the cent they are not (``funds.SUM_CHOICE`` settles up to 3)
+    max_doubtful: int = 1
+    # how sure a value the total settled is: above ``doubtful_below``, below a clear read
+    confidence: float = 0.9
+    # the sum and the printed total agree within this (scores print two decimals)
+    tolerance: float = 0.011
+
+
+BY_TOTAL = ByTotalOptions()
+
+
+def _column(rec: FormRecord, field: str) -> list[tuple[str, float | None, Prov | None]]:
+    """Each value that adds up to the total in ``field`` (weight or score), named by its row: the
+    counted indicator rows and the funds block's budget-execution row."""
+    parts = [(i.name, getattr(i, field), i.prov.get(field)) for i in rec.counted()]
+    budget = rec.funds_row("total")
+    if budget is not None and budget.weight is not None:
+        parts.append((budget.label, getattr(budget, field), budget.prov.get(field)))
+    return parts
+
+
+def _adds_up(rec: FormRecord, field: str, options: ByTotalOptions) -> bool:
+    printed = getattr(rec.total, field)
+    parts = _column(rec, field)
+    if printed is None or not parts or any(v is None for _, v, _ in parts):
+        return False
+    return abs(sum(v or 0.0 for _, v, _ in parts) - printed) <= options.tolerance
+
+
+def check_placed(rec: FormRecord, placed: bool, options: ByTotalOptions = BY_TOTAL) -> None:
+    """A 总分 row placed by position holds where its 分值, read surely, is the counted weights'
+    sum; else its figures are in doubt and the block may have lost the row it was."""
+    if not placed:
+        return
+    weight = rec.total.prov.get("weight")
+    if weight is not None and weight.confidence >= options.doubtful_below and _adds_up(rec, "weight", options):
+        rec.notes.append("总分行标签未能读出：按位置（指标表末行）推定为总分行，其分值等于各项分值合计。")
+        return
+    for prov in rec.total.prov.values():
+        prov.doubt = prov.doubt or PLACED_TOTAL_DOUBT
+    rec.doubts.setdefault("indicators", PLACED_LOST)
+
+
+def settle_by_total(rec: FormRecord, options: ByTotalOptions = BY_TOTAL) -> None:
+    """Weights and scores read in doubt, settled where their column adds up to the 总分 row's
+    figure as read; nothing is settled where a row may be lost or any value of the column is
+    missing or its reading is in doubt for a reason of its own (columns shifted, a digit lost)."""
+    if rec.doubts.get("indicators") or rec.doubts.get("budget"):
+        return
+    for field in ("weight", "score"):
+        printed = rec.total.prov.get(field)
+        if printed is None or printed.doubt or (printed.confidence < options.doubtful_below and not printed.corrected):
+            continue
+        parts = _column(rec, field)
+        provs = [p for _, _, p in parts]
+        if any(p is None or p.doubt for p in provs) or not _adds_up(rec, field, options):
+            continue
+        doubtful = [(name, p) for name, _, p in parts
+                    if p is not None and p.confidence < options.doubtful_below and not p.corrected]
+        if not doubtful or len(doubtful) > options.max_doubtful:
+            continue
+        for name, prov in doubtful:
+            prov.confidence = max(prov.confidence, options.confidence)
+            rec.notes.append(f"「{name}」的{'分值' if field == 'weight' else '得分'}读数存疑（{prov.raw}），"
+                             f"各项合计与总分行相符，按所读取值。")

@@ -1,0 +1,139 @@
+"""The indicator block's last rows under a seal: the 总分 row whose label a seal left unread (or
+read past recognising), a weight read with the seal's characters beside its digit, and a
+component's score read in doubt beside its subtotal (all on dev forms-gen page images).
+
+Each form here is a one-page image document of one ruled grid, built cell by cell as the scan
+reader leaves it: a cell's text, its confidence, and where it spans."""
+
+from __future__ import annotations
+
+from jixiao.grid import Box, Cell, Document, Grid, Page, SourceInfo
+from jixiao.normalize import normalize
+from jixiao.normalize.sections import TOTAL_LABEL_COVER, UNREAD_LABEL_BELOW
+from jixiao.score import audit
+
+W = 60.0  # a grid column's width, points
+_HEAD = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"]
+# (text, confidence, first column, columns spanned)
+Spec = tuple[str, float, int, int]
+
+
+def _row(*texts: str) -> list[Spec]:
+    return [(t, 1.0, c, 1) for c, t in enumerate(texts)]
+
+
+def _doc(rows: list[list[Spec]]) -> Document:
+    cells = [Cell(row=r, col=c, col_span=span, page=1, text=text, raw=text, confidence=conf,
+                  box=Box(x0=c * W, y0=r * 20.0, x1=(c + span) * W, y1=(r + 1) * 20.0))
+             for r, row in enumerate(rows) for text, conf, c, span in row]
+    grid = Grid(page=1, n_rows=len(rows), n_cols=len(_HEAD), cells=cells)
+    return Document(source=SourceInfo(file="s.png", sha256="", kind="image", n_pages=1),
+                    pages=[Page(number=1, width=800, height=800, grids=[grid])])
+
+
+def _form(total_label: tuple[str, float], total: tuple[str, str], weight: tuple[str, float] = ("40", 1.0),
+          subtotal: bool = False) -> Document:
+    """Three indicators weighing 50 + 40 + 10 = 100 and scoring 48 + 38.5 + 9 = 95.5, a total row
+    printing ``total`` (分值, 得分) beside ``total_label`` spanning the text columns, and the
+    conclusion row under it. ``weight``: how the second row's 分值 was read."""
+    rows = [
+        _row(*_HEAD),
+        _row("产出指标", "数量指标", "培训人次", "≥100人次", "96人次", "50", "48"),
+        [*_row("效益指标", "社会效益", "群众知晓率", "≥90%", "86.6%")[:5], (weight[0], weight[1], 5, 1), ("38.5", 1.0, 6, 1)],
+        _row("满意度指标", "服务对象满意度", "群众满意度", "≥95%", "85.5%", "10", "9"),
+        [(total_label[0], total_label[1], 0, 5), (total[0], 1.0, 5, 1), (total[1], 1.0, 6, 1)],
+        [("自评结论", 1.0, 0, 1), ("自评结论为优。", 1.0, 1, 6)],
+    ]
+    return _doc(rows)
+
+
+def _total_findings(doc: Document) -> list[tuple[str, str, str, str | None]]:
+    return sorted((f.code, f.severity, f.field, f.suspected) for f in audit(normalize(doc)[0]).findings
+                  if f.target == "总分" and f.code != "GRADE_MISMATCH")
+
+
+def test_a_total_row_whose_label_a_seal_left_unread_is_the_total_where_its_weight_is_the_sum() -> None:
+    """Dev forms-gen s496 h23, s499 h22, s537 h23: a seal over 总分 read as nothing (0.3); the
+    row was taken for a lost indicator row and a true TOTAL_MISMATCH (97.5 printed, 95.5 summed)
+    became a review item. Its 分值 (100) is what the rows' weights add up to: it is the total."""
+    doc = _form(("", 0.3), ("100", "97.5"))
+    rec = normalize(doc)[0]
+    assert (rec.total.weight, rec.total.score) == (100, 97.5) and len(rec.indicators) == 3
+    assert "indicators" not in rec.doubts
+    assert _total_findings(doc) == [("TOTAL_MISMATCH", "error", "score", None)]
+
+
+def test_a_total_row_placed_by_position_whose_weight_is_not_the_sum_accuses_no_one() -> None:
+    """The same row with a 分值 the weights do not add up to (98): nothing says it is the total
+    and not a row whose label was lost, so what rests on it is a review item, and so is the
+    weights' own sum (a row may be missing)."""
+    findings = _total_findings(_form(("", 0.3), ("98", "97.5")))
+    assert findings and all(sev == "info" for _, sev, _, _ in findings)
+    assert ("LOW_CONFIDENCE", "info", "score", "TOTAL_MISMATCH") in findings
+
+
+def test_a_total_label_misread_past_recognising_is_no_indicator() -> None:
+    """Dev forms-gen s550 h22: '总 花' read at 0.84 was taken for an indicator weighing 100, and
+    the weights were accused of adding to 200 (a false WEIGHT_TOTAL_NOT_100)."""
+    doc = _form(("总花", 0.84), ("100", "97.5"))
+    rec = normalize(doc)[0]
+    assert [i.name for i in rec.indicators] == ["培训人次", "群众知晓率", "群众满意度"]
+    assert _total_findings(doc) == [("TOTAL_MISMATCH", "error", "score", None)]
+
+
+def test_only_a_label_cell_spanning_the_text_columns_is_taken_for_the_total() -> None:
+    """An unread name cell of a row with its own target and actual is an indicator row whose name
+    was lost, never the total: the row stays a lost row and the sums stay in doubt."""
+    rows = [
+        _row(*_HEAD),
+        _row("产出指标", "数量指标", "培训人次", "≥100人次", "96人次", "50", "48"),
+        [*_row("效益指标", "社会效益")[:2], ("", 0.3, 2, 1), *_row("", "", "", "≥90%", "86.6%", "50", "38.5")[3:]],
+        [("自评结论", 1.0, 0, 1), ("自评结论为优。", 1.0, 1, 6)],
+    ]
+    rec = normalize(_doc(rows))[0]
+    assert rec.total.weight is None and "indicators" in rec.doubts
+    assert UNREAD_LABEL_BELOW <= 0.5 and TOTAL_LABEL_COVER > 0.5
+
+
+def test_a_weight_read_with_a_seals_characters_beside_it_holds_where_the_weights_add_to_the_total() -> None:
+    """Dev forms-gen s497 h24: a red seal's ring text read beside a 4 ('排4樓', 0.5): the weights
+    as read add up to the 总分 row's 分值 printed and read surely, so the reading holds together
+    and the row's score is judged on it; read so beside a total it does not add up to, it stays
+    in doubt."""
+    rec = normalize(_form(("总分", 1.0), ("100", "95.5"), weight=("排40樓", 0.5)))[0]
+    assert rec.indicators[1].weight == 40 and rec.indicators[1].prov["weight"].confidence >= 0.8
+    rec = normalize(_form(("总分", 1.0), ("99", "95.5"), weight=("排40樓", 0.5)))[0]
+    assert rec.indicators[1].prov["weight"].confidence < 0.8
+
+
+def test_a_weight_sum_off_100_with_a_weight_in_doubt_the_total_agrees_with_is_an_error() -> None:
+    """The same seal beside weights adding to 99 with a 总分 分值 of 99: WEIGHT_TOTAL_NOT_100 rests
+    on a reading the printed total confirms (s497 h24 lost it to a review item)."""
+    doc = _form(("总分", 1.0), ("99", "95.5"), weight=("排39樓", 0.5))
+    assert ("WEIGHT_TOTAL_NOT_100", "error", "weight", None) in _total_findings(doc)
+
+
+def _subtotal_doc(part_score: tuple[str, float], reported: str) -> Document:
+    rows = [
+        _row(*_HEAD),
+        _row("产出指标", "数量指标", "培训人次", "≥100人次", "100人次", "45", "45"),
+        _row("", "成本指标", "项目支出小计", "49.07万元", "100%", "5", reported),
+        _row("", "", "1. 培训及宣传费", "24.45万元", "45%", "3", "1.35"),
+        [*_row("", "", "2. 其他费用", "24.62万元", "103%", "2")[:6], (part_score[0], part_score[1], 6, 1)],
+        _row("效益指标", "社会效益", "群众知晓率", "≥90%", "90%", "50", "50"),
+        [("总分", 1.0, 0, 5), ("100", 1.0, 5, 1), ("98.35", 1.0, 6, 1)],
+    ]
+    return _doc(rows)
+
+
+def _subtotal_findings(doc: Document) -> list[tuple[str, str, str]]:
+    return [(f.code, f.severity, f.field) for f in audit(normalize(doc)[0]).findings
+            if "SUBTOTAL_MISMATCH" in (f.code, f.suspected)]
+
+
+def test_a_components_score_in_doubt_that_could_not_close_its_subtotals_gap_leaves_the_finding() -> None:
+    """Dev forms-gen s500 h22: '2感覆' (0.51) for a component's 2 under a 分值 of 2, its subtotal 5
+    against parts of 3.35. The score could only be higher to close the gap, and it is at its 分值
+    already: whatever it is, the parts do not reach 5. A gap it could close stays in doubt."""
+    assert _subtotal_findings(_subtotal_doc(("2感覆", 0.51), "5")) == [("SUBTOTAL_MISMATCH", "error", "score")]
+    assert _subtotal_findings(_subtotal_doc(("1感覆", 0.51), "3")) == [("LOW_CONFIDENCE", "info", "score")]
