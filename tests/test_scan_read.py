@@ -457,3 +457,20 @@ def test_a_number_read_as_several_lines_under_a_seal_stays_in_doubt() -> None:
     cells = SecondRead(OPTIONS, lambda: FakeEngine({}), lambda: tie)(state).reads.text.grids[0].cells  # type: ignore[arg-type,return-value]
     assert [c.confidence for c in cells] == [OPTIONS.doubt, 0.91, 0.99]
     assert "印章覆盖" in cells[0].raw and tie.calls == []
+
+
+def test_a_sure_number_under_a_seal_is_checked_by_the_tie_breaker() -> None:
+    """Dev forms-gen s552 h22: a grey seal's ring across the 7 of 73.84% read 13.84% at 0.98, the
+    second read's bar, so it was never read again, and a false EXECUTION_RATE_MISMATCH was
+    raised. Under a seal a sure number is read again all the same: where the tie-breaker sees
+    other digits it is in doubt (its digits kept as the rival); where it agrees, or reads no
+    digit, or the point alone, the first stands as sure as it was. Clear of the seal, it stands."""
+    tie = FakeEngine({0: ("73.84%", 0.9), 1: ("738.26", 0.9), 2: ("", 0.0), 3: ("73826", 0.8)})
+    stage = SecondRead(OPTIONS, lambda: FakeEngine({}), lambda: tie)  # type: ignore[arg-type,return-value]
+    first = [("13.84%", 0.98), ("738.26", 0.99), ("738.26", 0.99), ("738.26", 0.99), ("13.84%", 0.98), ("优", 0.99)]
+    state = replace(_state(first), seals=[(20.0, 5.0, 15.0), (60.0, 5.0, 3.0)], work_dpi=72.0)
+    cells = stage(state).reads.text.grids[0].cells
+    assert tie.calls == [(4, "numeric")]  # the four numbers under the first seal, not the words
+    assert [c.confidence for c in cells] == [OPTIONS.doubt, 0.99, 0.99, 0.99, 0.98, 0.99]
+    assert cells[0].reread == "73.84%" and cells[0].text == "13.84%"
+    assert not SecondReadOptions(check_sealed=False).check_sealed
