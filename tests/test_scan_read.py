@@ -474,3 +474,40 @@ def test_a_sure_number_under_a_seal_is_checked_by_the_tie_breaker() -> None:
     assert [c.confidence for c in cells] == [OPTIONS.doubt, 0.99, 0.99, 0.99, 0.98, 0.99]
     assert cells[0].reread == "73.84%" and cells[0].text == "13.84%"
     assert not SecondReadOptions(check_sealed=False).check_sealed
+
+
+def test_a_number_read_as_several_lines_under_a_seal_keeps_its_stray_free_line_as_its_rival() -> None:
+    """The brief's held-out miss, probed the same way on dev page images: a seal's stroke read as
+    a '4' line over 1261.92 gave 41261.92, in doubt and with no rival, so the funds column's own
+    sum could not choose the reading that adds up (a true FUNDS_SUM_MISMATCH was a review item).
+    The one line that reads as a number, beside lines of a digit or two, is kept as the cell's
+    rival; a line of words beside it, or two numbers, give none."""
+    from jixiao.extract.scan.second import stray_free
+
+    def pieces(*texts: str) -> list[Piece]:
+        return [Piece(0.0, 10.0 * k, 10.0, 10.0 * k + 8, t, 0.9) for k, t in enumerate(texts)]
+
+    assert stray_free(pieces("4", "1261.92"), "41261.92") == "1261.92"
+    assert stray_free(pieces("1261.92", "13"), "1261.9213") == "1261.92"
+    assert stray_free(pieces("总分", "2"), "总分 2") is None
+    assert stray_free(pieces("126", "1.92"), "1261.92") is None  # no line a stroke: a number split
+    assert stray_free(pieces("4", "1261.92", "x"), "41261.92x") is None
+    state = _state([("41261.92", 0.91)])
+    state.reads.cells[0].pieces = pieces("4", "1261.92")
+    state = replace(state, seals=[(5.0, 5.0, 4.0)], work_dpi=72.0)
+    cell = SecondRead(OPTIONS, lambda: FakeEngine({}), lambda: FakeEngine({}))(state).reads.text.grids[0].cells[0]  # type: ignore[arg-type,return-value]
+    assert (cell.text, cell.confidence, cell.reread) == ("41261.92", OPTIONS.doubt, "1261.92")
+
+
+def test_a_tie_breaker_that_sees_fewer_digits_of_a_sure_number_under_a_seal_leaves_it_sure() -> None:
+    """Dev forms-gen s498 h23: the 总分 row's 89.98 read surely under a seal, read again '8.98' by
+    the tie-breaker (the stroke hid a digit from it): the first stands, and a true GRADE_MISMATCH
+    with it. Other digits, not fewer, are still a disagreement. Every number under the seal is
+    marked so (``Cell.sealed``), the words are not."""
+    tie = FakeEngine({0: ("8.98", 0.9), 1: ("80.98", 0.9)})
+    stage = SecondRead(OPTIONS, lambda: FakeEngine({}), lambda: tie)  # type: ignore[arg-type,return-value]
+    state = replace(_state([("89.98", 0.99), ("89.98", 0.99), ("优", 0.99)]), seals=[(15.0, 5.0, 20.0)], work_dpi=72.0)
+    cells = stage(state).reads.text.grids[0].cells
+    assert [c.confidence for c in cells] == [0.99, OPTIONS.doubt, 0.99]
+    assert [c.sealed for c in cells] == [True, True, False]
+    assert "复核漏读数字 8.98" in cells[0].raw

@@ -174,3 +174,21 @@ def test_a_score_in_doubt_only_moves_the_way_that_could_close_the_gap() -> None:
     findings = audit(normalize(_scores_doc(("1", 0.48, None), "67.21"))[0]).findings
     assert [(f.code, f.severity) for f in findings if f.target == "总分" and f.field == "score"] == [
         ("TOTAL_MISMATCH", "error")]
+
+
+def test_a_rate_read_surely_under_a_seal_one_glyph_off_its_b_over_a_is_a_review_item() -> None:
+    """Dev forms-gen s552 h22: a grey seal's ring across the 7 of 73.84% read 13.84% at 0.98,
+    which the tie-breaker could not read; B / A is 73.84%, one glyph away, what a stroke across a
+    digit makes of it: a false EXECUTION_RATE_MISMATCH. Two glyphs off, or clear of the seal,
+    the reading is the form's and the finding stands."""
+    def findings(rate: str, sealed: bool) -> list[tuple[str, str, str | None]]:
+        doc = _funds_doc(_sure("2223.59"), _sure("2110.27"), rate=rate)
+        for cell in doc.pages[0].grids[0].cells:
+            cell.sealed = sealed and cell.row == 1 and cell.col == 5
+        return _rate_findings(doc)
+
+    assert findings("94%", True) == [("EXECUTION_RATE_MISMATCH", "error", None)]  # 94 against 100
+    assert findings("10%", True) == [("LOW_CONFIDENCE", "info", "EXECUTION_RATE_MISMATCH")]  # 100 lost a 0
+    assert findings("10%", False) == [("EXECUTION_RATE_MISMATCH", "error", None)]
+    assert findings("190%", True) == [("LOW_CONFIDENCE", "info", "EXECUTION_RATE_MISMATCH")]
+    assert findings("117%", True) == [("EXECUTION_RATE_MISMATCH", "error", None)]

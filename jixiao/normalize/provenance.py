@@ -19,6 +19,7 @@ def prov_of_cell(cell: Cell, raw: str | None = None, m: Match | None = None) -> 
         match_score=m.score if m else None,
         match_margin=m.margin if m else None,
         doubt=cell.doubt,
+        sealed=cell.sealed,
     )
 
 

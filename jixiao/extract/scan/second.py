@@ -22,6 +22,7 @@ from typing import Literal, NamedTuple
 from pydantic import BaseModel, ConfigDict, Field
 
 from jixiao.errors import OcrFailed, OcrUnavailable
+from jixiao.extract.assign import Piece
 from jixiao.extract.ocr import LineKind, OcrEngine
 from jixiao.extract.pixels import Image, resize_grey
 from jixiao.extract.scan.read import PageReads
@@ -36,6 +37,8 @@ NUMERIC = re.compile(r"^[-+]?\d[\d\s.,，。]*%?$")
 QUANTITY = re.compile(r"^[≥≤<>=]?\s*\d[\d\s.,，。]*\s*(%|[\u4e00-\u9fff]{1,4})?$")
 
 Action = Literal["none", "again", "tie_breaker"]
+# a line of at most this many digits beside a number under a seal may be the seal's stroke
+STRAY_LINE_DIGITS = 2
 
 
 class SecondReadOptions(BaseModel):
@@ -115,6 +118,17 @@ def settle(first: Read, action: Action, second: Read | None, options: SecondRead
     return Settled(min(first.confidence, options.doubt), f"复核读数 {second.text}", second.text.strip() or None)
 
 
+def _digits_lost(first: str, second: Read | None) -> bool:
+    """Whether a second read is the first's digits with some of them not seen, in order."""
+    if second is None:
+        return False
+    a, b = number_of(first), number_of(second.text)
+    if not b or len(b) >= len(a) or not _DIGIT.search(b):
+        return False
+    rest = iter(a)
+    return all(ch in rest for ch in b)
+
+
 def _lost_the_point(first: str, second: str) -> bool:
     return bool(_DECIMALS.match(first)) and "." not in second and second == first.replace(".", "")
 
@@ -137,33 +151,42 @@ class SecondRead:
         text = need(reads.text, "assigned text")
         wanted: dict[tuple[int, int], tuple[Read, Action, Image]] = {}
         sealed: set[tuple[int, int]] = set()
-        pieced: set[tuple[int, int]] = set()
+        pieced: dict[tuple[int, int], str | None] = {}
+        marked: set[tuple[int, int]] = set()  # numbers under a seal's disc (``Cell.sealed``)
+        checked: set[tuple[int, int]] = set()  # sure numbers under a seal, read again all the same
         for read in reads.cells:
             if read.where is None or read.how in ("mark", "dash") or not read.pieces:
                 continue
             cell = text.grids[read.where[0]].cells[read.where[1]]
+            covered = under_seal(read.box, state.seals, state.work_scale)
+            if covered and _DIGIT.search(cell.text):
+                marked.add(read.where)
             if len(read.pieces) > 1:
                 # read as several lines under a seal, a number takes the ring's characters in as
                 # digits of their own ('4' over 996.26 read 4996.26 at 0.91: probed with a grey
                 # seal over a dev page image's funds block, a false FUNDS_SUM_MISMATCH). There is
                 # no one crop to read again: the reading stays in doubt
-                if (_DIGIT.search(cell.text) and cell.confidence < self.options.sure
-                        and under_seal(read.box, state.seals, state.work_scale)):
-                    pieced.add(read.where)
+                if _DIGIT.search(cell.text) and cell.confidence < self.options.sure and covered:
+                    pieced[read.where] = stray_free(read.pieces, cell.text)
                 continue
             first = Read(cell.text, cell.confidence)
             action = second_read(first, self.options)
-            covered = under_seal(read.box, state.seals, state.work_scale)
             if first.confidence < self.options.sure and covered:
                 sealed.add(read.where)
             elif covered and action == "none" and self.options.check_sealed and NUMERIC.match(first.text.strip()):
                 action = "tie_breaker"
+                checked.add(read.where)
             if action != "none" or read.where in sealed:
                 wanted[read.where] = (first, action, read.crops[0])
         seconds = self._read(wanted, state.dpi)
         grids = [g.model_copy(update={"cells": list(g.cells)}) for g in text.grids]
         for where, (first, action, _) in wanted.items():
             settled = settle(first, action, seconds.get(where), self.options)
+            if where in checked and _digits_lost(first.text, seconds.get(where)):
+                # the tie-breaker saw fewer of the digits through the seal's stroke ('8.98' for a
+                # sure 89.98, dev forms-gen s498 h23, which lost a true GRADE_MISMATCH): its
+                # failing to see, not a reading against a sure one
+                settled = Settled(first.confidence, settled.note.replace("复核读数", "复核漏读数字", 1))
             if where in sealed:
                 # under a seal both engines see its strokes (3 read as 113 by both): an unsure
                 # read there stays in doubt whatever the second read says
@@ -175,10 +198,13 @@ class SecondRead:
             grids[where[0]].cells[where[1]] = old.model_copy(
                 update={"confidence": settled.confidence, "raw": raw, "reread": settled.reread})
             count(f"second reads: {action}{', differed' if settled.note else ''}")
-        for where in pieced:
+        for where in marked:
+            grids[where[0]].cells[where[1]] = grids[where[0]].cells[where[1]].model_copy(update={"sealed": True})
+        for where, rival in pieced.items():
             old = grids[where[0]].cells[where[1]]
             grids[where[0]].cells[where[1]] = old.model_copy(update={
-                "confidence": min(old.confidence, self.options.doubt), "raw": f"{old.raw} | 印章覆盖，分行读出，读数存疑"})
+                "confidence": min(old.confidence, self.options.doubt), "raw": f"{old.raw} | 印章覆盖，分行读出，读数存疑",
+                "reread": rival})
             count("second reads: several lines under a seal")
         return replace(state, reads=replace(reads, text=replace(text, grids=grids)))
 
@@ -200,6 +226,20 @@ class SecondRead:
                 continue
             out.update({k: Read(t, c) for k, (t, c) in zip(keys, results, strict=True)})
         return out
+
+
+def stray_free(pieces: Sequence[Piece], text: str) -> str | None:
+    """A number read as several lines under a seal, without the lines the seal's strokes gave: the
+    one line that reads as a number, where every other is a digit or two ('4' over 1261.92 read
+    41261.92: probed with a seal over a dev page image's funds block, and found on held-out
+    forms-gen seeds). A rival reading for the form's own sums to choose (``Cell.reread``), never
+    one put in the first read's place; None where no one line stands out so."""
+    numbers = [p.text.strip() for p in pieces if NUMERIC.match(p.text.strip())]
+    longest = max(numbers, key=len, default="")
+    strays = [p.text.strip() for p in pieces if p.text.strip() != longest]
+    if not longest or number_of(longest) == number_of(text) or len(numbers) - 1 != len(strays):
+        return None
+    return longest if all(len(t) <= STRAY_LINE_DIGITS and t.isdigit() for t in strays) else None
 
 
 def under_seal(box: Box, rings: Sequence[tuple[float, float, float]], scale: float) -> bool:
