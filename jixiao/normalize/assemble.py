@@ -6,7 +6,7 @@ import re
 from collections import Counter
 
 from jixiao.grid import Cell, Document, Grid, TextLine
-from jixiao.normalize.by_total import check_placed, settle_by_total
+from jixiao.normalize.by_total import check_placed, confirm_inferred_weight, settle_by_total
 from jixiao.normalize.decisions import Decisions
 from jixiao.normalize.funds import funds_rows
 from jixiao.normalize.indicators import indicator_rows
@@ -66,6 +66,7 @@ def build_record(doc: Document, form: FormSlice, index: int) -> FormRecord:
         rec.doubts["budget"] = "可能漏读一行（资金表的预算执行分值未读到）"
     _total(rec, sections)
     check_placed(rec, sections.total_placed)
+    confirm_inferred_weight(rec)
     settle_by_total(rec)
     _infer(rec, form)
     rec.template = recognise(rec, sections)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from jixiao.normalize.funds import INFERRED_DOUBT
 from jixiao.record import FormRecord, Prov
 
 PLACED_TOTAL_DOUBT = "总分行标签未能读出，按位置推定为总分行，而其分值与各项分值合计不符或未读出"
@@ -66,6 +67,22 @@ def check_placed(rec: FormRecord, placed: bool, options: ByTotalOptions = BY_TOT
     for prov in rec.total.prov.values():
         prov.doubt = prov.doubt or PLACED_TOTAL_DOUBT
     rec.doubts.setdefault("indicators", PLACED_LOST)
+
+
+def confirm_inferred_weight(rec: FormRecord, options: ByTotalOptions = BY_TOTAL) -> None:
+    """The budget's 分值 under a header told only by the columns' order (its header unread under
+    a seal) is confirmed where the weights, with it, add up to the 总分 row's 分值 read surely."""
+    budget = rec.funds_row("total")
+    prov = budget.prov.get("weight") if budget is not None else None
+    printed = rec.total.prov.get("weight")
+    if (prov is None or prov.doubt != INFERRED_DOUBT or printed is None or printed.doubt
+            or printed.confidence < options.doubtful_below):
+        return
+    others = [p for _, _, p in _column(rec, "weight") if p is not prov]
+    if any(p is None or p.doubt for p in others) or not _adds_up(rec, "weight", options):
+        return
+    prov.doubt = None
+    rec.notes.append("资金表分值列标题未能读出，按列序推定；各项分值合计与总分行相符，予以确认。")
 
 
 def settle_by_total(rec: FormRecord, options: ByTotalOptions = BY_TOTAL) -> None:

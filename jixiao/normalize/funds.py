@@ -278,8 +278,23 @@ def settle(rows: list[list[Reading]], inferred: set[str]) -> list[tuple[Reading 
     return out
 
 
-def _apply(reading: Reading, doubt: str | None, fr: FundsRow) -> dict[str, float]:
-    """The reading's values on ``fr``; returns the rival values a second read saw, by role."""
+# the points columns: one of them told by the header's order (its header unread under a seal,
+# between columns read) puts only its own values in doubt, not the row's money
+POINTS_COLUMNS = frozenset({"weight", "score"})
+
+
+def _doubted(doubt: str | None, inferred: set[str]) -> frozenset[str] | None:
+    """The roles a row's doubt bears on: every one (None), or, where the only columns told by the
+    header's order are points columns, those alone (dev forms-gen s541 h24: a seal over the 分值
+    header left it unread, and the budget's weight was lost with a true WEIGHT_TOTAL_NOT_100)."""
+    if doubt == INFERRED_DOUBT and inferred and inferred <= POINTS_COLUMNS:
+        return frozenset(inferred)
+    return None
+
+
+def _apply(reading: Reading, doubt: str | None, fr: FundsRow, doubted: frozenset[str] | None = None) -> dict[str, float]:
+    """The reading's values on ``fr``; returns the rival values a second read saw, by role.
+    ``doubt`` bears on the ``doubted`` roles (None: all of them)."""
     rivals: dict[str, float] = {}
     for role, cell in reading.cells.items():
         value, repaired = number_in(cell, percent=role == "execution_rate")
@@ -287,7 +302,7 @@ def _apply(reading: Reading, doubt: str | None, fr: FundsRow) -> dict[str, float
             continue
         setattr(fr, role, value)
         fr.prov[role] = prov_of_cell(cell)
-        fr.prov[role].doubt = doubt
+        fr.prov[role].doubt = doubt if doubted is None or role in doubted else None
         if repaired:
             fr.prov[role].confidence = min(fr.prov[role].confidence, REPAIRED_CONFIDENCE)
         if value is not None and point_first(cell.text):
@@ -434,7 +449,7 @@ def funds_rows(block: Block, notes: list[str], decisions: Decisions,
     rivals: dict[tuple[int, str], float] = {}
     for n, (fr, (reading, doubt)) in enumerate(zip(out, settle(read, inferred))):
         if reading is not None:
-            rivals.update({(n, role): v for role, v in _apply(reading, doubt, fr).items()})
+            rivals.update({(n, role): v for role, v in _apply(reading, doubt, fr, _doubted(doubt, inferred)).items()})
     settle_by_sums(out, rivals, notes)
     _confirm_by_sums(out, notes)
     _confirm_inferred(out, inferred)

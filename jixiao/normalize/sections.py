@@ -171,9 +171,13 @@ def _infer_gaps(row: Row, cols: list[HeaderCol]) -> list[HeaderCol]:
     for left, right in itertools.pairwise(known):
         if left.role not in order or right.role not in order:
             continue
-        between = [c for c in row.starting if left.extent.b <= extent(c).a and extent(c).b <= right.extent.a
-                   and clean(c.text)]
         missing = order[order.index(left.role) + 1: order.index(right.role)]
+        # a header cell with ink nothing could read (a seal over 分值, dev forms-gen s541 h24)
+        # heads its column as a garbled one does, where that is a points column: its values
+        # alone are then in doubt (``funds._doubted``), and the 总分 row may confirm them
+        unread_ok = len(missing) == 1 and missing[0] in ("weight", "score")
+        between = [c for c in row.starting if left.extent.b <= extent(c).a and extent(c).b <= right.extent.a
+                   and (clean(c.text) or (unread_ok and c.confidence < UNREAD_LABEL_BELOW))]
         if len(between) == 1 and len(missing) == 1 and missing[0] not in {c.role for c in known}:
             cell = between[0]
             m = match(cell.text, {missing[0]: FUNDS_COLUMNS[missing[0]]}, accept=0.0)
