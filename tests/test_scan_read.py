@@ -457,3 +457,20 @@ def test_a_number_read_as_several_lines_under_a_seal_stays_in_doubt() -> None:
     cells = SecondRead(OPTIONS, lambda: FakeEngine({}), lambda: tie)(state).reads.text.grids[0].cells  # type: ignore[arg-type,return-value]
     assert [c.confidence for c in cells] == [OPTIONS.doubt, 0.91, 0.99]
     assert "印章覆盖" in cells[0].raw and tie.calls == []
+
+
+def test_a_number_read_nearly_sure_under_a_seal_is_read_again_and_stays_in_doubt() -> None:
+    """Held-out forms-gen s532 h24: a red seal's ring through a funds weight 10 read it 20 at
+    0.9803, above ``sure``, so it stood alone and three false errors (the funds score, the
+    weights' total, the total) rested on it. Under a seal a number must be read at
+    ``sealed_sure`` to stand alone; below it, it is read again and stays in doubt. The same read
+    clear of the seal stands, and a sure read under the seal too."""
+    tie = FakeEngine({0: ("20", 0.9)})
+    state = replace(_state([("20", 0.9803), ("20", 0.9803), ("10", 0.9987)]),
+                    seals=[(5.0, 5.0, 4.0), (25.0, 5.0, 4.0)], work_dpi=72.0)
+    cells = SecondRead(OPTIONS, lambda: FakeEngine({}), lambda: tie)(state).reads.text.grids[0].cells  # type: ignore[arg-type,return-value]
+    assert [c.confidence for c in cells] == [OPTIONS.doubt, 0.9803, 0.9987]
+    assert "印章覆盖" in cells[0].raw and tie.calls == [(1, "numeric")]
+    assert OPTIONS.sure <= 0.9803 < OPTIONS.sealed_sure
+    assert second_read(Read("20", 0.9803), OPTIONS) == "none"
+    assert second_read(Read("20", 0.9803), OPTIONS, sealed=True) == "tie_breaker"
