@@ -474,3 +474,27 @@ def test_a_number_read_nearly_sure_under_a_seal_is_read_again_and_stays_in_doubt
     assert OPTIONS.sure <= 0.9803 < OPTIONS.sealed_sure
     assert second_read(Read("20", 0.9803), OPTIONS) == "none"
     assert second_read(Read("20", 0.9803), OPTIONS, sealed=True) == "tie_breaker"
+
+
+def test_a_speck_beside_a_sure_piece_of_its_cell_is_dropped() -> None:
+    """Degraded fixture scans: specks beside a cell's text read as pieces of their own ('西'
+    at 0.525 after ≥85%, '2' at 0.512 after a sentence's 。, 'INã' at 0.518), and were joined to
+    the text. A short piece read below ``min_speck_read`` beside a sure piece is dropped; a
+    label's wrapped end ('元)' at 0.784) stays, and so does a cell's one unsure read."""
+    def read(*pieces: tuple[str, float]) -> CellRead:
+        r = CellRead(where=(0, 0), box=Box(x0=0, y0=0, x1=100, y1=20), how="lines")
+        for k, (text, conf) in enumerate(pieces):
+            r.pieces.append(Piece(10.0 * k, 0, 10.0 * k + 8, 10, text, conf))
+            r.crops.append(np.zeros((4, 4), np.uint8))
+        return r
+
+    stage = ReadCells(CellReadOptions(), lambda: FakeEngine({}))  # type: ignore[arg-type,return-value]
+    cases = [
+        (read(("≥85%", 1.0), ("西", 0.525)), ["≥85%"]),
+        (read(("自评结论为优。", 0.997), ("2", 0.512)), ["自评结论为优。"]),
+        (read(("年度预算资金(万", 1.0), ("元)", 0.784)), ["年度预算资金(万", "元)"]),
+        (read(("2", 0.6), ("3", 0.55)), ["2", "3"]),  # no sure piece: nothing is a speck
+    ]
+    for r, want in cases:
+        stage._keep(r, [])
+        assert [p.text for p in r.pieces] == want
