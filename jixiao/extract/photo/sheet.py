@@ -157,10 +157,10 @@ def find_sheet(rgb: Image, options: SheetOptions | None = None) -> Sheet | None:
     return None
 
 
-def share_inside(outer: Quad, inner: Quad, shape: tuple[int, int]) -> float:
+def share_inside(outer: Quad, inner: Quad, shape: tuple[int, int], work_px: int = SheetOptions().work_px) -> float:
     """How much of quadrilateral ``inner`` lies inside ``outer`` (both in an image of ``shape``),
-    drawn on a copy about ``work_px`` long."""
-    factor = SheetOptions().work_px / max(shape)
+    drawn on a copy ``work_px`` long, as the sheet is searched."""
+    factor = work_px / max(shape)
     size = (max(1, round(shape[0] * factor)), max(1, round(shape[1] * factor)))
     a, b = np.zeros(size, np.uint8), np.zeros(size, np.uint8)
     cv2.fillConvexPoly(a, np.round(outer * factor).astype(np.int32), 1)
@@ -172,7 +172,7 @@ def holds_table(rgb: Image, sheet: Sheet, options: SheetOptions | None = None) -
     """Whether the sheet's outline holds the table's frame (where a frame is found at all)."""
     options = options or SheetOptions()
     frame = find_frame(rgb, options)
-    return frame is None or share_inside(sheet.quad, frame.quad, rgb.shape[:2]) >= options.min_frame_inside
+    return frame is None or share_inside(sheet.quad, frame.quad, rgb.shape[:2], options.work_px) >= options.min_frame_inside
 
 
 def _edge_corners(quad: NDArray[np.float32], shape: tuple[int, int], edge: int) -> int:
