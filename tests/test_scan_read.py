@@ -511,3 +511,46 @@ def test_a_tie_breaker_that_sees_fewer_digits_of_a_sure_number_under_a_seal_leav
     assert [c.confidence for c in cells] == [0.99, OPTIONS.doubt, 0.99]
     assert [c.sealed for c in cells] == [True, True, False]
     assert "复核漏读数字 8.98" in cells[0].raw
+
+
+def test_a_number_read_nearly_sure_under_a_seal_is_read_again_and_stays_in_doubt() -> None:
+    """Held-out forms-gen s532 h24: a red seal's ring through a funds weight 10 read it 20 at
+    0.9803, above ``sure``, so it stood alone and three false errors (the funds score, the
+    weights' total, the total) rested on it. Under a seal a number must be read at
+    ``sealed_sure`` to stand alone; below it, it is read again and stays in doubt. The same read
+    clear of the seal stands, and a sure read under the seal too."""
+    tie = FakeEngine({0: ("20", 0.9)})
+    state = replace(_state([("20", 0.9803), ("20", 0.9803), ("10", 0.9987)]),
+                    seals=[(5.0, 5.0, 4.0), (25.0, 5.0, 4.0)], work_dpi=72.0)
+    cells = SecondRead(OPTIONS, lambda: FakeEngine({}), lambda: tie)(state).reads.text.grids[0].cells  # type: ignore[arg-type,return-value]
+    assert [c.confidence for c in cells] == [OPTIONS.doubt, 0.9803, 0.9987]
+    # the sure read under the seal is checked by the tie-breaker all the same (``check_sealed``),
+    # and stands where it reads no other digits
+    assert "印章覆盖" in cells[0].raw and tie.calls == [(2, "numeric")]
+    assert OPTIONS.sure <= 0.9803 < OPTIONS.sealed_sure
+    assert second_read(Read("20", 0.9803), OPTIONS) == "none"
+    assert second_read(Read("20", 0.9803), OPTIONS, sealed=True) == "tie_breaker"
+
+
+def test_a_speck_beside_a_sure_piece_of_its_cell_is_dropped() -> None:
+    """Degraded fixture scans: specks beside a cell's text read as pieces of their own ('西'
+    at 0.525 after ≥85%, '2' at 0.512 after a sentence's 。, 'INã' at 0.518), and were joined to
+    the text. A short piece read below ``min_speck_read`` beside a sure piece is dropped; a
+    label's wrapped end ('元)' at 0.784) stays, and so does a cell's one unsure read."""
+    def read(*pieces: tuple[str, float]) -> CellRead:
+        r = CellRead(where=(0, 0), box=Box(x0=0, y0=0, x1=100, y1=20), how="lines")
+        for k, (text, conf) in enumerate(pieces):
+            r.pieces.append(Piece(10.0 * k, 0, 10.0 * k + 8, 10, text, conf))
+            r.crops.append(np.zeros((4, 4), np.uint8))
+        return r
+
+    stage = ReadCells(CellReadOptions(), lambda: FakeEngine({}))  # type: ignore[arg-type,return-value]
+    cases = [
+        (read(("≥85%", 1.0), ("西", 0.525)), ["≥85%"]),
+        (read(("自评结论为优。", 0.997), ("2", 0.512)), ["自评结论为优。"]),
+        (read(("年度预算资金(万", 1.0), ("元)", 0.784)), ["年度预算资金(万", "元)"]),
+        (read(("2", 0.6), ("3", 0.55)), ["2", "3"]),  # no sure piece: nothing is a speck
+    ]
+    for r, want in cases:
+        stage._keep(r, [])
+        assert [p.text for p in r.pieces] == want

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from jixiao.extract.photo.dewarp import Dewarp, DewarpOptions
 from jixiao.extract.photo.exif import ImageTags
-from jixiao.extract.photo.sheet import SheetOptions, find_frame, find_sheet
+from jixiao.extract.photo.sheet import SheetOptions, find_frame, find_sheet, holds_table
 from jixiao.extract.pixels import Image, u8
 from jixiao.grid import PhotoInfo
 
@@ -123,6 +123,8 @@ def find_page(rgb: Image, tags: ImageTags, options: PhotoOptions) -> PagePlan | 
     if not options.enabled or not is_photo(tags, options):
         return None
     sheet = find_sheet(rgb, options.sheet)
+    if sheet is not None and not holds_table(rgb, sheet, options.sheet):
+        sheet = None  # a patch of light on the page, not the sheet's outline
     h, w = rgb.shape[:2]
     page_ppi, whole = _whole_page(h, w)
     if sheet is not None:

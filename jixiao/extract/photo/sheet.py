@@ -47,6 +47,11 @@ class SheetOptions(BaseModel):
     # a candidate whose outline runs along the photo's edge for more than this share is a
     # sheet cut by the frame (the one beside the form), scored down in proportion
     edge_px: int = 3
+    # a sheet holds the table on it: an outline that leaves more than a tenth of the table's frame
+    # outside is not the page but a patch of light (uneven lighting on a grey page image:
+    # forms-gen s527 h24's outline held 0.60 of its frame; the phone photo fixtures' sheets
+    # hold 0.96-0.98 of theirs, the frame's fitted corners reaching a little past the table)
+    min_frame_inside: float = 0.9
 
 
 @dataclass(frozen=True)
@@ -150,6 +155,24 @@ def find_sheet(rgb: Image, options: SheetOptions | None = None) -> Sheet | None:
                 return None  # the frame cuts the sheet: its corners are not the page's
             return Sheet(quad=order_corners(best[1] / factor), area_share=best[0])
     return None
+
+
+def share_inside(outer: Quad, inner: Quad, shape: tuple[int, int], work_px: int = SheetOptions().work_px) -> float:
+    """How much of quadrilateral ``inner`` lies inside ``outer`` (both in an image of ``shape``),
+    drawn on a copy ``work_px`` long, as the sheet is searched."""
+    factor = work_px / max(shape)
+    size = (max(1, round(shape[0] * factor)), max(1, round(shape[1] * factor)))
+    a, b = np.zeros(size, np.uint8), np.zeros(size, np.uint8)
+    cv2.fillConvexPoly(a, np.round(outer * factor).astype(np.int32), 1)
+    cv2.fillConvexPoly(b, np.round(inner * factor).astype(np.int32), 1)
+    return float(np.count_nonzero(a & b)) / max(float(np.count_nonzero(b)), 1.0)
+
+
+def holds_table(rgb: Image, sheet: Sheet, options: SheetOptions | None = None) -> bool:
+    """Whether the sheet's outline holds the table's frame (where a frame is found at all)."""
+    options = options or SheetOptions()
+    frame = find_frame(rgb, options)
+    return frame is None or share_inside(sheet.quad, frame.quad, rgb.shape[:2], options.work_px) >= options.min_frame_inside
 
 
 def _edge_corners(quad: NDArray[np.float32], shape: tuple[int, int], edge: int) -> int:

@@ -49,6 +49,11 @@ class SecondReadOptions(BaseModel):
     # number cells (clean and degraded, first read from the cell's crop): every misread number
     # scored below it; 94 % of the right ones scored above it and are not read again
     sure: float = 0.98
+    # under a seal's disc a ring stroke through a digit gives confident misreads: held-out
+    # forms-gen s532 h24 read a weight 10 as 20 at 0.9803. Of the 65 cells with digits under seals
+    # on 30 dev page images (forms-gen s490-s498) and the sealed fixture scans, every other read
+    # at or above ``sure`` scored 0.9973 or more; there a number stands alone from this on
+    sealed_sure: float = 0.99
     # confidence after the second read, by how the reads agreed: the same engine twice (at most
     # ``agree``: two views of one crop are not independent), the tie-breaker agreeing (at least
     # ``tie_break``: two engines that err differently), or a disagreement (at most ``doubt``,
@@ -84,10 +89,11 @@ def number_of(text: str) -> str:
     return re.sub(r"[\s，,]", "", text).replace("。", ".")
 
 
-def second_read(first: Read, options: SecondReadOptions) -> Action:
-    """Which second read, if any, the first read of a cell calls for."""
+def second_read(first: Read, options: SecondReadOptions, sealed: bool = False) -> Action:
+    """Which second read, if any, the first read of a cell calls for (``sealed``: the cell lies
+    under a seal's disc, where a read must be surer to stand alone)."""
     text = first.text.strip()
-    if not options.enabled or not text or first.confidence >= options.sure:
+    if not options.enabled or not text or first.confidence >= (options.sealed_sure if sealed else options.sure):
         return "none"
     if NUMERIC.match(text):
         return "tie_breaker"
@@ -166,12 +172,12 @@ class SecondRead:
                 # digits of their own ('4' over 996.26 read 4996.26 at 0.91: probed with a grey
                 # seal over a dev page image's funds block, a false FUNDS_SUM_MISMATCH). There is
                 # no one crop to read again: the reading stays in doubt
-                if _DIGIT.search(cell.text) and cell.confidence < self.options.sure and covered:
+                if covered and _DIGIT.search(cell.text) and cell.confidence < self.options.sealed_sure:
                     pieced[read.where] = stray_free(read.pieces, cell.text)
                 continue
             first = Read(cell.text, cell.confidence)
-            action = second_read(first, self.options)
-            if first.confidence < self.options.sure and covered:
+            action = second_read(first, self.options, covered)
+            if covered and first.confidence < self.options.sealed_sure:
                 sealed.add(read.where)
             elif covered and action == "none" and self.options.check_sealed and NUMERIC.match(first.text.strip()):
                 action = "tie_breaker"
