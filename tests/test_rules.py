@@ -114,3 +114,28 @@ def test_a_tier_finding_rests_on_the_target_that_made_the_row_qualitative() -> N
     ind.prov["target"] = Prov(raw="90", confidence=0.5)
     found = [(f.code, f.suspected) for f in audit(_form([ind])).findings if f.rule == "qualitative"]
     assert found == [("LOW_CONFIDENCE", "QUALITATIVE_TIER_MISMATCH")]
+
+
+def test_a_read_under_a_seal_one_glyph_from_the_arithmetic_is_in_doubt_but_not_a_sum() -> None:
+    """Dev forms-gen s552 h22: a seal's ring across a digit read 13.84% for 73.84% surely, and a
+    false accusation rested on it. A figure read under a seal that is one glyph (changed, added or
+    lost) from what the arithmetic says is a review item; two glyphs off, or read clear of the
+    seal, the finding stands. The rows' weights adding up to 102 are a sum jixiao made, not a read:
+    a seal over the 总分 row's 102.00 leaves WEIGHT_TOTAL_NOT_100 an error (fixture gen-06, gen-17
+    and gen-20 degraded scans lost it so)."""
+    from jixiao.record import Prov
+
+    def total_findings(read: str, score: float, sealed: bool) -> set[tuple[str, str | None]]:
+        rows = [_ind(f"指标{k}", "1", "1", w, w) for k, w in enumerate((40.0, 30.0, 22.0))]
+        rec = _form(rows)
+        rec.total.weight, rec.total.score = 102.0, score
+        for name in ("weight", "score"):
+            rec.total.prov[name] = Prov(raw=read if name == "score" else "102.00", confidence=0.99, sealed=sealed)
+        return {(f.code if f.code != "LOW_CONFIDENCE" else f"? {f.suspected}", f.severity)
+                for f in audit(rec, load_rules()).findings if f.target == "总分"}
+
+    # the rows' scores add up to 102; the printed 总分 score is read 112 (one glyph off) or 125
+    assert ("WEIGHT_TOTAL_NOT_100", "error") in total_findings("112", 112.0, sealed=True)
+    assert ("? TOTAL_MISMATCH", "info") in total_findings("112", 112.0, sealed=True)
+    assert ("TOTAL_MISMATCH", "error") in total_findings("112", 112.0, sealed=False)
+    assert ("TOTAL_MISMATCH", "error") in total_findings("125", 125.0, sealed=True)

@@ -103,18 +103,20 @@ class Audit:
         indicator_id: str | None = None,
         doubt: str | None = None,
         summed: tuple[Prov | None, ...] = (),
+        computed: bool = False,
     ) -> None:
         """Report a finding; one that rests on a reading in doubt (a value read with low
         confidence, a value whose reading does not hold together, or ``doubt``: the check's own
         reason) is a LOW_CONFIDENCE review item saying what it would be, never an accusation.
         ``summed``: the many values a computed figure adds up (a total's rows). A person's
         correction among them marks the finding corrected; which of them put the sum in doubt is
-        ``_summed_doubts``'s to say."""
+        ``_summed_doubts``'s to say. ``computed``: ``reported`` is a figure the check added up
+        (the weights' sum), ``where`` only places it: no seal over ``where`` changed it."""
         provs = [p for p in (where, *based_on) if p is not None]
         low = self.low(*provs)
         corrected = any(p is not None and p.corrected for p in (*provs, *summed))
         reasons = [p.doubt for p in provs if p.doubt and not p.corrected] + ([doubt] if doubt else [])
-        if where is not None and (glyph := seal_glyph_doubt(where, reported, expected)):
+        if where is not None and not computed and (glyph := seal_glyph_doubt(where, reported, expected)):
             reasons.append(glyph)
         if low:
             reasons.append("数值识别置信度低")

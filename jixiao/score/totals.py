@@ -120,6 +120,11 @@ def _weights_100(a: Audit, weight_sum: float) -> None:
         "weights.total", weight_sum, a.rules.weights.total, a.record.total.prov.get("weight"),
         doubt=row_doubt(a),
         summed=_summed(a, "weight"),
+        # the sum of the rows as read, not the 总分 row's own read: a seal over that row's 分值
+        # does not put it in doubt (fixture gen-06 / gen-17 / gen-20 degraded scans: weights
+        # adding up to 102 under a 总分 row read 102.00 under a seal, a true finding softened
+        # by the one-glyph rule because 102.00 is one glyph from 100.00)
+        computed=True,
     )
 
 
@@ -177,7 +182,7 @@ def _level1(a: Audit, rows: list[Indicator]) -> None:
                 f"一级指标「{LEVEL1_NAMES.get(level, level)}」分值合计 {fmt(got)}，标准为 "
                 f"{fmt(std)}{fixed}；调整须说明理由且总分仍为 {fmt(a.rules.weights.total)}。",
                 "weights.standard", got, std, _first_prov(rows, level),
-                summed=_level_weights(rows, level),
+                summed=_level_weights(rows, level), computed=True,
             )
 
 
