@@ -91,8 +91,9 @@ class Cell(BaseModel):
     # scans: what a second read of the cell saw where it differed from ``text`` (under a seal,
     # 223.59 then 2223.59). ``text`` stands; only the form's own arithmetic may choose this instead
     reread: str | None = None
-    # scans: a number in a cell that a seal's disc meets, however surely read: what the arithmetic
-    # says the cell held may differ from the read by the glyph a stroke of the seal changed
+    # scans: a number in a cell that a seal's disc meets, however surely read, that the tie-breaker
+    # did not read the same: what the arithmetic says the cell held may differ from the read by
+    # the glyph a stroke of the seal changed
     sealed: bool = False
 
     @property

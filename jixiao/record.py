@@ -58,7 +58,8 @@ class Prov(BaseModel):
     # why the reading this value came from may not hold together (列对齐可疑, ...): a finding
     # resting on it is a review item, not an accusation
     doubt: str | None = None
-    # read where a seal's disc meets the cell (scans): a sure read may still hold its strokes
+    # read where a seal's disc meets the cell (scans) and not confirmed by a second engine: a sure
+    # read may still hold its strokes
     sealed: bool = False
 
 

@@ -473,6 +473,8 @@ def test_a_sure_number_under_a_seal_is_checked_by_the_tie_breaker() -> None:
     assert tie.calls == [(4, "numeric")]  # the four numbers under the first seal, not the words
     assert [c.confidence for c in cells] == [OPTIONS.doubt, 0.99, 0.99, 0.99, 0.98, 0.99]
     assert cells[0].reread == "73.84%" and cells[0].text == "13.84%"
+    # the one the tie-breaker read the same is confirmed: no longer marked as the seal's word
+    assert [c.sealed for c in cells] == [True, False, True, True, False, False]
     assert not SecondReadOptions(check_sealed=False).check_sealed
 
 
