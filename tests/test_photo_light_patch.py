@@ -11,7 +11,7 @@ import numpy as np
 
 from jixiao.extract.photo.exif import ImageTags
 from jixiao.extract.photo.flatten import PhotoOptions, find_page
-from jixiao.extract.photo.sheet import Sheet, find_sheet, holds_table, share_inside
+from jixiao.extract.photo.sheet import Sheet, find_frame, find_sheet, holds_table, share_inside
 
 H, W = 1753, 1240  # A4 at 150 dpi
 FRAME = (120, 250, 1120, 1450)
@@ -51,7 +51,7 @@ def test_a_light_patch_is_not_taken_for_the_sheet() -> None:
         rgb = _under_a_lamp_spot(_ruled_page(), turn)
         patch = find_sheet(rgb)
         assert patch is not None  # the class: a bright region with four corners
-        assert not holds_table(rgb, patch)
+        assert not holds_table(patch, find_frame(rgb), rgb.shape[:2])
         plan = find_page(rgb, UNTAGGED, PhotoOptions())
         assert plan is not None and not plan.sheet_found
         assert plan.scale_from == "page_size"  # the image is the page, at its size against A4
@@ -65,5 +65,5 @@ def test_a_sheet_round_the_table_holds_it() -> None:
     half = np.array([[0, 0], [W // 2, 0], [W // 2, H - 1], [0, H - 1]], np.float32)
     assert share_inside(page, table, (H, W)) > 0.99
     assert 0.3 < share_inside(half, table, (H, W)) < 0.6
-    assert holds_table(rgb, Sheet(quad=page, area_share=1.0))
-    assert not holds_table(rgb, Sheet(quad=half, area_share=0.5))
+    assert holds_table(Sheet(quad=page, area_share=1.0), find_frame(rgb), (H, W))
+    assert not holds_table(Sheet(quad=half, area_share=0.5), find_frame(rgb), (H, W))

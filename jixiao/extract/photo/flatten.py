@@ -123,7 +123,10 @@ def find_page(rgb: Image, tags: ImageTags, options: PhotoOptions) -> PagePlan | 
     if not options.enabled or not is_photo(tags, options):
         return None
     sheet = find_sheet(rgb, options.sheet)
-    if sheet is not None and not holds_table(rgb, sheet, options.sheet):
+    # the table's frame, found once: a sheet must hold it, and a camera's photo with no sheet
+    # is flattened to it
+    frame = find_frame(rgb, options.sheet) if sheet is not None or tags.camera else None
+    if sheet is not None and not holds_table(sheet, frame, rgb.shape[:2], options.sheet):
         sheet = None  # a patch of light on the page, not the sheet's outline
     h, w = rgb.shape[:2]
     page_ppi, whole = _whole_page(h, w)
@@ -141,7 +144,7 @@ def find_page(rgb: Image, tags: ImageTags, options: PhotoOptions) -> PagePlan | 
         grey = u8(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
         ppi = _text_dpi(grey, options) or long_px / A4_INCHES[1]
         return PagePlan(sheet.quad, ppi, (across / ppi, down / ppi), 0.0, "text_height", True)
-    if tags.camera and (frame := find_frame(rgb, options.sheet)) is not None:
+    if tags.camera and frame is not None:
         # a camera's photo with the sheet's edges hidden: the table's frame flattened, with a
         # margin round it for the title and the lines under the table. Not for an untagged
         # scan, which is all page: cropping it to its table would lose what lies further out

@@ -168,11 +168,11 @@ def share_inside(outer: Quad, inner: Quad, shape: tuple[int, int], work_px: int 
     return float(np.count_nonzero(a & b)) / max(float(np.count_nonzero(b)), 1.0)
 
 
-def holds_table(rgb: Image, sheet: Sheet, options: SheetOptions | None = None) -> bool:
-    """Whether the sheet's outline holds the table's frame (where a frame is found at all)."""
+def holds_table(sheet: Sheet, frame: Sheet | None, shape: tuple[int, int], options: SheetOptions | None = None) -> bool:
+    """Whether the sheet's outline holds the table's ``frame`` (``find_frame``; None: no frame
+    found, nothing to hold) in an image of ``shape``."""
     options = options or SheetOptions()
-    frame = find_frame(rgb, options)
-    return frame is None or share_inside(sheet.quad, frame.quad, rgb.shape[:2], options.work_px) >= options.min_frame_inside
+    return frame is None or share_inside(sheet.quad, frame.quad, shape, options.work_px) >= options.min_frame_inside
 
 
 def _edge_corners(quad: NDArray[np.float32], shape: tuple[int, int], edge: int) -> int:

@@ -187,18 +187,20 @@ class SecondRead:
         seconds = self._read(wanted, state.dpi)
         grids = [g.model_copy(update={"cells": list(g.cells)}) for g in text.grids]
         for where, (first, action, _) in wanted.items():
-            settled = settle(first, action, seconds.get(where), self.options)
-            if where in checked and (again := seconds.get(where)) and number_of(again.text) == number_of(first.text):
-                # a second engine read the same digits through the seal: the read is no longer
-                # the seal's word against the arithmetic (held-out forms-gen s562 a02, s564 h23,
-                # s564 v03: true EXECUTION_RATE / FUNDS_SUM_MISMATCH, planted one digit off and
-                # read so by both engines, were review items by the one-glyph rule)
-                marked.discard(where)
-            if where in checked and _digits_lost(first.text, seconds.get(where)):
-                # the tie-breaker saw fewer of the digits through the seal's stroke ('8.98' for a
-                # sure 89.98, dev forms-gen s498 h23, which lost a true GRADE_MISMATCH): its
-                # failing to see, not a reading against a sure one
-                settled = Settled(first.confidence, settled.note.replace("复核读数", "复核漏读数字", 1))
+            again = seconds.get(where)
+            settled = settle(first, action, again, self.options)
+            if where in checked and again is not None:
+                if number_of(again.text) == number_of(first.text):
+                    # a second engine read the same digits through the seal: the read is no longer
+                    # the seal's word against the arithmetic (held-out forms-gen s562 a02, s564 h23,
+                    # s564 v03: true EXECUTION_RATE / FUNDS_SUM_MISMATCH, planted one digit off and
+                    # read so by both engines, were review items by the one-glyph rule)
+                    marked.discard(where)
+                elif _digits_lost(first.text, again):
+                    # the tie-breaker saw fewer of the digits through the seal's stroke ('8.98' for
+                    # a sure 89.98, dev forms-gen s498 h23, which lost a true GRADE_MISMATCH): its
+                    # failing to see, not a reading against a sure one
+                    settled = Settled(first.confidence, settled.note.replace("复核读数", "复核漏读数字", 1))
             if where in sealed:
                 # under a seal both engines see its strokes (3 read as 113 by both): an unsure
                 # read there stays in doubt whatever the second read says
