@@ -515,6 +515,24 @@ def test_a_tie_breaker_that_sees_fewer_digits_of_a_sure_number_under_a_seal_leav
     assert "复核漏读数字 8.98" in cells[0].raw
 
 
+def test_a_short_read_with_no_digit_under_a_seal_is_read_as_digits_for_a_rival_reading() -> None:
+    """Held-out forms-gen s576 h24: a red seal over a row's 4 and 4, read '便' (0.45) and 'MA'
+    (0.59). Under the seal they are read again by the tie-breaker for digits, cut to the ink; what
+    it sees is a rival reading (``Cell.reread``) beside a read that stays in doubt, and a short
+    word clear of the seal is left alone (and read again by the same engine, as before)."""
+    tie = FakeEngine({0: ("4", 0.96), 1: ("", 0.0)})
+    same = FakeEngine({})
+    state = replace(_state([("便", 0.45), ("MA", 0.59), ("个", 0.6)]), seals=[(10.0, 5.0, 9.0)], work_dpi=72.0)
+    cells = SecondRead(OPTIONS, lambda: same, lambda: tie)(state).reads.text.grids[0].cells  # type: ignore[arg-type,return-value]
+    assert [(c.text, c.reread) for c in cells] == [("便", "4"), ("MA", None), ("个", None)]
+    assert cells[0].confidence <= OPTIONS.doubt and "复核读数 4" in cells[0].raw
+    assert tie.calls == [(2, "numeric")] and same.calls == [(1, "text")]
+    assert second_read(Read("便", 0.45), OPTIONS, sealed=True) == "digits"
+    assert second_read(Read("便", 0.45), OPTIONS) == "again"
+    assert second_read(Read("长效", 0.45), OPTIONS, sealed=True) == "digits"
+    assert second_read(Read("服务对象", 0.45), OPTIONS, sealed=True) == "none"
+
+
 def test_a_number_read_nearly_sure_under_a_seal_is_read_again_and_stays_in_doubt() -> None:
     """Held-out forms-gen s532 h24: a red seal's ring through a funds weight 10 read it 20 at
     0.9803, above ``sure``, so it stood alone and three false errors (the funds score, the

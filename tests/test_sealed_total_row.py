@@ -176,3 +176,27 @@ def test_a_row_whose_weight_and_score_a_seal_left_as_no_number_leaves_the_sums_i
     # the same row read, with weights that do add up off 100, is an error on a reading that holds
     assert ("WEIGHT_TOTAL_NOT_100", "error", "weight", None) in _total_findings(
         _row_unread(("4", 1.0), ("4", 1.0), ("94", "94")))
+
+
+def test_a_weight_and_score_read_as_no_number_under_a_seal_take_the_digits_read_in_doubt() -> None:
+    """The same row (s576 h24) after the second read: the tie-breaker's digits-only read saw 4
+    and 4 (``Cell.reread``). Under 分值 / 得分 the rival number is the value, in doubt; here the
+    weights with it add up to the 总分 row's 94 read surely, so the reading holds together and the
+    weights' true WEIGHT_TOTAL_NOT_100 (94) is an error, with no other finding on the totals.
+    Beside a 总分 row they do not add up to, they stay in doubt, and so does what rests on them."""
+    doc = _row_unread(("便", 0.45), ("MA", 0.5), ("94", "94"))
+    for cell in doc.pages[0].grids[0].cells:
+        if cell.text in ("便", "MA"):
+            cell.reread = "4"
+    rec = normalize(doc)[0]
+    row = rec.indicators[2]
+    assert (row.weight, row.score) == (4, 4) and row.reason is None
+    # each column's sum settles its one value in doubt: the printed total agrees to the point
+    assert row.prov["score"].raw == "MA" and sum("各项合计与总分行相符" in n for n in rec.notes) == 2
+    assert _total_findings(doc) == [("WEIGHT_TOTAL_NOT_100", "error", "weight", None)]
+    off = _row_unread(("便", 0.45), ("MA", 0.5), ("100", "100"))
+    for cell in off.pages[0].grids[0].cells:
+        if cell.text in ("便", "MA"):
+            cell.reread = "4"
+    findings = _total_findings(off)
+    assert findings and all(sev == "info" for _, sev, _, _ in findings)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from jixiao.normalize.funds import INFERRED_DOUBT
+from jixiao.normalize.indicators import REREAD_DOUBT
 from jixiao.record import FormRecord, Prov
 
 PLACED_TOTAL_DOUBT = "总分行标签未能读出，按位置推定为总分行，而其分值与各项分值合计不符或未读出"
@@ -97,13 +98,16 @@ def settle_by_total(rec: FormRecord, options: ByTotalOptions = BY_TOTAL) -> None
             continue
         parts = _column(rec, field)
         provs = [p for _, _, p in parts]
-        if any(p is None or p.doubt for p in provs) or not _adds_up(rec, field, options):
+        # a digits-only read taken for a non-number under a seal (``REREAD_DOUBT``) is a value in
+        # doubt like any low read: the printed total may settle it; any other doubt may not
+        if any(p is None or (p.doubt and p.doubt != REREAD_DOUBT) for p in provs) or not _adds_up(rec, field, options):
             continue
-        doubtful = [(name, p) for name, _, p in parts
-                    if p is not None and p.confidence < options.doubtful_below and not p.corrected]
+        doubtful = [(name, p) for name, _, p in parts if p is not None and not p.corrected
+                    and (p.confidence < options.doubtful_below or p.doubt == REREAD_DOUBT)]
         if not doubtful or len(doubtful) > options.max_doubtful:
             continue
         for name, prov in doubtful:
             prov.confidence = max(prov.confidence, options.confidence)
+            prov.doubt = None
             rec.notes.append(f"「{name}」的{'分值' if field == 'weight' else '得分'}读数存疑（{prov.raw}），"
                              f"各项合计与总分行相符，按所读取值。")

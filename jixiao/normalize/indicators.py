@@ -72,10 +72,35 @@ class _Levels:
     lost: list[str] = field(default_factory=list)
 
 
+# a 分值 / 得分 cell read in doubt below this as no number takes its rival reading's number
+# (``Cell.reread``): the rule set's ``confidence.low``, so that it stays a value in doubt
+REREAD_BELOW = 0.8
+# what such a value's provenance says until the 总分 row's figure settles it (``by_total``)
+REREAD_DOUBT = "首次识别不是数字（疑为印章笔画），按另一引擎的数字读数取值"
+
+
+def _reread_numbers(cells: dict[str, Cell]) -> dict[str, Cell]:
+    """A 分值 or 得分 cell read in doubt as no number, for which a second engine's digits-only read
+    found one (the scan reader reads so a short non-numeric read under a seal): that number, as
+    unsure as the read, in place of characters no weight or score can be. Held-out forms-gen s576 h24: a red
+    seal over a row's 4 and 4 read '便' and 'MA'; Tesseract's digits read 4 and 4 (0.96, 0.91)."""
+    out = dict(cells)
+    for role in ("weight", "score"):
+        cell = cells.get(role)
+        if cell is None or not cell.reread or cell.confidence >= REREAD_BELOW:
+            continue
+        text = clean(cell.text)
+        rival = parse_number(cell.reread)
+        if text and not is_dash(text) and parse_number(text) is None and rival is not None:
+            # the raw keeps what each engine saw; the doubt is the 总分 row's to settle (by_total)
+            out[role] = cell.model_copy(update={"text": cell.reread, "doubt": cell.doubt or REREAD_DOUBT})
+    return out
+
+
 def _by_role(row: Row, block: Block) -> dict[str, Cell]:
     """Each role's cell: under its header where that holds, else aligned by what the values are."""
     if block.positional(row):
-        out = _by_header(row, block)
+        out = _reread_numbers(_by_header(row, block))
         if _plausible(out):
             return out
     out = align(row.cells, ["level1", "level2", *[r for r in block.role_order() if r not in ("level1", "level2")]],

