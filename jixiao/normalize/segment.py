@@ -60,8 +60,20 @@ def split_forms(doc: Document) -> list[FormSlice]:
     return [f for f in forms if f.grids]
 
 
+# a text line claims its page for the form it falls in only with at least this many letters,
+# digits or Han characters: a scanner's speck at a page's corner read as one character ('國' in a
+# 3 pt box above the next form's title, held-out forms-gen s584 a01) made a one-page form of an
+# archive span the next form's first page too
+PAGE_CLAIM_CHARS = 2
+
+
+def _claims_page(item: Grid | TextLine) -> bool:
+    return isinstance(item, Grid) or sum(ch.isalnum() for ch in item.text) >= PAGE_CLAIM_CHARS
+
+
 def _add(form: FormSlice, item: Grid | TextLine, page: int) -> None:
-    form.add_page(page)
+    if _claims_page(item):
+        form.add_page(page)
     if isinstance(item, Grid):
         form.grids.append(item)
     else:
