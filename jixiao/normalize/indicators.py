@@ -76,14 +76,15 @@ class _Levels:
 # (``Cell.reread``): the rule set's ``confidence.low``, so that it stays a value in doubt
 REREAD_BELOW = 0.8
 # what such a value's provenance says until the 总分 row's figure settles it (``by_total``)
-REREAD_DOUBT = "首次识别不是数字（疑为印章笔画），按另一引擎的数字读数取值"
+REREAD_DOUBT = "首次识别不是数字，按复核读出的数字取值"
 
 
 def _reread_numbers(cells: dict[str, Cell]) -> dict[str, Cell]:
-    """A 分值 or 得分 cell read in doubt as no number, for which a second engine's digits-only read
-    found one (the scan reader reads so a short non-numeric read under a seal): that number, as
-    unsure as the read, in place of characters no weight or score can be. Held-out forms-gen s576 h24: a red
-    seal over a row's 4 and 4 read '便' and 'MA'; Tesseract's digits read 4 and 4 (0.96, 0.91)."""
+    """A 分值 or 得分 cell read in doubt as no number, for which a second read found one (the scan
+    reader reads a short non-numeric read under a seal again for digits, and any other short read
+    in doubt again at a lower resolution): that number, in doubt, in place of characters no weight
+    or score can be. Held-out forms-gen s576 h24: a red seal over a row's 4 and 4 read '便' and
+    'MA'; Tesseract's digits read 4 and 4 (0.96, 0.91)."""
     out = dict(cells)
     for role in ("weight", "score"):
         cell = cells.get(role)
