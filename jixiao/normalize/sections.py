@@ -385,8 +385,9 @@ def unread_total(row: Row, block: Block) -> bool:
 
 def _total_label_in_doubt(label: Cell) -> bool:
     """A label cell that may be 总分 read past recognising: ink nothing could read, or a read of
-    at most three Han characters holding 总 or 分, six where read in doubt (dev forms-gen s550 h22: '总 花' at 0.84 was
-    taken for an indicator with a 分值 of 100, and the weights were accused of adding to 200)."""
+    at most three Han characters holding 总 or 分, six where read in doubt (dev forms-gen s550
+    h22: '总 花' at 0.84 was taken for an indicator with a 分值 of 100, and the weights were
+    accused of adding to 200)."""
     text = clean(label.text)
     if not text:
         return label.confidence < UNREAD_LABEL_BELOW
