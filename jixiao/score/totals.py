@@ -93,7 +93,8 @@ def row_doubt(a: Audit) -> str | None:
     row counts too: its 分值 read without its 得分 (the 得分 header under a grey seal, unread,
     left the column unmapped on forms-gen s459 h24, and the total was accused of 9.87 points)."""
     doubts = a.record.doubts
-    half = [i.name[:16] for i in counted(a) if (i.weight is None) != (i.score is None)]
+    rows = counted(a)
+    half = [i.name[:16] for i in rows if (i.weight is None) != (i.score is None)]
     budget = a.record.funds_row("total")
     if budget is not None and budget.weight is not None and budget.score is None:
         half.append(f"{budget.label or '年度资金总额'}（预算执行）")
@@ -102,7 +103,6 @@ def row_doubt(a: Audit) -> str | None:
     # cells read as something other than a number (held-out forms-gen s576 h24, a red seal over
     # a row's 4 and 4 read '便' and 'MA', and the weights were accused of adding to 96), or read
     # as nothing; the sums lack that row, whatever the form printed there
-    rows = counted(a)
     blank = [i.name[:16] for i in rows if i.weight is None and i.score is None]
     lost = (f"可能漏读一行（指标行分值、得分均未读出：{'；'.join(blank[:3])}）"
             if blank and any(i.weight is not None for i in rows) else None)

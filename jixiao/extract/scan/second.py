@@ -143,6 +143,12 @@ def _digits_lost(first: str, second: Read | None) -> bool:
     return all(ch in rest for ch in b)
 
 
+def _same_digits(first: str, second: str) -> bool:
+    """Whether two reads spell the same number, or the same digits with the second's point lost."""
+    a, b = number_of(first), number_of(second)
+    return a == b or _lost_the_point(a, b)
+
+
 def _lost_the_point(first: str, second: str) -> bool:
     return bool(_DECIMALS.match(first)) and "." not in second and second == first.replace(".", "")
 
@@ -198,8 +204,7 @@ class SecondRead:
             again = seconds.get(where)
             settled = settle(first, action, again, self.options)
             if where in checked and again is not None:
-                if number_of(again.text) == number_of(first.text) or _lost_the_point(
-                        number_of(first.text), number_of(again.text)):
+                if _same_digits(first.text, again.text):
                     # a second engine read the same digits through the seal: the read is no longer
                     # the seal's word against the arithmetic (held-out forms-gen s562 a02, s564 h23,
                     # s564 v03: true EXECUTION_RATE / FUNDS_SUM_MISMATCH, planted one digit off and
