@@ -443,3 +443,22 @@ def test_an_indicator_row_read_into_the_total_row_is_a_lost_row() -> None:
         [("产出指标", 1), ("数量指标", 1), ("年度考核合计", 1), ("≥30次", 1), ("31次", 1), ("10", 1), ("10", 1)],
     ])
     assert [i.name for i in normalize(doc)[0].indicators] == ["年度考核合计"]
+
+
+def test_a_budget_weight_left_unread_is_no_level1_weight_of_nought() -> None:
+    """Held-out forms-gen s564 h24 and s585 h22 (page images): the funds block's 分值 10 lost to
+    the reading, and 预算执行率 was warned to weigh 0 against a standard of 10. Unread is unknown,
+    not nought; the same weight read as 5 is still a warning."""
+    rec = load_truth(TRUTH_DIR / "gen-06-sichuan_project.json").forms[0].form_record()
+    budget = rec.funds_row("total")
+    assert budget is not None and budget.weight == 10
+
+    def level1_budget(r: FormRecord) -> list[str]:
+        return [f.severity for f in audit(r).findings
+                if f.target == "预算执行率" and "LEVEL1_WEIGHT_NONSTANDARD" in (f.code, f.suspected)]
+
+    assert level1_budget(rec) == []
+    budget.weight = None
+    assert level1_budget(rec) == []
+    budget.weight = 5
+    assert level1_budget(rec) == ["warning"]
