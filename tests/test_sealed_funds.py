@@ -82,7 +82,7 @@ def test_two_readings_that_both_add_up_settle_nothing() -> None:
         return r
 
     rows = [row("total", 300.0, 0.5), row("basic", 200.0, 0.5), row("project", 100.0, 1.0)]
-    settle_by_sums(rows, {(0, "annual_budget"): 310.0, (1, "annual_budget"): 210.0}, [])
+    settle_by_sums(rows, {(0, "annual_budget"): [310.0], (1, "annual_budget"): [210.0]}, [])
     assert [r.annual_budget for r in rows] == [300.0, 200.0, 100.0]
     assert [r.prov["annual_budget"].confidence for r in rows] == [0.5, 0.5, 1.0]
     assert SUM_CHOICE.confidence >= SUM_CHOICE.doubtful_below
@@ -93,7 +93,7 @@ def test_a_row_whose_columns_may_be_shifted_is_not_settled_by_a_sum() -> None:
             FundsRow(item="basic", label="基本支出", annual_budget=2223.59)]  # type: ignore[arg-type]
     rows[0].prov["annual_budget"] = Prov(raw="223.59", confidence=0.5, doubt="列对齐可疑")
     rows[1].prov["annual_budget"] = Prov(raw="2223.59", confidence=1.0)
-    settle_by_sums(rows, {(0, "annual_budget"): 2223.59}, [])
+    settle_by_sums(rows, {(0, "annual_budget"): [2223.59]}, [])
     assert rows[0].annual_budget == 223.59 and rows[0].prov["annual_budget"].confidence == 0.5
 
 
@@ -192,3 +192,82 @@ def test_a_rate_read_surely_under_a_seal_one_glyph_off_its_b_over_a_is_a_review_
     assert findings("10%", False) == [("EXECUTION_RATE_MISMATCH", "error", None)]
     assert findings("190%", True) == [("LOW_CONFIDENCE", "info", "EXECUTION_RATE_MISMATCH")]
     assert findings("117%", True) == [("EXECUTION_RATE_MISMATCH", "error", None)]
+
+
+def _gap_doc(total_annual: Read, annual_head: str = "全年预算数（A）") -> Document:
+    """Held-out forms-gen s596 h23: a seal over the 全年预算数 header and the total's 1999.31 below
+    it, read '1999 31' (the ring across the point) at 0.5, the second read '1009'; the other-funds
+    row printed blank."""
+    head = [_sure(h) for h in _HEAD]
+    head[2] = (annual_head, 1.0 if "预算" in annual_head else 0.3, None)
+    rows: list[list[Read]] = [
+        head,
+        [_sure("年度资金总额"), _sure("1999.31"), total_annual, _sure("1989.21"), _sure("10"), _sure("94.49%"), _sure("9.95")],
+        [_sure("基本支出"), _sure("1589.51"), _sure("1589.51"), _sure("1586.10"), _sure("—"), _sure("—"), _sure("—")],
+        [_sure("项目支出"), _sure("409.80"), _sure("409.80"), _sure("403.11"), _sure("—"), _sure("—"), _sure("—")],
+        [_sure("其他资金"), _sure(""), _sure(""), _sure(""), _sure("—"), _sure("—"), _sure("—")],
+    ]
+    return _page_image(rows)
+
+
+def test_a_sealed_total_whose_point_was_read_as_a_gap_is_settled_by_its_parts() -> None:
+    """'1999 31' is 199931 as read, 1999.31 with the gap as its point: only the second adds up to
+    the parts (a blank 其他资金 adds nothing), so it is taken, and 1989.21 / 1999.31 = 99.49%
+    against the 94.49% printed is an error again, with the header unread or read."""
+    for head in ("全年预算数（A）", "1/"):
+        doc = _gap_doc(("1999 31", 0.5, "1009"), head)
+        rec = normalize(doc)[0]
+        total = rec.funds_row("total")
+        assert total is not None and total.annual_budget == 1999.31, head
+        assert total.prov["annual_budget"].confidence >= 0.8 and total.prov["annual_budget"].doubt is None
+        assert _rate_findings(doc) == [("EXECUTION_RATE_MISMATCH", "error", None)], head
+
+
+def test_a_gap_that_is_no_point_the_parts_confirm_settles_nothing() -> None:
+    """'1999 41' read with the gap as a point is 1999.41, which the parts (1999.31) do not add up
+    to: the reading stays in doubt and the rate finding a review item."""
+    doc = _gap_doc(("1999 41", 0.5, None))
+    total = normalize(doc)[0].funds_row("total")
+    assert total is not None and total.prov["annual_budget"].confidence < 0.8
+    assert _rate_findings(doc) == [("LOW_CONFIDENCE", "info", "EXECUTION_RATE_MISMATCH")]
+
+
+def _hidden_doc(executed: str, rate: str, score: str, sealed: bool = True) -> Document:
+    """Held-out forms-gen s609 h22: a grey seal's ring over the total's 全年执行数 1183.43 read
+    83.43 at 1.0, the tie-breaker reading nothing; the cell stays marked sealed."""
+    rows: list[list[Read]] = [
+        [_sure(h) for h in _HEAD],
+        [_sure("年度资金总额"), _sure("1431.37"), _sure("1431.37"), (executed, 1.0, None), _sure("10"), _sure(rate), _sure(score)],
+        [_sure("基本支出"), _sure("1000.00"), _sure("1000.00"), _sure("900.00"), _sure("—"), _sure("—"), _sure("—")],
+        [_sure("项目支出"), _sure("431.37"), _sure("431.37"), _sure("283.43"), _sure("—"), _sure("—"), _sure("—")],
+    ]
+    doc = _page_image(rows)
+    cells = doc.pages[0].grids[0].cells
+    k = next(i for i, c in enumerate(cells) if c.row == 1 and c.col == 3)
+    cells[k] = cells[k].model_copy(update={"sealed": sealed})
+    return doc
+
+
+def _budget_findings(doc: Document) -> list[tuple[str, str, str | None]]:
+    return [(f.code, f.severity, f.suspected) for f in audit(normalize(doc)[0]).findings
+            if f.target == "年度资金总额" and f.field in ("execution_rate", "score")]
+
+
+def test_a_sealed_amount_whose_hidden_digits_would_make_the_rate_agree_is_no_accusation() -> None:
+    """83.43 / 1431.37 = 5.83% against 82.7% printed, and a score of 0.58 against 8.27: with the
+    11 a seal could have hidden put back (1183.43) both agree, so both are review items saying so.
+    The same reading clear of a seal is the form's own figure, and both are errors."""
+    doc = _hidden_doc("83.43", "82.7%", "8.27")
+    assert _budget_findings(doc) == [("LOW_CONFIDENCE", "info", "EXECUTION_RATE_MISMATCH"),
+                                     ("LOW_CONFIDENCE", "info", "SCORE_RULE_MISMATCH")]
+    rate = next(f for f in audit(normalize(doc)[0]).findings if f.field == "execution_rate")
+    assert rate.doubt is not None and "1183.43" in rate.doubt
+    assert _budget_findings(_hidden_doc("83.43", "82.7%", "8.27", sealed=False)) == [
+        ("EXECUTION_RATE_MISMATCH", "error", None), ("SCORE_RULE_MISMATCH", "error", None)]
+
+
+def test_a_true_rate_mismatch_beside_a_sealed_amount_stays_an_error() -> None:
+    """1183.43 / 1431.37 = 82.68%, printed 92.7%: no reading a seal could have made into 1183.43
+    (a digit changed, added or lost, or two hidden) gives 92.7%, so the finding is an error."""
+    assert _budget_findings(_hidden_doc("1183.43", "92.7%", "8.27")) == [
+        ("EXECUTION_RATE_MISMATCH", "error", None)]

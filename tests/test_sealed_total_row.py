@@ -200,3 +200,31 @@ def test_a_weight_and_score_read_as_no_number_under_a_seal_take_the_digits_read_
             cell.reread = "4"
     findings = _total_findings(off)
     assert findings and all(sev == "info" for _, sev, _, _ in findings)
+
+
+def _split_label_form(first: tuple[str, float], second: tuple[str, float], total: tuple[str, str]) -> Document:
+    """The three-indicator form with its 总分 label in two cells (columns 0-1 and 2-4), as a seal's
+    ring stroke taken for a ruling splits it."""
+    doc = _form(("总分", 1.0), total)
+    grid = doc.pages[0].grids[0]
+    label = next(c for c in grid.cells if c.row == 4 and c.col == 0)
+    grid.cells.remove(label)
+    for text, conf, col, span in ((first[0], first[1], 0, 2), (second[0], second[1], 2, 3)):
+        grid.cells.append(Cell(row=4, col=col, col_span=span, page=1, text=text, raw=text, confidence=conf,
+                               box=Box(x0=col * W, y0=80.0, x1=(col + span) * W, y1=100.0)))
+    return doc
+
+
+def test_a_total_label_a_seal_split_in_two_cells_is_the_total() -> None:
+    """Held-out forms-gen s606 h23: a grey seal over 总分 left its label as '1' and '分' at 0.5 in
+    two cells (the ring's stroke taken for a ruling); the row was taken for an indicator '分'
+    weighing 100, and the weights were accused of adding to 200. The two cells read in doubt are
+    one label, a misread 总分, and the row is the total: the true TOTAL_MISMATCH is found, no
+    false WEIGHT_TOTAL_NOT_100. Two cells read surely are an indicator's, not a split label."""
+    doc = _split_label_form(("1", 0.5), ("分", 0.5), ("100", "97.5"))
+    rec = normalize(doc)[0]
+    assert [i.name for i in rec.indicators] == ["培训人次", "群众知晓率", "群众满意度"]
+    assert (rec.total.weight, rec.total.score) == (100, 97.5)
+    assert _total_findings(doc) == [("TOTAL_MISMATCH", "error", "score", None)]
+    sure = normalize(_split_label_form(("1", 1.0), ("分", 1.0), ("100", "97.5")))[0]
+    assert sure.total.weight is None

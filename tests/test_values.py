@@ -73,6 +73,10 @@ def test_phone_and_grade() -> None:
     assert parse_grade("为企业群众提供服务质量最优的政务服务") is None
     assert parse_grade("综合评定等级为“良”，得分85分") == "良"
     assert parse_grade("自评等级：中") == "中"
+    # the colon lost under a seal's ring (held-out forms-gen s606 h23); prose about a 等级 is no grade
+    assert parse_grade("综合评定等级优。预算执行总体较好") == "优"
+    assert parse_grade("提升服务等级中的薄弱环节") is None
+    assert parse_grade("安全等级良好率达到95%") is None
 
 
 def test_radical_code_points_from_pdf_fonts_are_characters() -> None:

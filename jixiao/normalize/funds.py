@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from itertools import product
 
@@ -34,6 +35,10 @@ REPAIRED_CONFIDENCE = 0.75
 # 万元 to two decimals: parts that add up to the total within this confirm how it was read
 SUM_CONFIRMS = 0.011
 INFERRED_DOUBT = "列标题未识别，按列序推定"
+# a money figure printed to the cent whose point was read as a gap ('1999 31': held-out forms-gen
+# s596 h23, a seal's ring across the point of 1999.31, read 199931 and a true
+# EXECUTION_RATE_MISMATCH lost). Only a rival reading, for the column's own sum to choose
+_GAP_FOR_POINT = re.compile(r"^(\d+)\s+(\d{2})$")
 
 
 class AlignmentOptions(BaseModel):
@@ -292,10 +297,12 @@ def _doubted(doubt: str | None, inferred: set[str]) -> frozenset[str] | None:
     return None
 
 
-def _apply(reading: Reading, doubt: str | None, fr: FundsRow, doubted: frozenset[str] | None = None) -> dict[str, float]:
-    """The reading's values on ``fr``; returns the rival values a second read saw, by role.
-    ``doubt`` bears on the ``doubted`` roles (None: all of them)."""
-    rivals: dict[str, float] = {}
+def _apply(reading: Reading, doubt: str | None, fr: FundsRow,
+           doubted: frozenset[str] | None = None) -> dict[str, list[float]]:
+    """The reading's values on ``fr``; returns the rival values, by role: what a second read saw,
+    and a figure whose point was read as a gap. ``doubt`` bears on the ``doubted`` roles (None:
+    all of them)."""
+    rivals: dict[str, list[float]] = {}
     for role, cell in reading.cells.items():
         value, repaired = number_in(cell, percent=role == "execution_rate")
         if value is None and not clean(cell.text):
@@ -307,10 +314,13 @@ def _apply(reading: Reading, doubt: str | None, fr: FundsRow, doubted: frozenset
             fr.prov[role].confidence = min(fr.prov[role].confidence, REPAIRED_CONFIDENCE)
         if value is not None and point_first(cell.text):
             fr.prov[role].doubt = fr.prov[role].doubt or POINT_FIRST_DOUBT.format(clean(cell.text))
-        rival = parse_number(cell.reread) if cell.reread and role != "execution_rate" else None
-        if rival is not None and rival != value:
-            rivals[role] = rival
-    return rivals
+        if role == "execution_rate":
+            continue
+        gap = _GAP_FOR_POINT.match(clean(cell.text))
+        seen = [parse_number(cell.reread) if cell.reread else None,
+                float(f"{gap[1]}.{gap[2]}") if gap else None]
+        rivals[role] = [v for v in dict.fromkeys(seen) if v is not None and v != value]
+    return {role: vs for role, vs in rivals.items() if vs}
 
 
 def canonical_label(text: str, m: Match) -> str:
@@ -446,7 +456,7 @@ def funds_rows(block: Block, notes: list[str], decisions: Decisions,
         out.append(fr)
         read.append(readings(row, block))
     inferred = {h.role for h in block.header if h.inferred}
-    rivals: dict[tuple[int, str], float] = {}
+    rivals: dict[tuple[int, str], list[float]] = {}
     for n, (fr, (reading, doubt)) in enumerate(zip(out, settle(read, inferred))):
         if reading is not None:
             rivals.update({(n, role): v for role, v in _apply(reading, doubt, fr, _doubted(doubt, inferred)).items()})
@@ -502,7 +512,7 @@ def _sum_groups(rows: list[FundsRow]) -> list[list[int]]:
     return [parts]
 
 
-def settle_by_sums(rows: list[FundsRow], rivals: dict[tuple[int, str], float], notes: list[str],
+def settle_by_sums(rows: list[FundsRow], rivals: dict[tuple[int, str], list[float]], notes: list[str],
                    options: SumChoiceOptions = SUM_CHOICE) -> None:
     """Money values read in doubt, settled by their column's sum where exactly one reading of the
     column adds up: each value in doubt read as its first read or, where a second read saw other
@@ -519,16 +529,22 @@ def settle_by_sums(rows: list[FundsRow], rivals: dict[tuple[int, str], float], n
 
 
 def _settle_column(rows: list[FundsRow], total: int, group: list[int], column: str,
-                   rivals: dict[tuple[int, str], float], notes: list[str], options: SumChoiceOptions) -> None:
+                   rivals: dict[tuple[int, str], list[float]], notes: list[str], options: SumChoiceOptions) -> None:
+    # a part that prints nothing in the column (其他资金 left blank) adds nothing to it
+    group = [n for n in group if getattr(rows[n], column) is not None or column in rows[n].prov]
     members = [total, *group]
     found = {n: rows[n].prov.get(column) for n in members}
     provs = {n: p for n, p in found.items() if p is not None}
     if not group or len(provs) < len(members) or any(getattr(rows[n], column) is None for n in members):
         return
     doubtful = [n for n in members if provs[n].confidence < options.doubtful_below and not provs[n].corrected]
-    if not doubtful or len(doubtful) > options.max_doubtful or any(p.doubt for p in provs.values()):
+    # a column told by the header's order is no reason to leave it: a reading of it that adds up
+    # to the cent confirms the order too (``_confirm_inferred``); a row's columns that may be
+    # shifted are
+    if not doubtful or len(doubtful) > options.max_doubtful or any(
+            p.doubt and p.doubt != INFERRED_DOUBT for p in provs.values()):
         return
-    choices = [[getattr(rows[n], column), *([rivals[(n, column)]] if (n, column) in rivals else [])] for n in doubtful]
+    choices = [[getattr(rows[n], column), *rivals.get((n, column), [])] for n in doubtful]
     fits: set[tuple[float, ...]] = set()
     for picked in product(*choices):
         value = {**{n: getattr(rows[n], column) for n in members}, **dict(zip(doubtful, picked, strict=True))}

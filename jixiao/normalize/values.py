@@ -300,6 +300,9 @@ _GRADE = re.compile(
     r"(?:结论|等级|等次|评价|评定|自评)[^。；;，,]{0,6}?(?:为|是|:|：|评定为|达到)\s*[“\"']?\s*"
     r"(?P<g>优秀|优|良好|良|中等|中|合格|较差|差|不合格)"
 )
+# the grade right after 等级 with the colon the reading lost, ended as a clause ends (held-out
+# forms-gen s606 h23: '综合评定等级优。预算执行总体较好…', a seal's ring over the '：')
+_GRADE_BARE = re.compile(r"(?:等级|等次)\s*(?P<g>优秀|优|良好|良|中等|中|合格|较差|差|不合格)(?=[。；;，,.\s]|$)")
 _GRADE_MAP = {"优秀": "优", "优": "优", "良好": "良", "良": "良", "中等": "中", "中": "中",
               "合格": "中", "较差": "差", "差": "差", "不合格": "差"}
 
@@ -307,7 +310,7 @@ _GRADE_MAP = {"优秀": "优", "优": "优", "良好": "良", "良": "良", "中
 def parse_grade(text: str | None) -> str | None:
     """The grade a conclusion states: '自评结论为优' -> 优. Words like 最优 in prose do not count."""
     t = clean(text)
-    m = _GRADE.search(t)
+    m = _GRADE.search(t) or _GRADE_BARE.search(t)
     if m:
         return _GRADE_MAP[m["g"]]
     bare = compact(t)

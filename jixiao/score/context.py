@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rapidfuzz.distance import Levenshtein
-
 from jixiao.findings import Finding, FindingCode, FormRef, Location, Severity
 from jixiao.record import FormRecord, Indicator, Prov
 from jixiao.score.rules import RuleSet
+from jixiao.score.sealed import seal_glyph_doubt
 
 SEVERITY: dict[str, Severity] = {
     "SCORE_EXCEEDS_WEIGHT": "error",
@@ -146,25 +145,6 @@ class Audit:
                 doubt="；".join(reasons) or None,
             )
         )
-
-
-SEAL_GLYPH = "印章覆盖处的读数「{}」与计算值 {} 只差一个字符，可能是印章笔画改变了一个字"
-
-
-def seal_glyph_doubt(where: Prov, reported: float | str | None, expected: float | str | None) -> str | None:
-    """Why a value read under a seal, however surely, may not be what the form printed: it is one
-    glyph (changed, added or lost) away from what the arithmetic says, at the decimals it was
-    printed to, which is what a seal's stroke across a digit makes of it (dev forms-gen s552 h22:
-    a grey ring across the 7 of 73.84% read 13.84% at 0.98, a false EXECUTION_RATE_MISMATCH)."""
-    if not where.sealed or where.corrected or not isinstance(reported, int | float) or not isinstance(expected, int | float):
-        return None
-    read = where.raw.split(" | ")[0]
-    digits = re.sub(r"[^\d.]", "", read.replace("，", ".").replace(",", ""))
-    places = len(digits.split(".")[1]) if "." in digits else 0
-    computed = f"{float(expected):.{places}f}"
-    if not digits or digits == computed or Levenshtein.distance(digits, computed) != 1:
-        return None
-    return SEAL_GLYPH.format(read, computed)
 
 
 def _round(x: float | str | None) -> float | str | None:

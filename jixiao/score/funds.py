@@ -4,12 +4,14 @@ budget-execution score is weight x min(B/A, 1) (rule 3)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from jixiao.family import family
 from jixiao.normalize.lexicon import FUNDS_INCOME, FUNDS_SPENDING
 from jixiao.normalize.values import parse_number, rate_decimals
 from jixiao.record import FundsRow
 from jixiao.score.context import Audit, differs, fmt, pct
+from jixiao.score.sealed import hidden_digits_doubt
 
 _COLUMN_NAMES = {"initial_budget": "年初预算数", "annual_budget": "全年预算数", "executed": "全年执行数"}
 
@@ -113,7 +115,19 @@ def _rate(a: Audit, row: FundsRow) -> None:
             f"{fmt(row.annual_budget)} = {fmt(expected)}%，表中填报 {fmt(row.execution_rate)}%。",
             "funds.execution_rate", row.execution_rate, round(expected, 2), printed,
             (row.prov.get("executed"), row.prov.get("annual_budget"), row.prov.get("label")),
+            doubt=_under_seal(row, lambda b, a_: not differs(row.execution_rate or 0.0, b / a_ * 100, tol)),
         )
+
+
+def _under_seal(row: FundsRow, agrees: Callable[[float, float], bool]) -> str | None:
+    """Why a check on B / A may be a seal's doing: B or A, read under a seal and confirmed by no
+    second engine, has a reading the seal could have made into what was read under which the
+    check ``agrees`` (given B and A)."""
+    b, a_ = row.executed, row.annual_budget
+    if b is None or not a_:
+        return None
+    return (hidden_digits_doubt(row.prov.get("executed"), b, lambda x: agrees(x, a_))
+            or hidden_digits_doubt(row.prov.get("annual_budget"), a_, lambda x: agrees(b, x)))
 
 
 def _as_fraction(row: FundsRow) -> bool:
@@ -187,9 +201,7 @@ def _budget_score(a: Audit) -> None:
     if total is None or weight is None or not total.annual_budget or total.executed is None:
         return
     rate = total.executed / total.annual_budget
-    expected = weight * min(rate, a.rules.budget_execution.cap)
-    if a.rules.budget_execution.round == "integer":
-        expected = float(math.floor(expected + 0.5))
+    expected = _rule_score(a, weight, rate)
     a.recomputed["budget_execution"] = expected
     _reason_for_low_rate(a, total, rate)
     if total.score is None:
@@ -207,15 +219,21 @@ def _budget_score(a: Audit) -> None:
             "budget_execution", total.score, expected, total.prov.get("score"),
             (total.prov.get("executed"), total.prov.get("annual_budget"), total.prov.get("weight"),
              total.prov.get("label")),
+            doubt=_under_seal(total, lambda b, a_: not differs(total.score or 0.0, _rule_score(a, weight, b / a_), tol)),
         )
+
+
+def _rule_score(a: Audit, weight: float, rate: float) -> float:
+    """The budget-execution score the rule gives for a rate (a fraction)."""
+    value = weight * min(rate, a.rules.budget_execution.cap)
+    return float(math.floor(value + 0.5)) if a.rules.budget_execution.round == "integer" else value
 
 
 def _by_printed_rate(a: Audit, total: FundsRow) -> float | None:
     """The score from the printed (rounded) rate: forms compute from it, and that is not an error."""
     if not a.rules.budget_execution.from_printed_rate or total.execution_rate is None or total.weight is None:
         return None
-    value = total.weight * min(total.execution_rate / 100, a.rules.budget_execution.cap)
-    return float(math.floor(value + 0.5)) if a.rules.budget_execution.round == "integer" else value
+    return _rule_score(a, total.weight, total.execution_rate / 100)
 
 
 def _reason_for_low_rate(a: Audit, total: FundsRow, rate: float) -> None:
