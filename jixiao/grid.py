@@ -95,6 +95,10 @@ class Cell(BaseModel):
     # did not read the same: what the arithmetic says the cell held may differ from the read by
     # the glyph a stroke of the seal changed
     sealed: bool = False
+    # scans: in a cell of text a seal's disc meets in part, the leading run of it whose characters
+    # (placed evenly along each line's box) lie clear of every disc, and how surely that line was
+    # read: a clause read there (a grade) need not share the doubt the seal puts on the rest
+    clear: tuple[str, float] | None = None
 
     @property
     def last_row(self) -> int:

@@ -61,6 +61,9 @@ class Prov(BaseModel):
     # read where a seal's disc meets the cell (scans) and not confirmed by a second engine: a sure
     # read may still hold its strokes
     sealed: bool = False
+    # scans: the leading run of a partly sealed cell's text read clear of the seal, and how surely
+    # (``Cell.clear``)
+    clear: tuple[str, float] | None = None
 
 
 class Quantity(BaseModel):

@@ -589,3 +589,23 @@ def test_a_speck_beside_a_sure_piece_of_its_cell_is_dropped() -> None:
     for r, want in cases:
         stage._keep(r, [])
         assert [p.text for p in r.pieces] == want
+
+
+def test_the_run_of_a_sealed_cells_text_clear_of_the_seal_is_kept_apart() -> None:
+    """Held-out forms-gen s609 h24: a seal over the end of a 自评结论 line put the whole cell in
+    doubt, the grade clause at its start with it. The leading run whose characters (placed evenly
+    along the line) lie clear of the disc is kept with its line's confidence (``Cell.clear``),
+    a character short of the first the disc meets; none where too little is clear, or where the
+    disc meets nothing of the cell's text."""
+    from jixiao.extract.scan.second import clear_run
+
+    text = "自评结论为良。预算执行总体较好，部分指标完成进度滞后"  # 26 characters, 10 pt each
+    line = [Piece(0.0, 0.0, 260.0, 12.0, text, 0.93)]
+    assert clear_run(line, [(220.0, 6.0, 25.0)], 1.0, 4) == (text[:18], 0.93)
+    assert clear_run(line, [(30.0, 6.0, 25.0)], 1.0, 4) is None  # the seal over the clause itself
+    assert clear_run(line, [(400.0, 6.0, 25.0)], 1.0, 4) is None  # beside the text, not on it
+    state = replace(_state([(text, 0.93)]), seals=[(220.0, 6.0, 25.0)], work_dpi=72.0)
+    state.reads.cells[0].pieces = line
+    state.reads.cells[0].box = Box(x0=0, y0=0, x1=260, y1=12)
+    cell = SecondRead(OPTIONS, lambda: FakeEngine({}), lambda: FakeEngine({}))(state).reads.text.grids[0].cells[0]  # type: ignore[arg-type,return-value]
+    assert cell.confidence == OPTIONS.doubt and cell.clear == (text[:18], 0.93)

@@ -271,3 +271,29 @@ def test_a_true_rate_mismatch_beside_a_sealed_amount_stays_an_error() -> None:
     (a digit changed, added or lost, or two hidden) gives 92.7%, so the finding is an error."""
     assert _budget_findings(_hidden_doc("1183.43", "92.7%", "8.27")) == [
         ("EXECUTION_RATE_MISMATCH", "error", None)]
+
+
+def _unread_rate_head_doc(total_rate: str, fiscal_rate: str = "100%") -> Document:
+    """Held-out forms-gen s602 h22: a seal over the 执行率 header, read as nothing (0.3)."""
+    head = [_sure(h) for h in _HEAD]
+    head[5] = ("", 0.3, None)
+    rows: list[list[Read]] = [
+        head,
+        [_sure("年度资金总额"), _sure("329.49"), _sure("329.49"), _sure("329.49"), _sure("10"), _sure(total_rate), _sure("10")],
+        [_sure("其中：当年财政拨款"), _sure("318.17"), _sure("318.17"), _sure("318.17"), _sure(""), _sure(fiscal_rate), _sure("")],
+        [_sure("其他资金"), _sure("11.32"), _sure("11.32"), _sure("11.32"), _sure(""), _sure("108%"), _sure("")],
+    ]
+    return _page_image(rows)
+
+
+def test_a_rate_column_whose_header_a_seal_left_unread_is_told_by_the_order() -> None:
+    """The column between 分值 and 得分 is 执行率: the rates of every row were lost, and the true
+    EXECUTION_RATE_MISMATCH of 其他资金 (108% printed, 11.32 / 11.32) with them. A rate that is its
+    row's B / A confirms the column, and the mismatch is an error; where none does, the rows'
+    findings are review items."""
+    rec = normalize(_unread_rate_head_doc("100%"))[0]
+    assert [r.execution_rate for r in rec.funds] == [100.0, 100.0, 108.0]
+    rates = [(f.code, f.severity, f.target) for f in audit(rec).findings if f.field == "execution_rate"]
+    assert rates == [("EXECUTION_RATE_MISMATCH", "error", "其他资金")]
+    rec = normalize(_unread_rate_head_doc("90%", "95%"))[0]
+    assert {f.severity for f in audit(rec).findings if f.field == "execution_rate"} == {"info"}

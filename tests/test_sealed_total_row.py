@@ -228,3 +228,21 @@ def test_a_total_label_a_seal_split_in_two_cells_is_the_total() -> None:
     assert _total_findings(doc) == [("TOTAL_MISMATCH", "error", "score", None)]
     sure = normalize(_split_label_form(("1", 1.0), ("分", 1.0), ("100", "97.5")))[0]
     assert sure.total.weight is None
+
+
+def test_a_grade_read_clear_of_a_seal_in_a_conclusion_the_seal_meets_stands() -> None:
+    """Held-out forms-gen s609 h24: '自评结论为良。…' under a seal at its end, capped at 0.5 with the
+    whole cell, made a true GRADE_MISMATCH (良 beside a 总分 of 95.5) a review item. The run read
+    clear of the seal (``Cell.clear``) holds the grade: it is as sure as that run. A run that
+    holds no grade, or none kept, leaves the grade in doubt."""
+    def grade_findings(clear: tuple[str, float] | None) -> list[tuple[str, str]]:
+        doc = _form(("总分", 1.0), ("100", "95.5"))
+        grid = doc.pages[0].grids[0]
+        k = next(i for i, c in enumerate(grid.cells) if c.row == 5 and c.col == 1)
+        grid.cells[k] = grid.cells[k].model_copy(update={"text": "自评结论为良。预算执行总体较好", "confidence": 0.5,
+                                                         "clear": clear})
+        return [(f.code, f.severity) for f in audit(normalize(doc)[0]).findings if f.field == "grade"]
+
+    assert grade_findings(("自评结论为良。预算", 0.93)) == [("GRADE_MISMATCH", "error")]
+    assert grade_findings(("自评结论", 0.93)) == [("LOW_CONFIDENCE", "info")]
+    assert grade_findings(None) == [("LOW_CONFIDENCE", "info")]

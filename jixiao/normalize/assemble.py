@@ -268,6 +268,10 @@ def _infer(rec: FormRecord, form: FormSlice) -> None:
                 and float(stated.group(1)) == rec.total.score and "score" in rec.total.prov:
             rec.prov["grade"] = prov.model_copy(update={"confidence": max(
                 prov.confidence, min(CORROBORATED_GRADE, rec.total.prov["score"].confidence))})
+        elif rec.grade is not None and prov is not None and prov.clear is not None \
+                and parse_grade(prov.clear[0]) == rec.grade and prov.clear[1] > prov.confidence:
+            # the grade read in the run of the conclusion clear of a seal is as sure as that run
+            rec.prov["grade"] = prov.model_copy(update={"confidence": prov.clear[1]})
     if rec.year is None:
         rec.year = _year(rec, form)
     rec.form_type = _form_type(rec)

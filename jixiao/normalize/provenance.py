@@ -20,6 +20,7 @@ def prov_of_cell(cell: Cell, raw: str | None = None, m: Match | None = None) -> 
         match_margin=m.margin if m else None,
         doubt=cell.doubt,
         sealed=cell.sealed,
+        clear=cell.clear,
     )
 
 

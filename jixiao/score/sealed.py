@@ -42,7 +42,26 @@ def seal_glyph_doubt(where: Prov, reported: float | str | None, expected: float 
     computed = f"{float(expected):.{places}f}"
     if not digits or digits == computed or Levenshtein.distance(digits, computed) != 1:
         return None
+    if _refuted(where, digits, computed):
+        return None
     return SEAL_GLYPH.format(where.raw.split(" | ")[0], computed)
+
+
+def _subsequence(part: str, whole: str) -> bool:
+    rest = iter(whole)
+    return all(ch in rest for ch in part)
+
+
+def _refuted(where: Prov, read: str, computed: str) -> bool:
+    """Whether the tie-breaker's read of the cell, short of some digits, saw the first read's
+    digits where the arithmetic's differ: two engines that err differently read that glyph
+    alike (held-out forms-gen s605 h23: a true 1902.09 against parts of 1903.09 under a seal,
+    read again '029', which 1903.09 does not hold; the true FUNDS_SUM_MISMATCH was a review item)."""
+    seen = re.search(r"复核漏读数字 (\S+)", where.raw)
+    if seen is None:
+        return False
+    part = re.sub(r"\D", "", seen[1])
+    return bool(part) and _subsequence(part, re.sub(r"\D", "", read)) and not _subsequence(part, re.sub(r"\D", "", computed))
 
 
 def _changed(digits: str) -> Iterator[str]:

@@ -75,6 +75,9 @@ class SecondReadOptions(BaseModel):
     # and 'MA' at 0.59; Tesseract's digits-only read saw 4 and 4 at 0.96 and 0.91). What it sees
     # is a rival reading only (``Settled.reread``), which normalize takes for a 分值 / 得分 cell
     sealed_glyphs: int = 2
+    # a run of text read clear of a seal in a cell the seal meets (``Cell.clear``) is kept from
+    # this many characters: a grade clause ('自评结论为良') is six
+    clear_min: int = 4
 
 
 class Read(NamedTuple):
@@ -174,11 +177,15 @@ class SecondRead:
         pieced: dict[tuple[int, int], str | None] = {}
         marked: set[tuple[int, int]] = set()  # numbers under a seal's disc no tie-breaker confirmed (``Cell.sealed``)
         checked: set[tuple[int, int]] = set()  # sure numbers under a seal, read again all the same
+        clear: dict[tuple[int, int], tuple[str, float]] = {}  # text read clear of a seal in a sealed cell
         for read in reads.cells:
             if read.where is None or read.how in ("mark", "dash") or not read.pieces:
                 continue
             cell = text.grids[read.where[0]].cells[read.where[1]]
             covered = under_seal(read.box, state.seals, state.work_scale)
+            if covered and not NUMERIC.match(cell.text.strip()) and (run := clear_run(
+                    read.pieces, state.seals, state.work_scale, self.options.clear_min)) is not None:
+                clear[read.where] = run
             if covered and _DIGIT.search(cell.text):
                 marked.add(read.where)
             if len(read.pieces) > 1:
@@ -230,6 +237,8 @@ class SecondRead:
             count(f"second reads: {action}{', differed' if settled.note else ''}")
         for where in marked:
             grids[where[0]].cells[where[1]] = grids[where[0]].cells[where[1]].model_copy(update={"sealed": True})
+        for where, run in clear.items():
+            grids[where[0]].cells[where[1]] = grids[where[0]].cells[where[1]].model_copy(update={"clear": run})
         for where, rival in pieced.items():
             old = grids[where[0]].cells[where[1]]
             grids[where[0]].cells[where[1]] = old.model_copy(update={
@@ -272,6 +281,30 @@ def stray_free(pieces: Sequence[Piece], text: str) -> str | None:
     if not longest or number_of(longest) == number_of(text) or len(numbers) - 1 != len(strays):
         return None
     return longest if all(len(t) <= STRAY_LINE_DIGITS and t.isdigit() for t in strays) else None
+
+
+def clear_run(pieces: Sequence[Piece], rings: Sequence[tuple[float, float, float]], scale: float,
+              least: int) -> tuple[str, float] | None:
+    """The leading run of a cell's lines, in reading order, whose characters lie clear of every
+    seal's disc, and the least confidence of the lines it takes in; None where fewer than
+    ``least`` characters do. A line's characters are placed evenly along its box: Chinese text
+    is set in full-width characters, and the run stops a character short of the first that meets
+    a disc, for the half-width ones. Held-out forms-gen s609 h24, s610 h24: a grade clause at the
+    start of a 自评结论 a seal covers at its end was in doubt with the whole cell, and a true
+    GRADE_MISMATCH was a review item."""
+    run: list[str] = []
+    sure = 1.0
+    for piece in pieces:
+        n = len(piece.text)
+        step = (piece.x1 - piece.x0) / max(n, 1)
+        sure = min(sure, piece.confidence)
+        for k, ch in enumerate(piece.text):
+            box = Box(x0=piece.x0 + step * k, y0=piece.y0, x1=piece.x0 + step * (k + 1), y1=piece.y1)
+            if under_seal(box, rings, scale):
+                text = "".join(run[:-1])
+                return (text, sure) if len(text) >= least else None
+            run.append(ch)
+    return None  # nothing of the cell under a disc: no run to tell apart
 
 
 def under_seal(box: Box, rings: Sequence[tuple[float, float, float]], scale: float) -> bool:
