@@ -460,8 +460,8 @@ def funds_rows(block: Block, notes: list[str], decisions: Decisions,
     for n, (fr, (reading, doubt)) in enumerate(zip(out, settle(read, inferred))):
         if reading is not None:
             rivals.update({(n, role): v for role, v in _apply(reading, doubt, fr, _doubted(doubt, inferred)).items()})
-    settle_by_sums(out, rivals, notes)
     _confirm_by_sums(out, notes)
+    settle_by_sums(out, rivals, notes)
     _confirm_inferred(out, inferred)
     if lost and doubts is not None:
         doubts.setdefault("funds", LOST_ROW_DOUBT.format("；".join(lost[:2])))
