@@ -113,13 +113,15 @@ def test_a_weight_sum_off_100_with_a_weight_in_doubt_the_total_agrees_with_is_an
     assert ("WEIGHT_TOTAL_NOT_100", "error", "weight", None) in _total_findings(doc)
 
 
-def _subtotal_doc(part_score: tuple[str, float], reported: str) -> Document:
+def _subtotal_doc(part_score: tuple[str, float], reported: str, part_weight: tuple[str, float] = ("2", 1.0),
+                  sub_weight: str = "5") -> Document:
     rows = [
         _row(*_HEAD),
         _row("产出指标", "数量指标", "培训人次", "≥100人次", "100人次", "45", "45"),
-        _row("", "成本指标", "项目支出小计", "49.07万元", "100%", "5", reported),
+        _row("", "成本指标", "项目支出小计", "49.07万元", "100%", sub_weight, reported),
         _row("", "", "1. 培训及宣传费", "24.45万元", "45%", "3", "1.35"),
-        [*_row("", "", "2. 其他费用", "24.62万元", "103%", "2")[:6], (part_score[0], part_score[1], 6, 1)],
+        [*_row("", "", "2. 其他费用", "24.62万元", "103%")[:5], (part_weight[0], part_weight[1], 5, 1),
+         (part_score[0], part_score[1], 6, 1)],
         _row("效益指标", "社会效益", "群众知晓率", "≥90%", "90%", "50", "50"),
         [("总分", 1.0, 0, 5), ("100", 1.0, 5, 1), ("98.35", 1.0, 6, 1)],
     ]
@@ -137,6 +139,16 @@ def test_a_components_score_in_doubt_that_could_not_close_its_subtotals_gap_leav
     already: whatever it is, the parts do not reach 5. A gap it could close stays in doubt."""
     assert _subtotal_findings(_subtotal_doc(("2感覆", 0.51), "5")) == [("SUBTOTAL_MISMATCH", "error", "score")]
     assert _subtotal_findings(_subtotal_doc(("1感覆", 0.51), "3")) == [("LOW_CONFIDENCE", "info", "score")]
+
+
+def test_a_component_weight_in_doubt_that_its_subtotal_confirms_bounds_its_score() -> None:
+    """Held-out forms-gen s612 h22: the seal's characters beside the component's 分值 too ('2感受'
+    and '2感度' for 2 and 2). The parts' 分值 add up to the subtotal's 5 read surely, so the 2 is
+    what was printed, and the score under it cannot close the gap: the finding is an error. Where
+    the 分值 do not add up to the subtotal's, the weight bounds nothing and the finding is in doubt."""
+    weight = ("2感受", 0.5)
+    assert _subtotal_findings(_subtotal_doc(("2感度", 0.5), "5", weight)) == [("SUBTOTAL_MISMATCH", "error", "score")]
+    assert ("LOW_CONFIDENCE", "info", "score") in _subtotal_findings(_subtotal_doc(("2感度", 0.5), "5", weight, "6"))
 
 
 def test_a_total_label_a_seal_garbled_into_four_characters_read_in_doubt_is_no_indicator() -> None:

