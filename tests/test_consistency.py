@@ -462,3 +462,25 @@ def test_a_budget_weight_left_unread_is_no_level1_weight_of_nought() -> None:
     assert level1_budget(rec) == []
     budget.weight = 5
     assert level1_budget(rec) == ["warning"]
+
+
+def test_a_budget_weight_left_unread_leaves_the_sum_of_scores_whole() -> None:
+    """Held-out forms-gen s595 h22: the funds 分值 10 under a seal read as nothing, beside its 得分
+    10 read clear; the printed 总分 score 0.5 above the scores' sum was a review item for a
+    "可能漏读一行" that only the weights' sum can have. The scores' finding is an error; the
+    weights' sums stay in doubt; with the budget's 得分 lost too, both are."""
+    rec = load_truth(TRUTH_DIR / "gen-06-sichuan_project.json").forms[0].form_record()
+    budget = rec.funds_row("total")
+    assert budget is not None and budget.score is not None and rec.total.score is not None
+    budget.weight = None
+    rec.doubts["budget"] = "可能漏读一行（资金表的预算执行分值未读到）"
+    rec.total.score += 0.5
+
+    def totals(r: FormRecord) -> dict[str, str]:
+        return {f.field: f.severity for f in audit(r).findings
+                if f.target == "总分" and "TOTAL_MISMATCH" in (f.code, f.suspected)}
+
+    assert totals(rec)["score"] == "error"
+    assert totals(rec).get("weight", "info") == "info"
+    budget.score = None
+    assert totals(rec)["score"] == "info"

@@ -82,7 +82,7 @@ def _double_counted(a: Audit) -> bool:
     return True
 
 
-def row_doubt(a: Audit) -> str | None:
+def row_doubt(a: Audit, field_name: str = "weight") -> str | None:
     """Why a sum over the rows may be off only because of the reading: a row lost, the budget
     weight not read, or a counted row read by half (its weight without its score, or the other way
     round: its cells did not read as one row, so what was read of it may be another cell's; seen
@@ -91,11 +91,16 @@ def row_doubt(a: Audit) -> str | None:
     scores: a 分值 read as 0 beside points awarded is a misread digit (a 150 dpi page image read
     8 as 0 on two rows), not a form that gives points for nothing. The funds block's budget
     row counts too: its 分值 read without its 得分 (the 得分 header under a grey seal, unread,
-    left the column unmapped on forms-gen s459 h24, and the total was accused of 9.87 points)."""
-    doubts = a.record.doubts
+    left the column unmapped on forms-gen s459 h24, and the total was accused of 9.87 points).
+    A sum of scores does not miss the budget weight: where the budget's 得分 was read, its 分值
+    unread leaves that sum whole (held-out forms-gen s595 h22: the 分值 10 under a seal read as
+    nothing, beside its 得分 10, and a true TOTAL_MISMATCH of the scores was a review item)."""
+    doubts = dict(a.record.doubts)
     rows = counted(a)
     half = [i.name[:16] for i in rows if (i.weight is None) != (i.score is None)]
     budget = a.record.funds_row("total")
+    if field_name == "score" and budget is not None and budget.score is not None:
+        doubts.pop("budget", None)
     if budget is not None and budget.weight is not None and budget.score is None:
         half.append(f"{budget.label or '年度资金总额'}（预算执行）")
     partial = f"可能读错一行（指标行只读出分值或得分之一：{'；'.join(half[:3])}）" if half else None
@@ -145,7 +150,7 @@ def _printed_total(a: Audit, field_name: str, computed: float, word: str) -> Non
         f"总分栏{word}填报 {fmt(reported)}，而计入总分的各项{word}合计为 {fmt(computed)}"
         f"（各三级指标及小计 + 预算执行），相差 {fmt(reported - computed)}。",
         "total", reported, round(computed, 4), a.record.total.prov.get(field_name),
-        doubt=row_doubt(a) or (_score_reach(a, reported - computed) if field_name == "score" else None),
+        doubt=row_doubt(a, field_name) or (_score_reach(a, reported - computed) if field_name == "score" else None),
         summed=_summed(a, field_name),
     )
 
