@@ -64,6 +64,9 @@ class Prov(BaseModel):
     # scans: the leading run of a partly sealed cell's text read clear of the seal, and how surely
     # (``Cell.clear``)
     clear: tuple[str, float] | None = None
+    # scans: what a second read of the cell saw where it differed from the first (``Cell.reread``):
+    # a rival reading the form's own sums may choose, never one put in the first's place unasked
+    reread: str | None = None
 
 
 class Quantity(BaseModel):

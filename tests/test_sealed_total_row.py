@@ -258,3 +258,28 @@ def test_a_grade_read_clear_of_a_seal_in_a_conclusion_the_seal_meets_stands() ->
     assert grade_findings(("自评结论为良。预算", 0.93)) == [("GRADE_MISMATCH", "error")]
     assert grade_findings(("自评结论", 0.93)) == [("LOW_CONFIDENCE", "info")]
     assert grade_findings(None) == [("LOW_CONFIDENCE", "info")]
+
+
+def _weight_misread(read: str, reread: str | None, total: str = "100") -> Document:
+    doc = _form(("总分", 1.0), (total, "95.5"), weight=(read, 0.5))
+    for cell in doc.pages[0].grids[0].cells:
+        if cell.row == 2 and cell.col == 5:
+            cell.reread = reread
+    return doc
+
+
+def test_a_weight_read_in_doubt_takes_its_second_read_where_that_adds_up_to_the_total() -> None:
+    """Held-out forms-gen s632 h23: a 分值 of 7 read '1' at 0.5 and 7 by the tie-breaker; the 1 made
+    the weights add up to 94, and both WEIGHT_TOTAL_NOT_100 and TOTAL_MISMATCH were false errors.
+    With the second read's 40 for '10' the weights add up to the 总分 row's 100, read surely: that
+    reading holds together and is taken. Where neither reading adds up, the weights' findings are
+    review items where the second read is as far from the first as the gap (45 for '10', 30 off),
+    and errors where it is not (30 for '10')."""
+    rec = normalize(_weight_misread("10", "40"))[0]
+    assert rec.indicators[1].weight == 40 and rec.indicators[1].prov["weight"].confidence >= 0.8
+    assert any("复核 40" in n for n in rec.notes)
+    assert [f for f in _total_findings(_weight_misread("10", "40")) if f[2] == "weight"] == []
+    findings = _total_findings(_weight_misread("10", "45"))
+    weights = [f for f in findings if f[2] == "weight"]
+    assert weights and all(sev == "info" for _, sev, _, _ in weights)
+    assert ("WEIGHT_TOTAL_NOT_100", "error", "weight", None) in _total_findings(_weight_misread("10", "30"))

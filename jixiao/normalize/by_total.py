@@ -14,7 +14,8 @@ from pydantic import BaseModel, ConfigDict
 
 from jixiao.normalize.funds import INFERRED_DOUBT
 from jixiao.normalize.indicators import REREAD_DOUBT
-from jixiao.record import FormRecord, Prov
+from jixiao.normalize.values import parse_number
+from jixiao.record import FormRecord, FundsRow, Indicator, Prov
 
 PLACED_TOTAL_DOUBT = "总分行标签未能读出，按位置推定为总分行，而其分值与各项分值合计不符或未读出"
 PLACED_LOST = "可能漏读一行（按位置推定为总分行的一行，分值与各项分值合计不符）"
@@ -41,11 +42,7 @@ BY_TOTAL = ByTotalOptions()
 def _column(rec: FormRecord, field: str) -> list[tuple[str, float | None, Prov | None]]:
     """Each value that adds up to the total in ``field`` (weight or score), named by its row: the
     counted indicator rows and the funds block's budget-execution row."""
-    parts = [(i.name, getattr(i, field), i.prov.get(field)) for i in rec.counted()]
-    budget = rec.funds_row("total")
-    if budget is not None and budget.weight is not None:
-        parts.append((budget.label, getattr(budget, field), budget.prov.get(field)))
-    return parts
+    return [(o.name if isinstance(o, Indicator) else o.label, getattr(o, field), o.prov.get(field)) for o in _owners(rec)]
 
 
 def _adds_up(rec: FormRecord, field: str, options: ByTotalOptions) -> bool:
@@ -88,7 +85,7 @@ def confirm_inferred_weight(rec: FormRecord, options: ByTotalOptions = BY_TOTAL)
 
 def settle_by_total(rec: FormRecord, options: ByTotalOptions = BY_TOTAL) -> None:
     """Weights and scores read in doubt, settled where their column adds up to the 总分 row's
-    figure as read; nothing is settled where a row may be lost or any value of the column is
+    figure as read, or with the one value in doubt as its second read saw it; nothing is settled where a row may be lost or any value of the column is
     missing or its reading is in doubt for a reason of its own (columns shifted, a digit lost)."""
     if rec.doubts.get("indicators") or rec.doubts.get("budget"):
         return
@@ -100,14 +97,44 @@ def settle_by_total(rec: FormRecord, options: ByTotalOptions = BY_TOTAL) -> None
         provs = [p for _, _, p in parts]
         # a digits-only read taken for a non-number under a seal (``REREAD_DOUBT``) is a value in
         # doubt like any low read: the printed total may settle it; any other doubt may not
-        if any(p is None or (p.doubt and p.doubt != REREAD_DOUBT) for p in provs) or not _adds_up(rec, field, options):
+        if any(p is None or (p.doubt and p.doubt != REREAD_DOUBT) for p in provs) or any(v is None for _, v, _ in parts):
             continue
         doubtful = [(name, p) for name, _, p in parts if p is not None and not p.corrected
                     and (p.confidence < options.doubtful_below or p.doubt == REREAD_DOUBT)]
         if not doubtful or len(doubtful) > options.max_doubtful:
             continue
+        as_read = _adds_up(rec, field, options)
+        if not as_read and not _take_rival(rec, field, doubtful[0][1], options):
+            continue
         for name, prov in doubtful:
             prov.confidence = max(prov.confidence, options.confidence)
             prov.doubt = None
-            rec.notes.append(f"「{name}」的{'分值' if field == 'weight' else '得分'}读数存疑（{prov.raw}），"
-                             f"各项合计与总分行相符，按所读取值。")
+            if as_read:
+                rec.notes.append(f"「{name}」的{'分值' if field == 'weight' else '得分'}读数存疑（{prov.raw}），"
+                                 f"各项合计与总分行相符，按所读取值。")
+
+
+def _take_rival(rec: FormRecord, field: str, prov: Prov, options: ByTotalOptions) -> bool:
+    """Where the column does not add up to the 总分 row as read, the one value in doubt read as
+    its second read saw it (``Prov.reread``) where that makes it add up: the reading that holds
+    together (held-out forms-gen s632 h23: a 分值 of 7 read '1' at 0.5, read again 7 by the
+    tie-breaker; with the 1 the weights were accused of adding to 94 and the total of 100 against
+    94, two false errors). Whether it was taken."""
+    rival = parse_number(prov.reread) if prov.reread else None
+    owner = next((o for o in _owners(rec) if o.prov.get(field) is prov), None)
+    if rival is None or owner is None or getattr(owner, field) is None:
+        return False
+    read = getattr(owner, field)
+    setattr(owner, field, rival)
+    if _adds_up(rec, field, options):
+        rec.notes.append(f"「{getattr(owner, 'name', None) or getattr(owner, 'label', '')}」的"
+                         f"{'分值' if field == 'weight' else '得分'}首读 {read:g}、复核 {rival:g}，按总分行取 {rival:g}。")
+        return True
+    setattr(owner, field, read)
+    return False
+
+
+def _owners(rec: FormRecord) -> list[Indicator | FundsRow]:
+    """The rows whose values ``_column`` adds up."""
+    budget = rec.funds_row("total")
+    return [*rec.counted(), *([budget] if budget is not None and budget.weight is not None else [])]

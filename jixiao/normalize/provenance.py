@@ -21,6 +21,7 @@ def prov_of_cell(cell: Cell, raw: str | None = None, m: Match | None = None) -> 
         doubt=cell.doubt,
         sealed=cell.sealed,
         clear=cell.clear,
+        reread=cell.reread,
     )
 
 

