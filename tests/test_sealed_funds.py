@@ -317,3 +317,18 @@ def test_a_misread_under_an_unread_rate_header_leaves_the_rows_money_alone() -> 
                 if f.target == "年度资金总额"]
     assert ("FUNDS_SUM_MISMATCH", "error", "initial_budget") in findings
     assert all(sev == "info" for code, sev, field in findings if field == "execution_rate")
+
+
+def test_a_point_a_seal_hid_in_an_amount_makes_its_checks_review_items() -> None:
+    """Held-out forms-gen s665 h22: the total's 全年执行数 1473.27 read 147327 at 0.998 under a seal,
+    the tie-breaker reading nothing: three false errors (the parts' sum, the rate, the score). With
+    the point put back the rate and the score agree, and the sum is one glyph (the point) from
+    the parts: all three are review items. The same reading clear of a seal is the form's."""
+    doc = _hidden_doc("118343", "82.7%", "8.27")
+    assert _budget_findings(doc) == [("LOW_CONFIDENCE", "info", "EXECUTION_RATE_MISMATCH"),
+                                     ("LOW_CONFIDENCE", "info", "SCORE_RULE_MISMATCH")]
+    rec = normalize(doc)[0]
+    sums = [(f.code, f.severity) for f in audit(rec).findings if f.field == "executed"]
+    assert sums == [("LOW_CONFIDENCE", "info")]
+    assert _budget_findings(_hidden_doc("118343", "82.7%", "8.27", sealed=False)) == [
+        ("EXECUTION_RATE_MISMATCH", "error", None), ("SCORE_RULE_MISMATCH", "error", None)]

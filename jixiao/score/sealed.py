@@ -19,7 +19,7 @@ from rapidfuzz.distance import Levenshtein
 from jixiao.record import Prov
 
 SEAL_GLYPH = "印章覆盖处的读数「{}」与计算值 {} 只差一个字符，可能是印章笔画改变了一个字"
-SEAL_HIDDEN = "印章覆盖处的读数「{}」若有一两位数字被印章遮住或改变（如 {}），本项即相符"
+SEAL_HIDDEN = "印章覆盖处的读数「{}」若有被印章遮住或改变的一两位数字或小数点（如 {}），本项即相符"
 # at most this many adjacent digits a seal's stroke hides from both engines: a ring's band is
 # about two digits wide at the forms' print size (s609 h22: '11' of 1183.43)
 HIDDEN_RUN = 2
@@ -38,13 +38,16 @@ def seal_glyph_doubt(where: Prov, reported: float | str | None, expected: float 
     if not where.sealed or where.corrected or not isinstance(reported, int | float) or not isinstance(expected, int | float):
         return None
     digits = _digits(where)
+    if not digits:
+        return None
     places = len(digits.split(".")[1]) if "." in digits else 0
-    computed = f"{float(expected):.{places}f}"
-    if not digits or digits == computed or Levenshtein.distance(digits, computed) != 1:
-        return None
-    if _refuted(where, digits, computed):
-        return None
-    return SEAL_GLYPH.format(where.raw.split(" | ")[0], computed)
+    # at the decimals it was read to, and, read with no point, at the cent money is printed to:
+    # the point is a glyph a seal hides too (held-out forms-gen s665 h22: 1473.27 read 147327
+    # at 0.998 under a seal, a false FUNDS_SUM_MISMATCH of 147327 against 1473.27)
+    for computed in dict.fromkeys([f"{float(expected):.{places}f}", *([f"{float(expected):.2f}"] if not places else [])]):
+        if digits != computed and Levenshtein.distance(digits, computed) == 1 and not _refuted(where, digits, computed):
+            return SEAL_GLYPH.format(where.raw.split(" | ")[0], computed)
+    return None
 
 
 def _subsequence(part: str, whole: str) -> bool:
@@ -65,9 +68,12 @@ def _refuted(where: Prov, read: str, computed: str) -> bool:
 
 
 def _changed(digits: str) -> Iterator[str]:
-    """The readings a seal could have made into ``digits``: one digit changed or added by a stroke
-    undone, or a run of up to ``HIDDEN_RUN`` digits it hid put back into the whole part."""
+    """The readings a seal could have made into ``digits``: the point it hid, one digit changed or
+    added by a stroke undone, or a run of up to ``HIDDEN_RUN`` digits it hid put back into the
+    whole part."""
     whole = digits.split(".")[0]
+    if "." not in digits:  # a point the seal hid
+        yield from (digits[:k] + "." + digits[k:] for k in range(1, len(digits)))
     for k, ch in enumerate(digits):
         if ch.isdigit():
             yield digits[:k] + digits[k + 1:]
